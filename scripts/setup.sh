@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages ncoresim needs, only those missing (apt-get; root or sudo).
+set -euo pipefail
+PKGS=(cmake g++ make pkg-config git clang-format
+      libsystemc-dev libeigen3-dev libyaml-cpp-dev libspdlog-dev catch2 libcli11-dev
+      nlohmann-json3-dev libonnx-dev libprotobuf-dev python3-matplotlib)
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+echo "setup: installing ${missing[*]}"
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

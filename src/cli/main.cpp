@@ -1,0 +1,155 @@
+// ncoresim's command line (CLI11): run, sweep, plan, inspect. The only place that prints errors
+// and chooses exit codes: 0 ok, 1 internal error, 2 bad input, 3 infeasible (DESIGN.md).
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <systemc>
+#include <thread>
+
+#include "config/config_error.h"
+#include "config/run_config.h"
+#include "config/sweep_config.h"
+#include "config/units.h"
+#include "planner/planner.h"
+#include "report/outputs.h"
+#include "sim/run_point.h"
+#include "sim/sweep.h"
+
+namespace {
+
+using namespace ncore;
+
+// libsystemc's main() prints its banner before sc_main runs: switch it off before main().
+const bool kQuietBanner = setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 0) == 0;
+
+std::vector<config::Override> parse_sets(const std::vector<std::string>& sets) {
+  std::vector<config::Override> out;
+  for (const auto& s : sets) out.push_back(config::parse_set(s));
+  return out;
+}
+
+void print_plan(const config::RunConfig& rc, const planner::Program& p) {
+  std::printf(
+      "%s on %s, batch %llu, %s: %zu instructions, SBUF capacity %s, planned peak %llu "
+      "bytes, %llu tensors spilled%s\n",
+      rc.model.name.c_str(), rc.hw.name.c_str(), static_cast<unsigned long long>(rc.batch),
+      workload::dtype_name(rc.dtype), p.instructions(),
+      config::format_size(p.sbuf_capacity).c_str(), static_cast<unsigned long long>(p.sbuf_peak),
+      static_cast<unsigned long long>(p.spilled_tensors), p.feasible ? "" : " (INFEASIBLE)");
+  std::printf("%-28s %-16s %-18s %14s %10s %8s %7s %12s %s\n", "layer", "kind", "order", "macs",
+              "weights_B", "matmuls", "chunks", "sbuf_B", "output");
+  for (const auto& l : p.layers)
+    std::printf("%-28s %-16s %-18s %14llu %10llu %8llu %7llu %12llu %s\n", l.name.c_str(),
+                l.kind.c_str(), l.order.c_str(), static_cast<unsigned long long>(l.macs),
+                static_cast<unsigned long long>(l.weight_bytes),
+                static_cast<unsigned long long>(l.matmuls),
+                static_cast<unsigned long long>(l.n_chunks),
+                static_cast<unsigned long long>(l.sbuf_bytes), l.output_resident ? "sbuf" : "dram");
+  if (!p.feasible)
+    std::printf("infeasible: layer %s is short of %llu bytes: %s\n", p.infeasible.layer.c_str(),
+                static_cast<unsigned long long>(p.infeasible.shortfall_bytes),
+                p.infeasible.reason.c_str());
+}
+
+int cli_main(int argc, char** argv) {
+  CLI::App app{"ncoresim: a cycle-approximate NeuronCore-style inference accelerator simulator"};
+  app.set_version_flag("--version", report::version_string());
+  app.require_subcommand(1);
+  bool verbose = false, quiet = false;
+  app.add_flag("-v,--verbose", verbose, "debug logging");
+  app.add_flag("-q,--quiet", quiet, "errors only");
+
+  std::string run_file, out_dir = "traces/run";
+  std::vector<std::string> sets;
+  uint64_t batch = 0;
+  bool trace = true, no_trace = false;
+  auto* run = app.add_subcommand("run", "simulate one point: RUN.yaml at one compiled batch");
+  run->add_option("config", run_file, "run file (configs/runs/*.yaml)")->required();
+  run->add_option("--batch", batch, "compiled batch (overrides the file)");
+  run->add_option("--set", sets, "override a key: --set hw.state_buffer.capacity=8MiB");
+  run->add_option("-o,--out", out_dir, "output directory")->capture_default_str();
+  run->add_flag("--trace", trace, "write trace.json (default)");
+  run->add_flag("--no-trace", no_trace, "do not write trace.json");
+
+  std::string sweep_file, sweep_out = "traces/sweep";
+  unsigned jobs = std::max(1u, std::thread::hardware_concurrency());
+  bool sweep_trace = false;
+  auto* sweep = app.add_subcommand("sweep", "simulate every point of SWEEP.yaml, one process each");
+  sweep->add_option("config", sweep_file, "sweep file (configs/sweeps/*.yaml)")->required();
+  sweep->add_option("-o,--out", sweep_out, "output directory")->capture_default_str();
+  sweep->add_option("--jobs", jobs, "points simulated at once")->check(CLI::PositiveNumber);
+  sweep->add_flag("--trace", sweep_trace, "write each point's trace.json");
+  sweep->add_option("--set", sets, "override a key of every point");
+
+  auto* plan = app.add_subcommand("plan", "print the plan of RUN.yaml without simulating");
+  plan->add_option("config", run_file, "run file")->required();
+  plan->add_option("--batch", batch, "compiled batch (overrides the file)");
+  plan->add_option("--set", sets, "override a key");
+
+  std::string model_file;
+  auto* inspect = app.add_subcommand("inspect", "print a model's layers, shapes, MACs, parameters");
+  inspect->add_option("model", model_file, "model file (models/*.yaml)")->required();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? 0 : sim::kExitBadInput;
+  }
+  auto logger = spdlog::stderr_color_mt("ncoresim");
+  spdlog::set_default_logger(logger);
+  spdlog::set_pattern("%^%l%$: %v");
+  spdlog::set_level(quiet     ? spdlog::level::err
+                    : verbose ? spdlog::level::debug
+                              : spdlog::level::info);
+
+  try {
+    auto overrides = parse_sets(sets);
+    if (batch)
+      overrides.push_back({"batch", std::to_string(batch), "--batch " + std::to_string(batch)});
+    if (*run) {
+      const auto rc = config::load_run(run_file, overrides);
+      return sim::run_point(rc, out_dir, sim::PointOptions{trace && !no_trace});
+    }
+    if (*sweep) {
+      const auto sc = config::load_sweep(sweep_file, overrides);
+      return sim::run_sweep(sc, sim::SweepOptions{sweep_out, jobs, sweep_trace});
+    }
+    if (*plan) {
+      const auto rc = config::load_run(run_file, overrides);
+      const auto p = planner::plan(rc);
+      print_plan(rc, p);
+      return p.feasible ? sim::kExitOk : sim::kExitInfeasible;
+    }
+    if (*inspect) {
+      const auto g = config::load_model_file(model_file);
+      std::printf("%s: input %s, %zu layers, %llu MACs and %llu parameters per sample\n",
+                  g.name.c_str(), g.input.str().c_str(), g.layers.size(),
+                  static_cast<unsigned long long>(g.macs_per_sample()),
+                  static_cast<unsigned long long>(g.weight_elems()));
+      std::printf("%-28s %-16s %-14s %14s %12s\n", "layer", "kind", "output", "macs", "params");
+      for (const auto& l : g.layers)
+        std::printf("%-28s %-16s %-14s %14llu %12llu\n", l.name.c_str(), l.kind.c_str(),
+                    l.out.str().c_str(), static_cast<unsigned long long>(l.macs_per_sample()),
+                    static_cast<unsigned long long>(l.weight_elems()));
+      return sim::kExitOk;
+    }
+  } catch (const config::ConfigError& e) {
+    spdlog::error("{}", e.what());
+    return sim::kExitBadInput;
+  } catch (const std::exception& e) {
+    spdlog::error("internal error: {}", e.what());
+    return sim::kExitInternal;
+  }
+  return sim::kExitInternal;
+}
+
+}  // namespace
+
+int sc_main(int argc, char** argv) {
+  return cli_main(argc, argv);
+}

@@ -1,0 +1,104 @@
+// Reads a hardware description (configs/hw/*.yaml) into HwConfig. Every key is checked; see the
+// README's config reference for the keys, their units and defaults.
+#include <limits>
+
+#include "config/hw_loader.h"
+
+namespace ncore::config {
+namespace {
+
+constexpr int64_t kMaxDim = 1 << 16;
+constexpr uint64_t kMaxBytes = 1ull << 50;
+
+TensorEngineConfig read_tensor_engine(MapReader r) {
+  TensorEngineConfig c;
+  c.rows = static_cast<uint32_t>(r.get("rows", integer_in(1, kMaxDim)));
+  c.cols = static_cast<uint32_t>(r.get("cols", integer_in(1, kMaxDim)));
+  c.clock_hz = r.get("clock", freq());
+  if (auto rate = r.opt_map("rate")) {
+    c.rate.fp32 = rate->get("fp32", number_in(1.0 / 64, 64), c.rate.fp32);
+    c.rate.fp16 = rate->get("fp16", number_in(1.0 / 64, 64), c.rate.fp16);
+    c.rate.bf16 = rate->get("bf16", number_in(1.0 / 64, 64), c.rate.bf16);
+    c.rate.int8 = rate->get("int8", number_in(1.0 / 64, 64), c.rate.int8);
+    rate->finish();
+  }
+  c.issue_interval = static_cast<uint32_t>(r.get("issue_interval", integer_in(0, 1 << 20), 0));
+  const std::string preload = r.get("weight_preload", one_of({"none", "background"}), "none");
+  c.weight_preload = preload == "background" ? WeightPreload::background : WeightPreload::none;
+  c.preload_speedup = r.get("preload_speedup", number_in(1, 1024), 1.0);
+  r.finish();
+  return c;
+}
+
+VectorEngineConfig read_vector_engine(MapReader r) {
+  VectorEngineConfig c;
+  c.clock_hz = r.get("clock", freq());
+  c.lanes = static_cast<uint32_t>(r.get("lanes", integer_in(1, kMaxDim)));
+  r.finish();
+  return c;
+}
+
+StateBufferConfig read_state_buffer(MapReader r) {
+  StateBufferConfig c;
+  c.capacity = r.get("capacity", size_in(1, kMaxBytes));
+  c.partitions = static_cast<uint32_t>(r.get("partitions", integer_in(1, kMaxDim)));
+  c.bytes_per_cycle = r.get("bytes_per_cycle", number_in(1, 1 << 24));
+  r.finish();
+  return c;
+}
+
+PsumConfig read_psum(MapReader r) {
+  PsumConfig c;
+  c.capacity = r.get("capacity", size_in(1, kMaxBytes));
+  c.partitions = static_cast<uint32_t>(r.get("partitions", integer_in(1, kMaxDim)));
+  c.banks = static_cast<uint32_t>(r.get("banks", integer_in(1, 1024)));
+  if (c.moving_limit() < 1)
+    r.fail("capacity",
+           "too small: a bank must hold at least one FP32 accumulator per partition "
+           "(capacity / partitions / banks >= 4 bytes)");
+  r.finish();
+  return c;
+}
+
+DramConfig read_dram(MapReader r) {
+  DramConfig c;
+  c.channels = static_cast<uint32_t>(r.get("channels", integer_in(1, 1024)));
+  c.bandwidth = r.get("bandwidth", rate());
+  c.latency_s = r.get("latency", time_s());
+  r.finish();
+  return c;
+}
+
+DmaConfig read_dma(MapReader r) {
+  DmaConfig c;
+  c.queues = static_cast<uint32_t>(r.get("queues", integer_in(1, 256)));
+  c.queue_bandwidth = r.get("queue_bandwidth", rate());
+  r.finish();
+  return c;
+}
+
+HostConfig read_host(MapReader r) {
+  HostConfig c;
+  c.overhead_s = r.get("overhead", time_s());
+  c.link_bandwidth = r.get("link_bandwidth", rate());
+  r.finish();
+  return c;
+}
+
+}  // namespace
+
+HwConfig read_hw(MapReader r, const std::string& default_name) {
+  HwConfig hw;
+  hw.name = r.get("name", text(), default_name);
+  hw.tensor_engine = read_tensor_engine(r.map("tensor_engine"));
+  hw.vector_engine = read_vector_engine(r.map("vector_engine"));
+  hw.state_buffer = read_state_buffer(r.map("state_buffer"));
+  hw.psum = read_psum(r.map("psum"));
+  hw.dram = read_dram(r.map("dram"));
+  hw.dma = read_dma(r.map("dma"));
+  hw.host = read_host(r.map("host"));
+  r.finish();
+  return hw;
+}
+
+}  // namespace ncore::config

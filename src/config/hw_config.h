@@ -1,0 +1,72 @@
+// Plain hardware-description structs, one per module (STYLE.md section 2). Filled only by
+// src/config from configs/hw/*.yaml; tests build them in C++. All values in base units
+// (bytes, bytes/s, Hz, s). The tensor engine's clock is the core clock: one SystemC time unit
+// is one core cycle (DESIGN.md "Time").
+#pragma once
+#include <cstdint>
+#include <string>
+
+namespace ncore::config {
+
+enum class WeightPreload { none, background };
+
+struct DtypeRates {  // MACs per PE per cycle relative to FP16/BF16
+  double fp32 = 0.25, fp16 = 1.0, bf16 = 1.0, int8 = 1.0;
+};
+
+struct TensorEngineConfig {
+  uint32_t rows = 128, cols = 128;  // R: rows the K dimension runs along; C: output channels
+  double clock_hz = 1.4e9;          // the core clock
+  DtypeRates rate;
+  uint32_t issue_interval = 0;  // I: a MatMul streams at least this many cycles (64 on NC-v2)
+  WeightPreload weight_preload = WeightPreload::none;
+  double preload_speedup = 1.0;  // s: a background load takes ceil(R / s) cycles
+};
+
+struct VectorEngineConfig {
+  double clock_hz = 1.4e9;
+  uint32_t lanes = 128;  // elements per vector cycle, one per partition
+};
+
+struct StateBufferConfig {
+  uint64_t capacity = 24ull << 20;
+  uint32_t partitions = 128;
+  double bytes_per_cycle = 1024;  // port bandwidth per core cycle, shared by engines and DMA
+};
+
+struct PsumConfig {
+  uint64_t capacity = 2ull << 20;
+  uint32_t partitions = 128;
+  uint32_t banks = 8;  // per partition
+  // Moving columns one MatMul may write: a bank's bytes per partition / 4 (FP32 accumulators).
+  uint64_t moving_limit() const { return capacity / partitions / banks / 4; }
+};
+
+struct DramConfig {
+  uint32_t channels = 1;
+  double bandwidth = 12.5 * 1073741824.0;  // this core's share, bytes/s
+  double latency_s = 100e-9;               // first byte of a transfer
+};
+
+struct DmaConfig {
+  uint32_t queues = 16;
+  double queue_bandwidth = 27.0 * 1073741824.0;  // bytes/s each
+};
+
+struct HostConfig {
+  double overhead_s = 0;        // per invocation (runtime, framework, driver)
+  double link_bandwidth = 1e9;  // host <-> device, bytes/s (inputs in, outputs out)
+};
+
+struct HwConfig {
+  std::string name;
+  TensorEngineConfig tensor_engine;
+  VectorEngineConfig vector_engine;
+  StateBufferConfig state_buffer;
+  PsumConfig psum;
+  DramConfig dram;
+  DmaConfig dma;
+  HostConfig host;
+};
+
+}  // namespace ncore::config

@@ -1,0 +1,138 @@
+// Reads a model file (models/*.yaml) into the graph IR: the input shape, then each layer through
+// the layer-kind registry, resolving input names to tensors. Unknown kinds, unknown or
+// repeated names and shape errors are ConfigErrors at the layer's line.
+#include <map>
+
+#include "config/hw_loader.h"
+#include "workload/layer_kind.h"
+
+namespace ncore::config {
+namespace {
+
+// workload::Params over one layer's YAML mapping.
+class YamlParams : public workload::Params {
+ public:
+  explicit YamlParams(MapReader& r) : m_r(r) {}
+
+  uint64_t count(const std::string& key, std::optional<uint64_t> fallback, uint64_t lo) override {
+    const auto p = integer_in(static_cast<int64_t>(lo), 1 << 30);
+    if (fallback) return static_cast<uint64_t>(m_r.get(key, p, static_cast<int64_t>(*fallback)));
+    return static_cast<uint64_t>(m_r.get(key, p));
+  }
+
+  std::array<uint64_t, 2> pair(const std::string& key,
+                               std::optional<std::array<uint64_t, 2>> fallback,
+                               uint64_t lo) override {
+    YAML::Node n = m_r.raw(key, !fallback);
+    if (!n) return *fallback;
+    const auto p = integer_in(static_cast<int64_t>(lo), 1 << 20);
+    auto one = [&](const YAML::Node& e) -> uint64_t {
+      if (!e.IsScalar()) m_r.fail_at(e, key, "expected " + p.what + " or a [height, width] pair");
+      try {
+        return static_cast<uint64_t>(p.parse(e.Scalar()));
+      } catch (const std::exception& ex) {
+        m_r.fail_at(e, key, ex.what());
+      }
+    };
+    if (n.IsSequence()) {
+      if (n.size() != 2) m_r.fail_at(n, key, "expected a [height, width] pair");
+      return {one(n[0]), one(n[1])};
+    }
+    const uint64_t v = one(n);
+    return {v, v};
+  }
+
+  bool flag(const std::string& key, bool fallback) override {
+    return m_r.get(key, boolean(), fallback);
+  }
+
+  std::string choice(const std::string& key, const std::vector<std::string>& choices,
+                     const std::string& fallback) override {
+    return m_r.get(key, one_of(choices), fallback);
+  }
+
+  [[noreturn]] void fail(const std::string& key, const std::string& what) override {
+    m_r.fail(key, what);
+  }
+
+ private:
+  MapReader& m_r;
+};
+
+std::string list_names(const std::vector<std::string>& v) {
+  std::string s;
+  for (const auto& n : v) s += (s.empty() ? "" : ", ") + n;
+  return s;
+}
+
+}  // namespace
+
+workload::Graph load_model(const std::string& path) {
+  auto src = std::make_shared<Source>(Source{path, {}});
+  MapReader root(load_yaml_file(path), src, "");
+  workload::Graph g;
+  g.file = path;
+  g.name = root.get("name", text());
+  {
+    MapReader in = root.map("input");
+    const auto dim = integer_in(1, 1 << 24);
+    g.input.c = static_cast<uint64_t>(in.get("channels", dim));
+    g.input.h = static_cast<uint64_t>(in.get("height", dim, int64_t{1}));
+    g.input.w = static_cast<uint64_t>(in.get("width", dim, int64_t{1}));
+    in.finish();
+  }
+  std::map<std::string, int> tensor_ids{{"input", 0}};
+  const auto& registry = workload::LayerRegistry::instance();
+  const auto layers = root.seq("layers");
+  if (layers.empty()) root.fail("layers", "a model needs at least one layer");
+  for (size_t i = 0; i < layers.size(); ++i) {
+    MapReader r(layers[i], src, "layers[" + std::to_string(i) + "]");
+    workload::Layer l;
+    l.line = static_cast<uint32_t>(layers[i].Mark().line + 1);
+    l.name = r.get("name", text());
+    if (tensor_ids.count(l.name)) r.fail("name", "name '" + l.name + "' is used twice");
+    l.kind = r.get("kind", text());
+    const workload::LayerKind* kind = registry.find(l.kind);
+    if (!kind) {
+      const std::string near = closest(l.kind, registry.names());
+      r.fail("kind", "unknown layer kind '" + l.kind + "' (known: " + list_names(registry.names()) +
+                         ")" + (near.empty() ? "" : "; did you mean " + near + "?"));
+    }
+    if (r.has("inputs")) {
+      for (const auto& e : r.seq("inputs")) {
+        if (!e.IsScalar()) r.fail_at(e, "inputs", "expected a tensor name");
+        const auto it = tensor_ids.find(e.Scalar());
+        if (it == tensor_ids.end()) {
+          std::vector<std::string> known;
+          for (const auto& [n, id] : tensor_ids) known.push_back(n);
+          const std::string near = closest(e.Scalar(), known);
+          r.fail_at(e, "inputs",
+                    "unknown input '" + e.Scalar() + "' (inputs must name the model input or an " +
+                        "earlier layer" + (near.empty() ? "" : "; did you mean " + near + "?") +
+                        ")");
+        }
+        l.inputs.push_back(it->second);
+      }
+    } else {
+      l.inputs.push_back(static_cast<int>(i));  // the previous layer, or the model input
+    }
+    const int n_in = static_cast<int>(l.inputs.size());
+    if (n_in < kind->min_inputs || n_in > kind->max_inputs)
+      r.fail("inputs",
+             l.kind + " takes " +
+                 (kind->min_inputs == kind->max_inputs ? std::to_string(kind->min_inputs)
+                                                       : std::to_string(kind->min_inputs) + " to " +
+                                                             std::to_string(kind->max_inputs)) +
+                 " input(s), got " + std::to_string(n_in));
+    for (int t : l.inputs) l.in_shapes.push_back(g.tensor_shape(t));
+    YamlParams params(r);
+    kind->build(params, l);
+    r.finish();
+    tensor_ids[l.name] = static_cast<int>(i + 1);
+    g.layers.push_back(std::move(l));
+  }
+  root.finish();
+  return g;
+}
+
+}  // namespace ncore::config

@@ -1,0 +1,212 @@
+// Loads a run file with its hardware file and model, applying overrides (see run_config.h).
+#include "config/run_config.h"
+
+#include <charconv>
+#include <filesystem>
+
+#include "config/hw_loader.h"
+
+namespace fs = std::filesystem;
+
+namespace ncore::config {
+namespace {
+
+std::vector<std::string> split_dots(const std::string& key) {
+  std::vector<std::string> parts;
+  size_t start = 0;
+  while (true) {
+    const size_t dot = key.find('.', start);
+    parts.push_back(key.substr(start, dot - start));
+    if (dot == std::string::npos) break;
+    start = dot + 1;
+  }
+  return parts;
+}
+
+// Sets tree[a][b][c] = value for key "a.b.c", creating mappings on the way.
+void set_path(YAML::Node root, const std::string& key, const YAML::Node& value,
+              const std::string& origin) {
+  const auto parts = split_dots(key);
+  YAML::Node cur;
+  cur.reset(root);
+  for (size_t i = 0; i + 1 < parts.size(); ++i) {
+    if (parts[i].empty()) throw ConfigError(origin + ": " + key + ": empty key segment");
+    YAML::Node next = cur[parts[i]];
+    if (next && !next.IsMap())
+      throw ConfigError(origin + ": " + key + ": '" + parts[i] + "' is not a mapping");
+    if (!next) cur[parts[i]] = YAML::Node(YAML::NodeType::Map);
+    YAML::Node child = cur[parts[i]];
+    cur.reset(child);
+  }
+  if (parts.back().empty()) throw ConfigError(origin + ": " + key + ": empty key segment");
+  cur[parts.back()] = value;
+}
+
+std::string stem(const std::string& path) {
+  return fs::path(path).stem().string();
+}
+
+std::string relative_to(const std::string& path, const std::string& dir) {
+  const fs::path p = fs::weakly_canonical(fs::absolute(path));
+  const fs::path d = fs::weakly_canonical(fs::absolute(dir));
+  return p.lexically_relative(d).generic_string();
+}
+
+}  // namespace
+
+std::string exact(double v) {
+  char buf[64];
+  const auto res = std::to_chars(buf, buf + sizeof buf, v);
+  return std::string(buf, res.ptr);
+}
+
+workload::Graph load_model_file(const std::string& path) {
+  return load_model(path);
+}
+
+Override parse_set(const std::string& arg) {
+  const size_t eq = arg.find('=');
+  if (eq == std::string::npos || eq == 0)
+    throw ConfigError("--set " + arg + ": expected key=value (e.g. --set batch=4)");
+  return Override{arg.substr(0, eq), arg.substr(eq + 1), "--set " + arg};
+}
+
+RunConfig load_run(const std::string& path, const std::vector<Override>& overrides) {
+  RunConfig rc;
+  rc.run_file = path;
+  YAML::Node run_tree = load_yaml_file(path);
+  auto run_src = std::make_shared<Source>(Source{path, {}});
+  if (!run_tree.IsMap()) MapReader(run_tree, run_src, "");  // throws with the file's name
+
+  // Overrides of `hw.*` go to the hardware tree, all others to the run tree.
+  std::vector<const Override*> hw_overrides;
+  for (const auto& o : overrides) {
+    if (o.key.rfind("hw.", 0) == 0) {
+      hw_overrides.push_back(&o);
+      continue;
+    }
+    set_path(run_tree, o.key, load_yaml_string(o.value, o.origin), o.origin);
+    run_src->overrides[o.key] = o.origin;
+  }
+
+  MapReader run(run_tree, run_src, "");
+  const fs::path base = fs::path(path).parent_path();
+
+  // Hardware: a path relative to the run file, or an inline mapping.
+  YAML::Node hw_node = run.raw("hw", true);
+  std::shared_ptr<Source> hw_src;
+  std::string hw_prefix;
+  YAML::Node hw_tree;
+  std::string hw_default_name;
+  if (hw_node.IsScalar()) {
+    rc.hw_file = (base / hw_node.Scalar()).lexically_normal().string();
+    if (!fs::exists(rc.hw_file)) run.fail("hw", "hardware file not found: " + rc.hw_file);
+    hw_tree = load_yaml_file(rc.hw_file);
+    hw_src = std::make_shared<Source>(Source{rc.hw_file, {}});
+    hw_default_name = stem(rc.hw_file);
+  } else if (hw_node.IsMap()) {
+    hw_tree = hw_node;
+    hw_src = run_src;
+    hw_prefix = "hw";
+    hw_default_name = stem(path);
+  } else {
+    run.fail("hw", "expected a hardware file path or a mapping");
+  }
+  for (const Override* o : hw_overrides) {
+    const std::string key = o->key.substr(3);
+    set_path(hw_tree, key, load_yaml_string(o->value, o->origin), o->origin);
+    hw_src->overrides[hw_prefix.empty() ? key : "hw." + key] = o->origin;
+  }
+  rc.hw = read_hw(MapReader(hw_tree, hw_src, hw_prefix), hw_default_name);
+
+  // Model: a path relative to the run file.
+  const std::string model = run.get("model", text());
+  rc.model_file = (base / model).lexically_normal().string();
+  const std::string ext = fs::path(rc.model_file).extension().string();
+  if (ext != ".yaml" && ext != ".yml")
+    run.fail("model", "unsupported model format '" + ext +
+                          "': this version reads .yaml models (ONNX and SCALE-Sim CSV import "
+                          "are not implemented yet)");
+  if (!fs::exists(rc.model_file)) run.fail("model", "model file not found: " + rc.model_file);
+
+  rc.batch = static_cast<uint64_t>(run.get("batch", integer_in(1, 1 << 20)));
+  const std::string dt = run.get("dtype", one_of({"fp32", "fp16", "bf16", "int8"}), "fp16");
+  rc.dtype = *workload::parse_dtype(dt);
+  if (auto opt = run.opt_map("options")) {
+    rc.options.allow_spill = opt->get("allow_spill", boolean(), rc.options.allow_spill);
+    rc.options.prefetch_depth = static_cast<uint32_t>(
+        opt->get("prefetch_depth", integer_in(1, 64), int64_t{rc.options.prefetch_depth}));
+    opt->finish();
+  }
+  run.finish();
+  rc.model = load_model(rc.model_file);
+  return rc;
+}
+
+void emit_hw(YAML::Emitter& out, const HwConfig& hw) {
+  const auto& te = hw.tensor_engine;
+  out << YAML::BeginMap << YAML::Key << "name" << YAML::Value << hw.name;
+  out << YAML::Key << "tensor_engine" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "rows" << YAML::Value << te.rows << YAML::Key << "cols" << YAML::Value
+      << te.cols << YAML::Key << "clock" << YAML::Value << exact(te.clock_hz);
+  out << YAML::Key << "rate" << YAML::Value << YAML::Flow << YAML::BeginMap << YAML::Key << "fp32"
+      << YAML::Value << exact(te.rate.fp32) << YAML::Key << "fp16" << YAML::Value
+      << exact(te.rate.fp16) << YAML::Key << "bf16" << YAML::Value << exact(te.rate.bf16)
+      << YAML::Key << "int8" << YAML::Value << exact(te.rate.int8) << YAML::EndMap;
+  out << YAML::Key << "issue_interval" << YAML::Value << te.issue_interval;
+  out << YAML::Key << "weight_preload" << YAML::Value
+      << (te.weight_preload == WeightPreload::background ? "background" : "none");
+  out << YAML::Key << "preload_speedup" << YAML::Value << exact(te.preload_speedup) << YAML::EndMap;
+  out << YAML::Key << "vector_engine" << YAML::Value << YAML::BeginMap << YAML::Key << "clock"
+      << YAML::Value << exact(hw.vector_engine.clock_hz) << YAML::Key << "lanes" << YAML::Value
+      << hw.vector_engine.lanes << YAML::EndMap;
+  out << YAML::Key << "state_buffer" << YAML::Value << YAML::BeginMap << YAML::Key << "capacity"
+      << YAML::Value << hw.state_buffer.capacity << YAML::Key << "partitions" << YAML::Value
+      << hw.state_buffer.partitions << YAML::Key << "bytes_per_cycle" << YAML::Value
+      << exact(hw.state_buffer.bytes_per_cycle) << YAML::EndMap;
+  out << YAML::Key << "psum" << YAML::Value << YAML::BeginMap << YAML::Key << "capacity"
+      << YAML::Value << hw.psum.capacity << YAML::Key << "partitions" << YAML::Value
+      << hw.psum.partitions << YAML::Key << "banks" << YAML::Value << hw.psum.banks << YAML::EndMap;
+  out << YAML::Key << "dram" << YAML::Value << YAML::BeginMap << YAML::Key << "channels"
+      << YAML::Value << hw.dram.channels << YAML::Key << "bandwidth" << YAML::Value
+      << exact(hw.dram.bandwidth) << YAML::Key << "latency" << YAML::Value
+      << exact(hw.dram.latency_s) << YAML::EndMap;
+  out << YAML::Key << "dma" << YAML::Value << YAML::BeginMap << YAML::Key << "queues" << YAML::Value
+      << hw.dma.queues << YAML::Key << "queue_bandwidth" << YAML::Value
+      << exact(hw.dma.queue_bandwidth) << YAML::EndMap;
+  out << YAML::Key << "host" << YAML::Value << YAML::BeginMap << YAML::Key << "overhead"
+      << YAML::Value << exact(hw.host.overhead_s) << YAML::Key << "link_bandwidth" << YAML::Value
+      << exact(hw.host.link_bandwidth) << YAML::EndMap;
+  out << YAML::EndMap;
+}
+
+std::string resolved_yaml(const RunConfig& rc, const std::string& out_dir) {
+  YAML::Emitter out;
+  out << YAML::Comment(
+      "ncoresim resolved configuration: every default filled in, base units (bytes, bytes/s, "
+      "Hz, s). Run it again with: ncoresim run <this file>");
+  out << YAML::BeginMap;
+  out << YAML::Key << "hw" << YAML::Value;
+  emit_hw(out, rc.hw);
+  out << YAML::Key << "model" << YAML::Value << relative_to(rc.model_file, out_dir);
+  out << YAML::Key << "batch" << YAML::Value << rc.batch;
+  out << YAML::Key << "dtype" << YAML::Value << workload::dtype_name(rc.dtype);
+  out << YAML::Key << "options" << YAML::Value << YAML::BeginMap << YAML::Key << "allow_spill"
+      << YAML::Value << rc.options.allow_spill << YAML::Key << "prefetch_depth" << YAML::Value
+      << rc.options.prefetch_depth << YAML::EndMap;
+  out << YAML::EndMap;
+  return std::string(out.c_str()) + "\n";
+}
+
+std::string resolved_value(const RunConfig& rc, const std::string& key,
+                           const std::string& out_dir) {
+  YAML::Node n = YAML::Load(resolved_yaml(rc, out_dir));
+  for (const auto& part : split_dots(key)) {
+    YAML::Node next = n[part];
+    n.reset(next);
+    if (!n) return "";
+  }
+  return n.IsScalar() ? n.Scalar() : "";
+}
+
+}  // namespace ncore::config

@@ -1,0 +1,54 @@
+// A run: a hardware description, a model, a compiled batch, a dtype and options
+// (configs/runs/*.yaml). Loading resolves `hw` (a path relative to the run file, or an inline
+// mapping) and `model` (a path relative to the run file), applies overrides (`--set key=value`,
+// sweep axes) in the one dotted namespace of DESIGN.md, validates every key and loads the model.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "config/hw_config.h"
+#include "workload/graph.h"
+
+namespace ncore::config {
+
+struct Options {
+  bool allow_spill = true;      // false: a plan that does not fit is infeasible (exit 3)
+  uint32_t prefetch_depth = 2;  // weight-block buffers: 2 = double buffering
+};
+
+struct RunConfig {
+  std::string run_file;    // as given
+  std::string hw_file;     // "" when inline
+  std::string model_file;  // resolved path
+  HwConfig hw;
+  workload::Graph model;
+  uint64_t batch = 1;
+  workload::DType dtype = workload::DType::fp16;
+  Options options;
+};
+
+// One override: a dotted key of the run namespace, its value as YAML text, and where it came
+// from for messages ("--set batch=4", or "configs/sweeps/x.yaml:6:12").
+struct Override {
+  std::string key;
+  std::string value;
+  std::string origin;
+};
+
+RunConfig load_run(const std::string& path, const std::vector<Override>& overrides = {});
+
+// Loads a model file on its own (models/*.yaml), for `inspect` and the tests.
+workload::Graph load_model_file(const std::string& path);
+
+// Parses "key=value" from the command line.
+Override parse_set(const std::string& arg);
+
+// The fully resolved configuration as YAML: every default filled in, base units, the hardware
+// inline and the model path relative to `out_dir`, so the folder alone reproduces the run.
+std::string resolved_yaml(const RunConfig& rc, const std::string& out_dir);
+
+// The value of one dotted key in resolved_yaml (base units, as text), or "" for a mapping.
+std::string resolved_value(const RunConfig& rc, const std::string& key, const std::string& out_dir);
+
+}  // namespace ncore::config

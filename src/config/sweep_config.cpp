@@ -1,0 +1,65 @@
+// Loads a sweep file and resolves every point (see sweep_config.h).
+#include "config/sweep_config.h"
+
+#include <cstdio>
+#include <filesystem>
+
+#include "config/yaml_reader.h"
+
+namespace fs = std::filesystem;
+
+namespace ncore::config {
+
+SweepConfig load_sweep(const std::string& path, const std::vector<Override>& cli_sets) {
+  SweepConfig sc;
+  sc.file = path;
+  auto src = std::make_shared<Source>(Source{path, {}});
+  MapReader root(load_yaml_file(path), src, "");
+  const std::string base = root.get("base", text());
+  sc.base_run = (fs::path(path).parent_path() / base).lexically_normal().string();
+  if (!fs::exists(sc.base_run)) root.fail("base", "base run file not found: " + sc.base_run);
+  MapReader axes = root.map("axes");
+  for (auto it = axes.node().begin(); it != axes.node().end(); ++it) {
+    SweepAxis ax;
+    ax.key = it->first.Scalar();
+    const YAML::Node vals = axes.raw(ax.key, true);
+    if (!vals.IsSequence() || vals.size() == 0)
+      axes.fail_at(vals, ax.key, "expected a non-empty list of values");
+    for (const auto& v : vals) {
+      if (!v.IsScalar()) axes.fail_at(v, ax.key, "expected a scalar value");
+      ax.values.push_back(v.Scalar());
+      ax.origins.push_back(location(path, v));
+    }
+    sc.axes.push_back(std::move(ax));
+  }
+  if (sc.axes.empty()) root.fail("axes", "a sweep needs at least one axis");
+  root.finish();
+
+  // The cartesian product, first axis outermost.
+  size_t total = 1;
+  for (const auto& ax : sc.axes) total *= ax.values.size();
+  if (total > 100000) root.fail("axes", "more than 100000 points");
+  const int width = total <= 100 ? 2 : total <= 1000 ? 3 : 5;
+  for (size_t p = 0; p < total; ++p) {
+    SweepPoint pt;
+    char id[16];
+    std::snprintf(id, sizeof id, "p%0*zu", width, p);
+    pt.id = id;
+    pt.overrides = cli_sets;
+    size_t rest = p;
+    std::vector<size_t> idx(sc.axes.size());
+    for (size_t a = sc.axes.size(); a-- > 0;) {
+      idx[a] = rest % sc.axes[a].values.size();
+      rest /= sc.axes[a].values.size();
+    }
+    for (size_t a = 0; a < sc.axes.size(); ++a) {
+      const auto& ax = sc.axes[a];
+      pt.axis_values.push_back(ax.values[idx[a]]);
+      pt.overrides.push_back(Override{ax.key, ax.values[idx[a]], ax.origins[idx[a]]});
+    }
+    sc.points.push_back(std::move(pt));
+  }
+  return sc;
+}
+
+}  // namespace ncore::config

@@ -1,0 +1,33 @@
+// A sweep (configs/sweeps/*.yaml): a base run plus axes, each a dotted key of the run namespace
+// with a list of values; the points are the cartesian product, first axis outermost. Every
+// point is resolved (and so validated) before anything runs.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "config/run_config.h"
+
+namespace ncore::config {
+
+struct SweepAxis {
+  std::string key;
+  std::vector<std::string> values;   // YAML text of each value
+  std::vector<std::string> origins;  // file:line:col of each value
+};
+
+struct SweepPoint {
+  std::string id;                        // p00, p01, ...
+  std::vector<std::string> axis_values;  // one per axis, as written
+  std::vector<Override> overrides;       // base overrides + this point's axis values
+};
+
+struct SweepConfig {
+  std::string file;
+  std::string base_run;  // resolved path of the base run file
+  std::vector<SweepAxis> axes;
+  std::vector<SweepPoint> points;
+};
+
+SweepConfig load_sweep(const std::string& path, const std::vector<Override>& cli_sets = {});
+
+}  // namespace ncore::config

@@ -1,0 +1,252 @@
+// MapReader: strict reading of YAML mappings with file:line:col messages (see yaml_reader.h).
+#include "config/yaml_reader.h"
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <limits>
+#include <sstream>
+
+#include "config/units.h"
+
+namespace ncore::config {
+
+std::string location(const std::string& file, const YAML::Node& n) {
+  const YAML::Mark m = n.Mark();
+  if (m.line < 0) return file;
+  return file + ":" + std::to_string(m.line + 1) + ":" + std::to_string(m.column + 1);
+}
+
+YAML::Node load_yaml_string(const std::string& text, const std::string& name) {
+  try {
+    return YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    const std::string where = e.mark.line >= 0 ? ":" + std::to_string(e.mark.line + 1) + ":" +
+                                                     std::to_string(e.mark.column + 1)
+                                               : "";
+    throw ConfigError(name + where + ": invalid YAML: " + e.msg);
+  }
+}
+
+YAML::Node load_yaml_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw ConfigError(path + ": cannot open file");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  const std::string text = ss.str();
+  // yaml-cpp loads binary garbage as one scalar: refuse anything with control bytes.
+  for (unsigned char c : text)
+    if (c < 0x20 && c != '\n' && c != '\r' && c != '\t')
+      throw ConfigError(path + ": not a YAML text file (control byte found)");
+  return load_yaml_string(text, path);
+}
+
+std::string closest(const std::string& word, const std::vector<std::string>& choices) {
+  std::string best;
+  size_t best_d = std::numeric_limits<size_t>::max();
+  for (const auto& c : choices) {
+    std::vector<size_t> prev(c.size() + 1), cur(c.size() + 1);
+    for (size_t j = 0; j <= c.size(); ++j) prev[j] = j;
+    for (size_t i = 1; i <= word.size(); ++i) {
+      cur[0] = i;
+      for (size_t j = 1; j <= c.size(); ++j)
+        cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (word[i - 1] != c[j - 1])});
+      std::swap(prev, cur);
+    }
+    if (prev[c.size()] < best_d) {
+      best_d = prev[c.size()];
+      best = c;
+    }
+  }
+  // Only suggest a word that is plausibly a typo.
+  if (best_d > std::max<size_t>(2, word.size() / 3)) return "";
+  return best;
+}
+
+// ---- parsers -------------------------------------------------------------------------------
+
+Parser<int64_t> integer_in(int64_t lo, int64_t hi) {
+  std::string what = lo == 1   ? "a positive integer"
+                     : lo == 0 ? "a non-negative integer"
+                               : "an integer";
+  return {what, [=](const std::string& s) {
+            const int64_t v = parse_integer(s);
+            if (v < lo || v > hi)
+              throw ValueError("expected " + what +
+                               (hi < std::numeric_limits<int64_t>::max()
+                                    ? " no larger than " + std::to_string(hi)
+                                    : "") +
+                               ", got " + s);
+            return v;
+          }};
+}
+
+Parser<double> number_in(double lo, double hi) {
+  std::ostringstream w;
+  w << "a number in [" << lo << ", " << hi << "]";
+  const std::string what = w.str();
+  return {what, [=](const std::string& s) {
+            const double v = parse_number(s);
+            if (!(v >= lo && v <= hi)) throw ValueError("expected " + what + ", got " + s);
+            return v;
+          }};
+}
+
+Parser<bool> boolean() {
+  return {"true or false", parse_bool};
+}
+
+Parser<std::string> text() {
+  return {"a string", [](const std::string& s) {
+            if (s.empty()) throw ValueError("expected a non-empty string");
+            return s;
+          }};
+}
+
+Parser<std::string> one_of(std::vector<std::string> choices) {
+  std::string list;
+  for (const auto& c : choices) list += (list.empty() ? "" : ", ") + c;
+  return {"one of " + list, [=](const std::string& s) {
+            if (std::find(choices.begin(), choices.end(), s) != choices.end()) return s;
+            const std::string near = closest(s, choices);
+            throw ValueError("unknown value '" + s + "' (expected one of " + list + ")" +
+                             (near.empty() ? "" : "; did you mean " + near + "?"));
+          }};
+}
+
+Parser<uint64_t> size_in(uint64_t lo, uint64_t hi) {
+  return {"a size such as 24 MiB", [=](const std::string& s) {
+            const uint64_t v = parse_size(s);
+            if (v < lo)
+              throw ValueError("expected a size of at least " + format_size(lo) + ", got " + s);
+            if (v > hi)
+              throw ValueError("expected a size of at most " + format_size(hi) + ", got " + s);
+            return v;
+          }};
+}
+
+Parser<double> rate() {
+  return {"a rate such as 50 GiB/s", parse_rate};
+}
+Parser<double> freq() {
+  return {"a frequency such as 1.4 GHz", parse_freq};
+}
+Parser<double> time_s() {
+  return {"a time such as 20 us", parse_time};
+}
+
+// ---- MapReader -----------------------------------------------------------------------------
+
+MapReader::MapReader(YAML::Node node, std::shared_ptr<const Source> src, std::string path)
+    : m_node(node), m_src(std::move(src)), m_path(std::move(path)) {
+  if (!m_node.IsMap()) {
+    const std::string where = m_path.empty() ? location(m_src->file, m_node)
+                                             : location(m_src->file, m_node) + ": " + m_path;
+    throw ConfigError(where + ": expected a mapping of keys, got " + describe(m_node));
+  }
+  for (auto it = m_node.begin(); it != m_node.end(); ++it) {
+    const std::string k = it->first.Scalar();
+    const auto prev = std::find(m_keys.begin(), m_keys.end(), k);
+    if (prev != m_keys.end()) {
+      YAML::Node first = m_node.begin()->first;
+      for (auto j = m_node.begin(); j != it; ++j)
+        if (j->first.Scalar() == k) {
+          first = j->first;
+          break;
+        }
+      fail_at(it->first, k,
+              "duplicate key (first given at line " + std::to_string(first.Mark().line + 1) + ")");
+    }
+    m_keys.push_back(k);
+  }
+  m_read.assign(m_keys.size(), false);
+}
+
+std::string MapReader::describe(const YAML::Node& n) {
+  if (n.IsMap()) return "a mapping";
+  if (n.IsSequence()) return "a list";
+  if (n.IsNull()) return "nothing";
+  return "'" + n.Scalar() + "'";
+}
+
+std::string MapReader::key_path(const std::string& key) const {
+  return m_path.empty() ? key : key.empty() ? m_path : m_path + "." + key;
+}
+
+void MapReader::fail_at(const YAML::Node& n, const std::string& key,
+                        const std::string& what) const {
+  const std::string full = key_path(key);
+  // A key set by an override (or created by one, for an unknown key) reports the override.
+  std::string where = location(m_src->file, n);
+  for (const auto& [key_set, origin] : m_src->overrides)
+    if (key_set == full || (n.Mark().line < 0 && key_set.rfind(full + ".", 0) == 0)) {
+      where = origin;
+      break;
+    }
+  throw ConfigError(where + ": " + full + ": " + what);
+}
+
+void MapReader::fail(const std::string& key, const std::string& what) const {
+  const auto it = std::find(m_keys.begin(), m_keys.end(), key);
+  if (it == m_keys.end()) fail_at(m_node, key, what);
+  for (auto n = m_node.begin(); n != m_node.end(); ++n)
+    if (n->first.Scalar() == key) fail_at(n->second, key, what);
+  fail_at(m_node, key, what);
+}
+
+bool MapReader::has(const std::string& key) const {
+  m_asked.push_back(key);
+  return std::find(m_keys.begin(), m_keys.end(), key) != m_keys.end();
+}
+
+YAML::Node MapReader::node_for(const std::string& key, bool required) {
+  m_asked.push_back(key);
+  const auto it = std::find(m_keys.begin(), m_keys.end(), key);
+  if (it == m_keys.end()) {
+    if (required) fail_at(m_node, key, "missing required key");
+    return YAML::Node(YAML::NodeType::Undefined);
+  }
+  m_read[static_cast<size_t>(it - m_keys.begin())] = true;
+  for (auto n = m_node.begin(); n != m_node.end(); ++n)
+    if (n->first.Scalar() == key) {
+      if (n->second.IsNull()) fail_at(n->second, key, "missing value");
+      return n->second;
+    }
+  return YAML::Node(YAML::NodeType::Undefined);
+}
+
+YAML::Node MapReader::raw(const std::string& key, bool required) {
+  return node_for(key, required);
+}
+
+MapReader MapReader::map(const std::string& key) {
+  YAML::Node n = node_for(key, true);
+  if (!n.IsMap()) fail_at(n, key, "expected a mapping of keys, got " + describe(n));
+  return MapReader(n, m_src, key_path(key));
+}
+
+std::optional<MapReader> MapReader::opt_map(const std::string& key) {
+  if (!has(key)) return std::nullopt;
+  return map(key);
+}
+
+std::vector<YAML::Node> MapReader::seq(const std::string& key) {
+  YAML::Node n = node_for(key, true);
+  if (!n.IsSequence()) fail_at(n, key, "expected a list, got " + describe(n));
+  std::vector<YAML::Node> out;
+  for (const auto& e : n) out.push_back(e);
+  return out;
+}
+
+void MapReader::finish() const {
+  for (size_t i = 0; i < m_keys.size(); ++i) {
+    if (m_read[i]) continue;
+    const std::string near = closest(m_keys[i], m_asked);
+    for (auto n = m_node.begin(); n != m_node.end(); ++n)
+      if (n->first.Scalar() == m_keys[i])
+        fail_at(n->first, m_keys[i],
+                "unknown key" + (near.empty() ? std::string() : " (did you mean " + near + "?)"));
+  }
+}
+
+}  // namespace ncore::config

@@ -1,0 +1,115 @@
+// Reads one YAML mapping into plain values with strict checks: a missing key, an unknown key
+// (with a did-you-mean), a duplicate key (yaml-cpp keeps both silently), a wrong type, an
+// out-of-range value and a bad unit each throw ConfigError as `file:line:col: key: message`.
+// Keys overridden from the command line or a sweep axis report where the override came from.
+// The only place in the project that includes yaml-cpp, besides the loaders in this folder.
+#pragma once
+#include <yaml-cpp/yaml.h>
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/config_error.h"
+
+namespace ncore::config {
+
+// Where a YAML tree came from: its file, and per dotted key (relative to the file's root) the
+// origin of an override ("--set hw.tensor_engine.rows=-4", "configs/sweeps/x.yaml:7:5").
+struct Source {
+  std::string file;
+  std::map<std::string, std::string> overrides;
+};
+
+// Loads a file as YAML, or throws ConfigError naming the file (unreadable, syntax error).
+YAML::Node load_yaml_file(const std::string& path);
+YAML::Node load_yaml_string(const std::string& text, const std::string& name);
+
+// A parser turns one scalar into a T or throws ValueError; `what` describes T in messages.
+template <class T>
+struct Parser {
+  using value_type = T;
+  std::string what;
+  std::function<T(const std::string&)> parse;
+};
+
+Parser<int64_t> integer_in(int64_t lo, int64_t hi);
+Parser<double> number_in(double lo, double hi);
+Parser<bool> boolean();
+Parser<std::string> text();
+Parser<std::string> one_of(std::vector<std::string> choices);
+Parser<uint64_t> size_in(uint64_t lo, uint64_t hi);
+Parser<double> rate();
+Parser<double> freq();
+Parser<double> time_s();
+
+class MapReader {
+ public:
+  // `path` is the dotted key of `node` within the file ("" for the root).
+  MapReader(YAML::Node node, std::shared_ptr<const Source> src, std::string path);
+
+  bool has(const std::string& key) const;
+
+  template <class T>
+  T get(const std::string& key, const Parser<T>& p) {
+    return parse_scalar(key, p, node_for(key, true));
+  }
+  template <class T>
+  T get(const std::string& key, const Parser<T>& p,
+        const typename Parser<T>::value_type& fallback) {
+    YAML::Node n = node_for(key, false);
+    if (!n) return fallback;
+    return parse_scalar(key, p, n);
+  }
+
+  MapReader map(const std::string& key);  // a required sub-mapping
+  std::optional<MapReader> opt_map(const std::string& key);
+  YAML::Node raw(const std::string& key, bool required);  // marks the key as read
+  std::vector<YAML::Node> seq(const std::string& key);    // a required sequence
+
+  // An unknown key is an error: call once every known key has been looked up (the suggestion
+  // comes from the keys looked up).
+  void finish() const;
+
+  [[noreturn]] void fail(const std::string& key, const std::string& what) const;
+  [[noreturn]] void fail_at(const YAML::Node& n, const std::string& key,
+                            const std::string& what) const;
+
+  std::string key_path(const std::string& key) const;
+  const std::string& path() const { return m_path; }
+  const std::shared_ptr<const Source>& source() const { return m_src; }
+  const YAML::Node& node() const { return m_node; }
+
+ private:
+  YAML::Node node_for(const std::string& key, bool required);
+
+  template <class T>
+  T parse_scalar(const std::string& key, const Parser<T>& p, const YAML::Node& n) const {
+    if (!n.IsScalar()) fail_at(n, key, "expected " + p.what + ", got " + describe(n));
+    try {
+      return p.parse(n.Scalar());
+    } catch (const std::exception& e) {
+      fail_at(n, key, e.what());
+    }
+  }
+  static std::string describe(const YAML::Node& n);
+
+  YAML::Node m_node;
+  std::shared_ptr<const Source> m_src;
+  std::string m_path;
+  std::vector<std::string> m_keys;  // in file order
+  std::vector<bool> m_read;
+  mutable std::vector<std::string> m_asked;  // every key looked up, for did-you-mean
+};
+
+// `file:line:col` of a node (yaml-cpp marks count from 0).
+std::string location(const std::string& file, const YAML::Node& n);
+
+// Edit distance, for did-you-mean suggestions.
+std::string closest(const std::string& word, const std::vector<std::string>& choices);
+
+}  // namespace ncore::config

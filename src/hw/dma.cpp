@@ -1,0 +1,56 @@
+// DMA queue timing and replay (see dma.h).
+#include "hw/dma.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace ncore::hw {
+
+DmaQueue::DmaQueue(sc_core::sc_module_name n, uint16_t engine, const config::DmaConfig& c,
+                   double core_hz, const std::vector<planner::Instr>& queue, Semaphores& sem,
+                   report::Stats& s)
+    : sc_module(n),
+      dram("dram"),
+      sbuf("sbuf"),
+      m_engine(engine),
+      m_bytes_per_cycle(c.queue_bandwidth / core_hz),
+      m_queue(queue),
+      m_sem(sem),
+      m_stats(s),
+      m_busy(s.counter("dma.queue_busy_cycles")) {
+  for (int k = 0; k < planner::kTrafficClasses; ++k) {
+    const std::string cls = planner::traffic_class_name(static_cast<planner::TrafficClass>(k));
+    m_read[static_cast<size_t>(k)] = &s.counter("dram.read_bytes." + cls);
+    m_write[static_cast<size_t>(k)] = &s.counter("dram.write_bytes." + cls);
+  }
+  SC_HAS_PROCESS(DmaQueue);
+  SC_THREAD(run);
+}
+
+void DmaQueue::run() {
+  replay(
+      m_engine, m_queue, m_sem,
+      [this](const planner::Instr& i, uint64_t t0) {
+        const auto own = static_cast<uint64_t>(
+            std::ceil(static_cast<double>(i.bytes) / m_bytes_per_cycle - 1e-9));
+        const uint64_t end =
+            std::max({t0 + own, dram->transfer(t0, i.bytes), sbuf->access(t0, i.bytes, i.layer)});
+        return end - t0;
+      },
+      [](uint32_t) { return false; },
+      [this](const planner::Instr& i, uint64_t, uint64_t t0, uint64_t t1, bool) {
+        m_busy += t1 - t0;
+        const auto cls = static_cast<size_t>(i.cls);
+        const bool write = i.op == planner::Op::dma_write;
+        *(write ? m_write : m_read)[cls] += i.bytes;
+        m_stats.touch(i.layer, t0, t1);
+        report::LayerStats& ls = m_stats.layer(i.layer);
+        (write ? ls.write_bytes : ls.read_bytes)[cls] += i.bytes;
+        ls.dma_intervals.emplace_back(t0, t1);
+        if (m_stats.tracing)
+          m_stats.trace.push_back({m_engine, static_cast<uint8_t>(i.op), i.layer, t0, t1, i.bytes,
+                                   static_cast<uint64_t>(i.cls), 0});
+      });
+}
+
+}  // namespace ncore::hw

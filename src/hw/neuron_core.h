@@ -1,0 +1,43 @@
+// NeuronCore: the top that wires one core's modules and replays a Program: DMA queues and the
+// tensor and vector engines, each an SC_THREAD over its own instruction queue, synchronised by
+// semaphores; DRAM and the state buffer as shared resources behind ports. One per process
+// (SystemC elaborates once).
+#pragma once
+#include <memory>
+#include <systemc>
+#include <vector>
+
+#include "config/hw_config.h"
+#include "hw/dma.h"
+#include "hw/dram.h"
+#include "hw/psum.h"
+#include "hw/state_buffer.h"
+#include "hw/sync.h"
+#include "hw/tensor_engine.h"
+#include "hw/vector_engine.h"
+#include "planner/program.h"
+#include "report/stats.h"
+#include "workload/graph.h"
+
+namespace ncore::hw {
+
+class NeuronCore : public sc_core::sc_module {
+ public:
+  NeuronCore(sc_core::sc_module_name n, const config::HwConfig& hw, const planner::Program& p,
+             workload::DType dtype, report::Stats& s);
+
+  // True when every engine ran its whole queue (false means the replay deadlocked: a bug).
+  bool drained() const;
+
+ private:
+  const planner::Program& m_program;
+  Semaphores m_sem;
+  Dram m_dram;
+  StateBuffer m_sbuf;
+  Psum m_psum;
+  TensorEngine m_tensor;
+  VectorEngine m_vector;
+  std::vector<std::unique_ptr<DmaQueue>> m_dma;
+};
+
+}  // namespace ncore::hw

@@ -1,0 +1,35 @@
+// State-buffer port and occupancy (see state_buffer.h).
+#include "hw/state_buffer.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace ncore::hw {
+
+StateBuffer::StateBuffer(sc_core::sc_module_name n, const config::StateBufferConfig& c,
+                         std::vector<uint64_t> planned, report::Stats& s)
+    : sc_module(n),
+      m_cfg(c),
+      m_planned(std::move(planned)),
+      m_started(m_planned.size(), false),
+      m_peak(s.counter("state_buffer.peak_bytes")),
+      m_port_bytes(s.counter("state_buffer.port_bytes")),
+      m_stats(s) {
+  s.counter("state_buffer.capacity_bytes") = c.capacity;
+}
+
+uint64_t StateBuffer::access(uint64_t now, uint64_t bytes, uint32_t layer) {
+  if (!m_started[layer]) {
+    m_started[layer] = true;
+    m_peak = std::max(m_peak, m_planned[layer]);
+    m_stats.sbuf_samples.emplace_back(now, m_planned[layer]);
+  }
+  if (bytes == 0) return now;
+  m_port_bytes += bytes;
+  const uint64_t start = std::max(now, m_free_at);
+  m_free_at = start + static_cast<uint64_t>(
+                          std::ceil(static_cast<double>(bytes) / m_cfg.bytes_per_cycle - 1e-9));
+  return m_free_at;
+}
+
+}  // namespace ncore::hw

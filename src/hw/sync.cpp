@@ -1,0 +1,29 @@
+// Semaphores between engines (see sync.h).
+#include "hw/sync.h"
+
+namespace ncore::hw {
+
+Semaphores::Semaphores(const planner::Program& p)
+    : m_count(p.engines(), 0), m_done_at(p.engines()) {
+  for (size_t e = 0; e < p.engines(); ++e) {
+    m_event.push_back(std::make_unique<sc_core::sc_event>());
+    m_done_at[e].reserve(p.queues[e].size());
+  }
+}
+
+void Semaphores::wait_for(const std::vector<planner::Dep>& deps) {
+  for (const planner::Dep& d : deps)
+    while (m_count[d.engine] < d.count) sc_core::wait(*m_event[d.engine]);
+}
+
+void Semaphores::complete(uint16_t engine) {
+  ++m_count[engine];
+  m_done_at[engine].push_back(now_cycles());
+  m_event[engine]->notify(sc_core::SC_ZERO_TIME);
+}
+
+uint64_t Semaphores::completed_at(const planner::Dep& d) const {
+  return d.count == 0 ? 0 : m_done_at[d.engine][d.count - 1];
+}
+
+}  // namespace ncore::hw

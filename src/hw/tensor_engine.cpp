@@ -1,0 +1,90 @@
+// Tensor-engine timing and replay (see tensor_engine.h for the formula and its sources).
+#include "hw/tensor_engine.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace ncore::hw {
+
+double rate_for(const config::DtypeRates& r, workload::DType d) {
+  switch (d) {
+    case workload::DType::fp32:
+      return r.fp32;
+    case workload::DType::fp16:
+      return r.fp16;
+    case workload::DType::bf16:
+      return r.bf16;
+    case workload::DType::int8:
+      return r.int8;
+  }
+  return 1.0;
+}
+
+uint64_t stream_cycles(const config::TensorEngineConfig& c, uint64_t n, double rate) {
+  const auto stream = static_cast<uint64_t>(std::ceil(static_cast<double>(n) / rate - 1e-9));
+  return std::max<uint64_t>(stream, c.issue_interval) + c.rows + c.cols - 2;
+}
+
+uint64_t load_cycles(const config::TensorEngineConfig& c) {
+  if (c.weight_preload == config::WeightPreload::none) return c.rows;
+  return static_cast<uint64_t>(std::ceil(c.rows / c.preload_speedup - 1e-9));
+}
+
+TensorEngine::TensorEngine(sc_core::sc_module_name n, const config::TensorEngineConfig& c,
+                           double rate, const std::vector<planner::Instr>& queue, Semaphores& sem,
+                           report::Stats& s)
+    : sc_module(n),
+      sbuf("sbuf"),
+      psum("psum"),
+      m_cfg(c),
+      m_rate(rate),
+      m_queue(queue),
+      m_sem(sem),
+      m_stats(s),
+      m_busy(s.counter("tensor_engine.busy_cycles")),
+      m_macs(s.counter("tensor_engine.macs")),
+      m_matmuls(s.counter("tensor_engine.matmuls")) {
+  SC_HAS_PROCESS(TensorEngine);
+  SC_THREAD(run);
+}
+
+uint64_t TensorEngine::execute(const planner::Instr& i, uint64_t t0) {
+  uint64_t load = load_cycles(m_cfg);
+  if (m_cfg.weight_preload == config::WeightPreload::background && !m_first) {
+    uint64_t weights_ready = 0;
+    for (size_t d = 0; d < i.weight_deps; ++d)
+      weights_ready = std::max(weights_ready, m_sem.completed_at(i.deps[d]));
+    const uint64_t load_end = std::max(m_prev_stream_start, weights_ready) + load;
+    load = load_end > t0 ? load_end - t0 : 0;
+  }
+  m_first = false;
+  m_prev_stream_start = t0 + load;
+  const uint64_t compute = load + stream_cycles(m_cfg, i.n, m_rate);
+  const uint64_t port_done = sbuf->access(t0, i.sbuf_bytes, i.layer);
+  psum->accumulate(i.m, i.n);
+  return std::max(compute, port_done - t0);
+}
+
+void TensorEngine::run() {
+  replay(
+      planner::kTensorEngine, m_queue, m_sem,
+      [this](const planner::Instr& i, uint64_t t0) { return execute(i, t0); },
+      [](uint32_t) { return true; },
+      [this](const planner::Instr& i, uint64_t t_free, uint64_t t0, uint64_t t1, bool) {
+        const uint64_t macs = uint64_t{i.k} * i.m * i.n;
+        m_busy += t1 - t0;
+        m_macs += macs;
+        ++m_matmuls;
+        const uint64_t layer_start = m_stats.touch(i.layer, t0, t1);
+        report::LayerStats& ls = m_stats.layer(i.layer);
+        ls.tensor_busy += t1 - t0;
+        ls.macs += macs;
+        const uint64_t from = std::max(t_free, layer_start);
+        if (t0 > from) ls.stall += t0 - from;
+        if (m_stats.tracing)
+          m_stats.trace.push_back(
+              {planner::kTensorEngine, static_cast<uint8_t>(i.op), i.layer, t0, t1, i.k, i.m, i.n});
+      });
+}
+
+}  // namespace ncore::hw

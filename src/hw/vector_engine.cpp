@@ -1,0 +1,53 @@
+// Vector-engine timing and replay (see vector_engine.h).
+#include "hw/vector_engine.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace ncore::hw {
+
+uint64_t vector_core_cycles(uint64_t v, double core_hz, double vector_hz) {
+  return static_cast<uint64_t>(std::ceil(static_cast<double>(v) * core_hz / vector_hz - 1e-9));
+}
+
+VectorEngine::VectorEngine(sc_core::sc_module_name n, const config::VectorEngineConfig& c,
+                           double core_hz, const std::vector<planner::Instr>& queue,
+                           std::vector<bool> layer_has_matmul, Semaphores& sem, report::Stats& s)
+    : sc_module(n),
+      sbuf("sbuf"),
+      psum("psum"),
+      m_cfg(c),
+      m_core_hz(core_hz),
+      m_queue(queue),
+      m_has_matmul(std::move(layer_has_matmul)),
+      m_sem(sem),
+      m_stats(s),
+      m_busy(s.counter("vector_engine.busy_cycles")) {
+  SC_HAS_PROCESS(VectorEngine);
+  SC_THREAD(run);
+}
+
+void VectorEngine::run() {
+  replay(
+      planner::kVectorEngine, m_queue, m_sem,
+      [this](const planner::Instr& i, uint64_t t0) {
+        const uint64_t compute = vector_core_cycles(i.vector_cycles, m_core_hz, m_cfg.clock_hz);
+        const uint64_t port_done = sbuf->access(t0, i.sbuf_bytes, i.layer);
+        if (m_has_matmul[i.layer]) psum->evict(i.sbuf_bytes, 1);
+        return std::max(compute, port_done - t0);
+      },
+      [this](uint32_t layer) { return !m_has_matmul[layer]; },
+      [this](const planner::Instr& i, uint64_t t_free, uint64_t t0, uint64_t t1, bool stall) {
+        m_busy += t1 - t0;
+        const uint64_t layer_start = m_stats.touch(i.layer, t0, t1);
+        report::LayerStats& ls = m_stats.layer(i.layer);
+        ls.vector_busy += t1 - t0;
+        const uint64_t from = std::max(t_free, layer_start);
+        if (stall && t0 > from) ls.stall += t0 - from;
+        if (m_stats.tracing)
+          m_stats.trace.push_back({planner::kVectorEngine, static_cast<uint8_t>(i.op), i.layer, t0,
+                                   t1, i.vector_cycles, 0, 0});
+      });
+}
+
+}  // namespace ncore::hw

@@ -1,0 +1,42 @@
+// VectorEngine: `lanes` elements per vector cycle (one lane per partition) at its own clock.
+// An op of v vector cycles (the planner divides the work by the lanes: ceil(channels / lanes)
+// x positions x ops per position) occupies ceil(v * f_core / f_vector) core cycles, converted
+// once (DESIGN.md "Time"). It evicts PSUM (activation fused) and runs pooling, add and relu.
+// Per-op fixed overheads and multi-pass ops are not modelled yet.
+#pragma once
+#include <cstdint>
+#include <systemc>
+#include <vector>
+
+#include "config/hw_config.h"
+#include "hw/psum.h"
+#include "hw/state_buffer.h"
+#include "hw/sync.h"
+#include "report/stats.h"
+
+namespace ncore::hw {
+
+uint64_t vector_core_cycles(uint64_t vector_cycles, double core_hz, double vector_hz);
+
+class VectorEngine : public sc_core::sc_module {
+ public:
+  sc_core::sc_port<SbufIf> sbuf;
+  sc_core::sc_port<PsumIf> psum;
+
+  VectorEngine(sc_core::sc_module_name n, const config::VectorEngineConfig& c, double core_hz,
+               const std::vector<planner::Instr>& queue, std::vector<bool> layer_has_matmul,
+               Semaphores& sem, report::Stats& s);
+
+ private:
+  void run();
+
+  const config::VectorEngineConfig m_cfg;
+  const double m_core_hz;
+  const std::vector<planner::Instr>& m_queue;
+  const std::vector<bool> m_has_matmul;
+  Semaphores& m_sem;
+  report::Stats& m_stats;
+  uint64_t& m_busy;
+};
+
+}  // namespace ncore::hw

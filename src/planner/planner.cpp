@@ -1,0 +1,471 @@
+// Planner v1 (see planner.h for the policy). Two passes: residency (what stays in SBUF), then
+// emission of the per-engine queues in program order.
+#include "planner/planner.h"
+
+#include <algorithm>
+
+namespace ncore::planner {
+namespace {
+
+using workload::Graph;
+using workload::Layer;
+
+constexpr uint64_t kMinDmaPiece = 4096;  // a transfer is split over queues in pieces >= this
+constexpr int kStreamSlots = 2;          // double-buffered DRAM streams
+
+uint64_t ceil_div(uint64_t a, uint64_t b) {
+  return (a + b - 1) / b;
+}
+
+void merge(std::vector<Dep>& into, const std::vector<Dep>& more) {
+  for (const Dep& d : more) {
+    auto it =
+        std::find_if(into.begin(), into.end(), [&](const Dep& x) { return x.engine == d.engine; });
+    if (it == into.end())
+      into.push_back(d);
+    else
+      it->count = std::max(it->count, d.count);
+  }
+}
+
+struct Tensor {
+  uint64_t bytes = 0;
+  int producer = -1;  // layer index; -1 for the network input
+  int last_use = -1;  // last consuming layer index
+  bool io_home = false;
+  bool resident = false;
+};
+
+// Per-layer chunking of output positions over the whole batch.
+struct Chunking {
+  uint64_t total = 0;  // b * output positions per sample
+  uint64_t chunk = 0;  // <= the PSUM moving limit
+};
+
+class Planner {
+ public:
+  Planner(const Graph& g, const config::HwConfig& hw, uint64_t b, workload::DType dt,
+          const config::Options& opt)
+      : m_g(g),
+        m_hw(hw),
+        m_b(b),
+        m_dtb(workload::dtype_bytes(dt)),
+        m_opt(opt),
+        m_tensor_rows(hw.tensor_engine.rows) {}
+
+  Program run() {
+    m_p.dma_queues = m_hw.dma.queues;
+    m_p.queues.resize(kFirstDmaQueue + m_hw.dma.queues);
+    m_p.sbuf_capacity = m_hw.state_buffer.capacity;
+    build_tensors();
+    size_weight_region();
+    if (!decide_residency()) return std::move(m_p);
+    emit_all();
+    return std::move(m_p);
+  }
+
+ private:
+  int resolve(int t) const {
+    while (t > 0 && m_g.layers[static_cast<size_t>(t - 1)].shape_only)
+      t = m_g.layers[static_cast<size_t>(t - 1)].inputs[0];
+    return t;
+  }
+  int out_tensor(size_t l) const { return resolve(static_cast<int>(l + 1)); }
+  std::vector<int> in_tensors(size_t l) const {
+    std::vector<int> v;
+    for (int t : m_g.layers[l].inputs) v.push_back(resolve(t));
+    return v;
+  }
+
+  Chunking chunking(const Layer& l) const {
+    const uint64_t per_sample = l.gemm ? l.gemm->positions : l.vector ? l.vector->positions : 1;
+    Chunking c;
+    c.total = m_b * per_sample;
+    c.chunk = std::min<uint64_t>(m_hw.psum.moving_limit(), c.total);
+    return c;
+  }
+
+  uint64_t block_m(const Layer& l) const {
+    return std::min<uint64_t>(l.gemm->m, m_hw.tensor_engine.cols);
+  }
+
+  void build_tensors() {
+    const size_t n = m_g.layers.size();
+    m_t.assign(n + 1, Tensor{});
+    m_t[0].bytes = m_g.input.elems() * m_b * m_dtb;
+    m_t[0].io_home = true;
+    for (size_t i = 0; i < n; ++i) {
+      m_t[i + 1].bytes = m_g.layers[i].out.elems() * m_b * m_dtb;
+      m_t[i + 1].producer = static_cast<int>(i);
+    }
+    for (size_t i = 0; i < n; ++i) {
+      if (m_g.layers[i].shape_only) continue;
+      for (int t : in_tensors(i)) m_t[static_cast<size_t>(t)].last_use = static_cast<int>(i);
+    }
+    for (int t : m_g.outputs()) m_t[static_cast<size_t>(resolve(t))].io_home = true;
+    for (auto& t : m_t) t.resident = !t.io_home;
+    m_p.input_bytes = m_t[0].bytes;
+    for (int t : m_g.outputs()) m_p.output_bytes += m_t[static_cast<size_t>(resolve(t))].bytes;
+  }
+
+  void size_weight_region() {
+    uint64_t largest = 0;
+    for (const auto& l : m_g.layers)
+      if (l.gemm) largest = std::max(largest, block_bytes(l, block_m(l)));
+    m_p.weight_region_bytes = largest * m_opt.prefetch_depth;
+  }
+
+  uint64_t block_bytes(const Layer& l, uint64_t m) const {
+    return (l.gemm->k * m + (l.gemm->bias ? m : 0)) * m_dtb;
+  }
+
+  // The bytes of input tensor t that chunk [c0, c0 + n) of layer l's output positions needs
+  // from one group: its proportional share, but for a conv never more than the K x n moving
+  // data (a strided 1x1 conv reads only the pixels it uses). Halos are not re-read.
+  uint64_t input_share(const Layer& l, int t, uint64_t c0, uint64_t n, const Chunking& c) const {
+    const uint64_t groups = l.gemm ? l.gemm->groups : 1;
+    const uint64_t bytes = m_t[static_cast<size_t>(t)].bytes / groups;
+    const uint64_t share = bytes * (c0 + n) / c.total - bytes * c0 / c.total;
+    return l.gemm ? std::min(share, l.gemm->k * n * m_dtb) : share;
+  }
+
+  uint64_t R() const { return m_tensor_rows; }
+  // The part of `bytes` spread over `total` items that items [lo, lo + n) hold (exact: the
+  // parts of consecutive ranges add up to `bytes`).
+  static uint64_t part(uint64_t bytes, uint64_t lo, uint64_t n, uint64_t total) {
+    return bytes * (lo + n) / total - bytes * lo / total;
+  }
+  // One lane-wide channel block's part of a vector layer's chunk (rounded up).
+  uint64_t lane_share(const Layer& l, uint64_t chunk) const {
+    const uint64_t ch = l.vector->channels;
+    return ceil_div(chunk * std::min<uint64_t>(m_hw.vector_engine.lanes, ch), ch);
+  }
+
+  // The bytes of tensor t that one chunk of layer l's positions moves (rounded up).
+  uint64_t chunk_bytes(uint64_t tensor_bytes, const Chunking& c) const {
+    return ceil_div(tensor_bytes * c.chunk, c.total);
+  }
+
+  uint64_t occupancy(size_t l) const {
+    const Layer& layer = m_g.layers[l];
+    uint64_t occ = m_p.weight_region_bytes;
+    for (size_t t = 0; t < m_t.size(); ++t) {
+      const Tensor& x = m_t[t];
+      if (x.resident && x.producer <= static_cast<int>(l) && x.last_use >= static_cast<int>(l))
+        occ += x.bytes;
+    }
+    const Chunking c = chunking(layer);
+    // Stream slots: a MatMul layer reads one K block and writes one output-channel block at a
+    // time; a vector layer moves one lane-wide channel block at a time.
+    for (int t : in_tensors(l)) {
+      if (m_t[static_cast<size_t>(t)].resident) continue;
+      const uint64_t chunk = input_share(layer, t, 0, c.chunk, c);
+      occ += kStreamSlots *
+             (layer.gemm ? ceil_div(chunk * std::min<uint64_t>(R(), layer.gemm->k), layer.gemm->k)
+                         : lane_share(layer, chunk));
+    }
+    const Tensor& out = m_t[static_cast<size_t>(out_tensor(l))];
+    if (!out.resident)
+      occ += kStreamSlots * (layer.gemm ? block_m(layer) * c.chunk * m_dtb
+                                        : lane_share(layer, chunk_bytes(out.bytes, c)));
+    return occ;
+  }
+
+  bool touches(size_t l, int t) const {
+    if (out_tensor(l) == t) return true;
+    for (int i : in_tensors(l))
+      if (i == t) return true;
+    return false;
+  }
+
+  bool decide_residency() {
+    const uint64_t cap = m_hw.state_buffer.capacity;
+    while (true) {
+      size_t over = m_g.layers.size();
+      uint64_t over_occ = 0;
+      for (size_t l = 0; l < m_g.layers.size(); ++l) {
+        if (m_g.layers[l].shape_only) continue;
+        const uint64_t occ = occupancy(l);
+        if (occ > cap) {
+          over = l;
+          over_occ = occ;
+          break;
+        }
+      }
+      if (over == m_g.layers.size()) return true;
+      if (!m_opt.allow_spill)
+        return infeasible(over, over_occ - cap,
+                          "the live activations do not fit in the state buffer and "
+                          "options.allow_spill is false");
+      // Victim: a resident tensor live at `over`; first those it does not touch, largest first.
+      int victim = -1;
+      bool victim_touched = true;
+      for (size_t t = 0; t < m_t.size(); ++t) {
+        const Tensor& x = m_t[t];
+        if (!x.resident || x.producer > static_cast<int>(over) ||
+            x.last_use < static_cast<int>(over))
+          continue;
+        const bool touched = touches(over, static_cast<int>(t));
+        const bool better =
+            victim < 0 || (!touched && victim_touched) ||
+            (touched == victim_touched && x.bytes > m_t[static_cast<size_t>(victim)].bytes);
+        if (better) {
+          victim = static_cast<int>(t);
+          victim_touched = touched;
+        }
+      }
+      if (victim < 0)
+        return infeasible(over, over_occ - cap,
+                          "the weight buffers and DRAM stream buffers alone exceed the state "
+                          "buffer");
+      m_t[static_cast<size_t>(victim)].resident = false;
+      ++m_p.spilled_tensors;
+      m_p.fits = false;
+    }
+  }
+
+  bool infeasible(size_t l, uint64_t shortfall, const std::string& reason) {
+    m_p.fits = false;
+    m_p.feasible = false;
+    m_p.infeasible = Infeasible{m_g.layers[l].name, shortfall, reason};
+    return false;
+  }
+
+  // ---- emission -------------------------------------------------------------------------
+
+  Dep emit(uint16_t engine, Instr i) {
+    auto& q = m_p.queues[engine];
+    q.push_back(std::move(i));
+    return Dep{engine, static_cast<uint32_t>(q.size())};
+  }
+
+  // A DMA transfer split into pieces over the queues, round robin; returns one dep per piece.
+  std::vector<Dep> dma(Op op, uint64_t bytes, TrafficClass cls, uint32_t layer,
+                       const std::vector<Dep>& deps) {
+    std::vector<Dep> done;
+    if (bytes == 0) return done;
+    const uint64_t pieces = std::min<uint64_t>(m_hw.dma.queues, ceil_div(bytes, kMinDmaPiece));
+    for (uint64_t p = 0; p < pieces; ++p) {
+      Instr i;
+      i.op = op;
+      i.layer = layer;
+      i.cls = cls;
+      i.bytes = bytes * (p + 1) / pieces - bytes * p / pieces;
+      i.sbuf_bytes = i.bytes;
+      i.deps = std::vector<Dep>(deps);
+      const uint16_t q = static_cast<uint16_t>(kFirstDmaQueue + m_next_queue);
+      m_next_queue = (m_next_queue + 1) % m_hw.dma.queues;
+      merge(done, {emit(q, std::move(i))});
+    }
+    return done;
+  }
+
+  TrafficClass home_class(int t) const {
+    return m_t[static_cast<size_t>(t)].io_home ? TrafficClass::io : TrafficClass::spill;
+  }
+
+  // Deps under which `share` bytes of tensor t can be read by layer l: the tensor's readiness
+  // if resident, else a DMA read of that share into a stream slot (returned in `slot`).
+  std::vector<Dep> input_chunk(int t, uint32_t l, uint64_t share, int& slot) {
+    const Tensor& x = m_t[static_cast<size_t>(t)];
+    slot = -1;
+    if (x.resident) return m_ready[static_cast<size_t>(t)];
+    slot = static_cast<int>(m_in_ctr++ % kStreamSlots);
+    std::vector<Dep> deps = m_ready[static_cast<size_t>(t)];
+    merge(deps, m_in_free[static_cast<size_t>(slot)]);
+    return dma(Op::dma_read, share, home_class(t), l, deps);
+  }
+
+  // After the vector engine produced an output chunk: keep it, or write it to DRAM.
+  void output_chunk(int t, uint32_t l, uint64_t bytes, const Dep& produced, int out_slot,
+                    std::vector<Dep>& ready) {
+    if (m_t[static_cast<size_t>(t)].resident) {
+      merge(ready, {produced});
+      return;
+    }
+    const auto w = dma(Op::dma_write, bytes, home_class(t), l, {produced});
+    m_out_free[static_cast<size_t>(out_slot)] = std::vector<Dep>(w);
+    merge(ready, w);
+  }
+
+  struct Block {
+    size_t layer;
+    uint64_t bytes;
+  };
+
+  void ensure_weights(size_t j) {
+    const size_t last = std::min(j + m_opt.prefetch_depth - 1, m_blocks.size() - 1);
+    while (m_blocks_emitted <= last) {
+      const size_t b = m_blocks_emitted++;
+      m_loaded[b] =
+          dma(Op::dma_read, m_blocks[b].bytes, TrafficClass::weights,
+              static_cast<uint32_t>(m_blocks[b].layer), m_slot_free[b % m_opt.prefetch_depth]);
+    }
+  }
+
+  void emit_all() {
+    const size_t n = m_g.layers.size();
+    for (size_t l = 0; l < n; ++l) {
+      const Layer& layer = m_g.layers[l];
+      if (!layer.gemm) continue;
+      const uint64_t mb = block_m(layer);
+      for (uint64_t g = 0; g < layer.gemm->groups; ++g)
+        for (uint64_t m0 = 0; m0 < layer.gemm->m; m0 += mb)
+          m_blocks.push_back(Block{l, block_bytes(layer, std::min(mb, layer.gemm->m - m0))});
+    }
+    m_loaded.resize(m_blocks.size());
+    m_slot_free.assign(m_opt.prefetch_depth, {});
+    m_bank_free.assign(m_hw.psum.banks, {});
+    m_in_free.assign(kStreamSlots, {});
+    m_out_free.assign(kStreamSlots, {});
+    m_ready.assign(m_t.size(), {});
+
+    for (size_t l = 0; l < n; ++l) {
+      const Layer& layer = m_g.layers[l];
+      LayerPlan lp;
+      lp.name = layer.name;
+      lp.kind = layer.kind;
+      lp.order = layer.gemm ? "weight_stationary" : "vector";
+      lp.macs = layer.macs_per_sample() * m_b;
+      lp.weight_bytes = layer.weight_elems() * m_dtb;
+      lp.output_resident = m_t[static_cast<size_t>(out_tensor(l))].resident;
+      if (!layer.shape_only) {
+        lp.sbuf_bytes = occupancy(l);
+        lp.n_chunks = ceil_div(chunking(layer).total, chunking(layer).chunk);
+        if (layer.gemm)
+          emit_gemm(l, lp);
+        else
+          emit_vector(l);
+      }
+      m_p.sbuf_peak = std::max(m_p.sbuf_peak, lp.sbuf_bytes);
+      m_p.macs += lp.macs;
+      m_p.layers.push_back(std::move(lp));
+    }
+  }
+
+  void emit_gemm(size_t l, LayerPlan& lp) {
+    const Layer& layer = m_g.layers[l];
+    const auto& gm = *layer.gemm;
+    const uint32_t lid = static_cast<uint32_t>(l);
+    const uint32_t R = m_hw.tensor_engine.rows, lanes = m_hw.vector_engine.lanes;
+    const int t_in = in_tensors(l)[0], t_out = out_tensor(l);
+    const Chunking c = chunking(layer);
+    const uint64_t mb = block_m(layer);
+    std::vector<Dep> ready;
+    for (uint64_t g = 0; g < gm.groups; ++g) {
+      for (uint64_t m0 = 0; m0 < gm.m; m0 += mb) {
+        const uint64_t m = std::min(mb, gm.m - m0);
+        const size_t j = m_next_block++;
+        ensure_weights(j);
+        ++lp.weight_blocks;
+        Dep last_mm{};
+        for (uint64_t c0 = 0; c0 < c.total; c0 += c.chunk) {
+          const uint64_t nn = std::min(c.chunk, c.total - c0);
+          // A streamed input arrives per K block: the rows of this MatMul for these columns.
+          const uint64_t share = input_share(layer, t_in, c0, nn, c);
+          const size_t bank = m_bank_ctr++ % m_hw.psum.banks;
+          for (uint64_t k0 = 0; k0 < gm.k; k0 += R) {
+            Instr i;
+            i.op = Op::matmul;
+            i.layer = lid;
+            i.k = static_cast<uint32_t>(std::min<uint64_t>(R, gm.k - k0));
+            i.m = static_cast<uint32_t>(m);
+            i.n = static_cast<uint32_t>(nn);
+            i.accumulate = k0 > 0;
+            i.sbuf_bytes = i.k * nn * m_dtb;
+            i.deps = std::vector<Dep>(m_loaded[j]);
+            i.weight_deps = static_cast<uint8_t>(std::min<size_t>(i.deps.size(), 255));
+            int in_slot = -1;
+            merge(i.deps, input_chunk(t_in, lid, part(share, k0, i.k, gm.k), in_slot));
+            merge(i.deps, m_bank_free[bank]);
+            last_mm = emit(kTensorEngine, std::move(i));
+            if (in_slot >= 0) m_in_free[static_cast<size_t>(in_slot)] = {last_mm};
+            ++lp.matmuls;
+          }
+          // Evict the PSUM bank through the vector engine (activation fused).
+          const int out_slot = static_cast<int>(m_out_ctr++ % kStreamSlots);
+          Instr e;
+          e.op = Op::vector;
+          e.layer = lid;
+          e.vector_cycles = ceil_div(m, lanes) * nn;
+          e.sbuf_bytes = m * nn * m_dtb;
+          e.deps = {last_mm};
+          if (!m_t[static_cast<size_t>(t_out)].resident)
+            merge(e.deps, m_out_free[static_cast<size_t>(out_slot)]);
+          const uint64_t out_bytes = e.sbuf_bytes;
+          const Dep ev = emit(kVectorEngine, std::move(e));
+          m_bank_free[bank] = {ev};
+          output_chunk(t_out, lid, out_bytes, ev, out_slot, ready);
+        }
+        m_slot_free[j % m_opt.prefetch_depth] = {last_mm};
+      }
+    }
+    m_ready[static_cast<size_t>(t_out)] = std::move(ready);
+  }
+
+  // A vector layer: per lane-wide block of channels, per chunk of output positions, one op.
+  void emit_vector(size_t l) {
+    const Layer& layer = m_g.layers[l];
+    const auto& vw = *layer.vector;
+    const uint32_t lid = static_cast<uint32_t>(l);
+    const auto ins = in_tensors(l);
+    const int t_out = out_tensor(l);
+    const Chunking c = chunking(layer);
+    const uint64_t lanes = m_hw.vector_engine.lanes;
+    std::vector<Dep> ready;
+    for (uint64_t ch0 = 0; ch0 < vw.channels; ch0 += lanes) {
+      const uint64_t cw = std::min(lanes, vw.channels - ch0);
+      for (uint64_t c0 = 0; c0 < c.total; c0 += c.chunk) {
+        const uint64_t nn = std::min(c.chunk, c.total - c0);
+        Instr v;
+        v.op = Op::vector;
+        v.layer = lid;
+        v.vector_cycles = nn * vw.ops_per_position;
+        std::vector<int> slots;
+        for (int t : ins) {
+          int slot = -1;
+          const uint64_t block = part(m_t[static_cast<size_t>(t)].bytes, ch0, cw, vw.channels);
+          const uint64_t share = part(block, c0, nn, c.total);
+          v.sbuf_bytes += share;
+          merge(v.deps, input_chunk(t, lid, share, slot));
+          if (slot >= 0) slots.push_back(slot);
+        }
+        const uint64_t out_block =
+            part(m_t[static_cast<size_t>(t_out)].bytes, ch0, cw, vw.channels);
+        const uint64_t out_share = part(out_block, c0, nn, c.total);
+        v.sbuf_bytes += out_share;
+        const int out_slot = static_cast<int>(m_out_ctr++ % kStreamSlots);
+        if (!m_t[static_cast<size_t>(t_out)].resident)
+          merge(v.deps, m_out_free[static_cast<size_t>(out_slot)]);
+        const Dep ev = emit(kVectorEngine, std::move(v));
+        for (int sl : slots) m_in_free[static_cast<size_t>(sl)] = {ev};
+        output_chunk(t_out, lid, out_share, ev, out_slot, ready);
+      }
+    }
+    m_ready[static_cast<size_t>(t_out)] = std::move(ready);
+  }
+
+  const Graph& m_g;
+  const config::HwConfig& m_hw;
+  const uint64_t m_b;
+  const uint32_t m_dtb;
+  const config::Options m_opt;
+  const uint64_t m_tensor_rows;
+  Program m_p;
+  std::vector<Tensor> m_t;
+  std::vector<std::vector<Dep>> m_ready;  // per tensor: complete when these are
+  std::vector<Block> m_blocks;
+  std::vector<std::vector<Dep>> m_loaded, m_slot_free, m_bank_free, m_in_free, m_out_free;
+  size_t m_blocks_emitted = 0, m_next_block = 0;
+  uint64_t m_bank_ctr = 0, m_in_ctr = 0, m_out_ctr = 0;
+  uint32_t m_next_queue = 0;
+};
+
+}  // namespace
+
+Program plan(const workload::Graph& g, const config::HwConfig& hw, uint64_t batch,
+             workload::DType dtype, const config::Options& opt) {
+  return Planner(g, hw, batch, dtype, opt).run();
+}
+
+}  // namespace ncore::planner

@@ -1,0 +1,280 @@
+// Output writers (see outputs.h).
+#include "report/outputs.h"
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+#include "hw/tensor_engine.h"
+#include "ncore_version.h"  // generated at build time: NCORE_VERSION_STRING
+
+namespace ncore::report {
+
+using json = nlohmann::ordered_json;
+
+std::string version_string() {
+  return NCORE_VERSION_STRING;
+}
+
+namespace {
+
+const char* kClasses[] = {"weights", "io", "spill"};
+
+double peak_rate(const config::RunConfig& rc) {
+  return hw::rate_for(rc.hw.tensor_engine.rate, rc.dtype);
+}
+
+uint64_t total_cycles(const Stats& s) {
+  uint64_t start = UINT64_MAX, end = 0;
+  for (const auto& l : s.layers()) {
+    if (l.end == 0 && l.start == UINT64_MAX) continue;
+    start = std::min(start, l.start);
+    end = std::max(end, l.end);
+  }
+  return end > start ? end - start : 0;
+}
+
+std::string csv_cell(const json& v) {
+  if (v.is_null()) return "";
+  if (v.is_string()) {
+    const std::string s = v.get<std::string>();
+    if (s.find_first_of(",\"\n") == std::string::npos) return s;
+    std::string q = "\"";
+    for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
+    return q + "\"";
+  }
+  return v.dump();
+}
+
+void flatten(const json& j, const std::string& prefix,
+             std::vector<std::pair<std::string, json>>& out) {
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    const std::string key = prefix.empty() ? it.key() : prefix + "." + it.key();
+    if (it->is_object())
+      flatten(*it, key, out);
+    else if (!it->is_array())
+      out.emplace_back(key, *it);
+  }
+}
+
+}  // namespace
+
+json make_summary(const config::RunConfig& rc, const planner::Program& p, const Stats* s) {
+  const auto& te = rc.hw.tensor_engine;
+  const double f = te.clock_hz;
+  json j;
+  j["version"] = version_string();
+  j["model"] = rc.model.name;
+  j["hw"] = rc.hw.name;
+  j["dtype"] = workload::dtype_name(rc.dtype);
+  j["batch"] = rc.batch;
+  j["fits"] = p.fits;
+  const double in_s = static_cast<double>(p.input_bytes) / rc.hw.host.link_bandwidth;
+  const double out_s = static_cast<double>(p.output_bytes) / rc.hw.host.link_bandwidth;
+  if (s) {
+    const uint64_t cycles = total_cycles(*s);
+    const double seconds = static_cast<double>(cycles) / f;
+    j["cycles"] = cycles;
+    j["seconds"] = seconds;
+    j["latency_s"] = rc.hw.host.overhead_s + in_s + seconds + out_s;
+    j["throughput_inferences_per_s"] = seconds > 0 ? static_cast<double>(rc.batch) / seconds : 0.0;
+    j["macs"] = s->get("tensor_engine.macs");
+    uint64_t all = 0;
+    for (const char* c : kClasses) {
+      const uint64_t r = s->get(std::string("dram.read_bytes.") + c);
+      const uint64_t w = s->get(std::string("dram.write_bytes.") + c);
+      j["dram"]["read_bytes"][c] = r;
+      j["dram"]["write_bytes"][c] = w;
+      all += r + w;
+    }
+    j["dram"]["bytes_per_inference"] = static_cast<double>(all) / static_cast<double>(rc.batch);
+    const uint64_t busy = s->get("tensor_engine.busy_cycles");
+    j["tensor_engine"]["busy_cycles"] = busy;
+    j["tensor_engine"]["utilization"] =
+        busy ? static_cast<double>(s->get("tensor_engine.macs")) /
+                   (double(te.rows) * te.cols * peak_rate(rc) * static_cast<double>(busy))
+             : 0.0;
+    j["tensor_engine"]["matmuls"] = s->get("tensor_engine.matmuls");
+    j["vector_engine"]["busy_cycles"] = s->get("vector_engine.busy_cycles");
+    j["state_buffer"]["capacity_bytes"] = rc.hw.state_buffer.capacity;
+    j["state_buffer"]["peak_bytes"] = s->get("state_buffer.peak_bytes");
+    // The two roofline bounds no run may beat (DESIGN.md "Correctness is checked").
+    const double macs = static_cast<double>(s->get("tensor_engine.macs"));
+    j["bounds"]["compute_cycles"] = std::ceil(macs / (double(te.rows) * te.cols * peak_rate(rc)));
+    j["bounds"]["dram_cycles"] = std::ceil(static_cast<double>(all) / (rc.hw.dram.bandwidth / f));
+  } else {
+    for (const char* k : {"cycles", "seconds", "latency_s", "throughput_inferences_per_s", "macs"})
+      j[k] = nullptr;
+    for (const char* c : kClasses) {
+      j["dram"]["read_bytes"][c] = nullptr;
+      j["dram"]["write_bytes"][c] = nullptr;
+    }
+    j["dram"]["bytes_per_inference"] = nullptr;
+    j["tensor_engine"]["busy_cycles"] = nullptr;
+    j["tensor_engine"]["utilization"] = nullptr;
+    j["vector_engine"]["busy_cycles"] = nullptr;
+    j["state_buffer"]["capacity_bytes"] = rc.hw.state_buffer.capacity;
+    j["state_buffer"]["peak_bytes"] = nullptr;
+  }
+  if (!p.feasible) {
+    j["infeasible"]["layer"] = p.infeasible.layer;
+    j["infeasible"]["shortfall_bytes"] = p.infeasible.shortfall_bytes;
+    j["infeasible"]["reason"] = p.infeasible.reason;
+  }
+  j["host"]["overhead_s"] = rc.hw.host.overhead_s;
+  j["host"]["input_transfer_s"] = in_s;
+  j["host"]["output_transfer_s"] = out_s;
+  j["plan"]["spilled_tensors"] = p.spilled_tensors;
+  j["plan"]["planned_peak_bytes"] = p.feasible ? json(p.sbuf_peak) : json(nullptr);
+  j["plan"]["instructions"] = p.instructions();
+  return j;
+}
+
+std::string layers_csv(const config::RunConfig& rc, const planner::Program& p, const Stats& s) {
+  const auto& te = rc.hw.tensor_engine;
+  std::ostringstream o;
+  o << "layer,kind,order,macs,start_cycle,end_cycle,tensor_busy_cycles,vector_busy_cycles,"
+       "dma_busy_cycles,stall_cycles,tensor_utilization,read_weights,read_io,read_spill,"
+       "write_io,write_spill,sbuf_bytes\n";
+  for (size_t i = 0; i < p.layers.size(); ++i) {
+    const planner::LayerPlan& lp = p.layers[i];
+    const LayerStats& ls = s.layers()[i];
+    const bool ran = ls.start != UINT64_MAX;
+    o << csv_cell(lp.name) << ',' << lp.kind << ',' << lp.order << ',' << ls.macs << ',';
+    if (ran)
+      o << ls.start << ',' << ls.end;
+    else
+      o << ',';
+    o << ',' << ls.tensor_busy << ',' << ls.vector_busy << ',' << ls.dma_busy() << ',' << ls.stall
+      << ',';
+    if (ls.tensor_busy)
+      o << json(static_cast<double>(ls.macs) /
+                (double(te.rows) * te.cols * peak_rate(rc) * static_cast<double>(ls.tensor_busy)))
+               .dump();
+    o << ',' << ls.read_bytes[0] << ',' << ls.read_bytes[1] << ',' << ls.read_bytes[2] << ','
+      << ls.write_bytes[1] << ',' << ls.write_bytes[2] << ',' << lp.sbuf_bytes << '\n';
+  }
+  return o.str();
+}
+
+std::string trace_json(const config::RunConfig& rc, const planner::Program& p, const Stats& s) {
+  const double us_per_cycle = 1e6 / rc.hw.tensor_engine.clock_hz;
+  auto ts = [&](uint64_t c) { return static_cast<double>(c) * us_per_cycle; };
+  json events = json::array();
+  events.push_back({{"name", "process_name"},
+                    {"ph", "M"},
+                    {"pid", 0},
+                    {"args", {{"name", "NeuronCore " + rc.hw.name}}}});
+  for (size_t e = 0; e < p.engines(); ++e) {
+    const std::string name = e == planner::kTensorEngine ? "tensor engine"
+                             : e == planner::kVectorEngine
+                                 ? "vector engine"
+                                 : "dma queue " + std::to_string(e - planner::kFirstDmaQueue);
+    events.push_back(
+        {{"name", "thread_name"}, {"ph", "M"}, {"pid", 0}, {"tid", e}, {"args", {{"name", name}}}});
+  }
+  uint64_t end = 0;
+  for (const TraceRecord& r : s.trace) {
+    end = std::max(end, r.end);
+    const auto op = static_cast<planner::Op>(r.op);
+    json ev = {{"ph", "X"},
+               {"pid", 0},
+               {"tid", r.engine},
+               {"ts", ts(r.start)},
+               {"dur", ts(r.end - r.start)},
+               {"cat", p.layers[r.layer].name}};
+    json args = {
+        {"layer", p.layers[r.layer].name}, {"start_cycle", r.start}, {"cycles", r.end - r.start}};
+    if (op == planner::Op::matmul) {
+      ev["name"] =
+          "MatMul " + std::to_string(r.a) + "x" + std::to_string(r.b) + "x" + std::to_string(r.c);
+      args["K"] = r.a;
+      args["M"] = r.b;
+      args["N"] = r.c;
+    } else if (op == planner::Op::vector) {
+      ev["name"] = p.layers[r.layer].matmuls ? "evict" : p.layers[r.layer].kind;
+      args["vector_cycles"] = r.a;
+    } else {
+      const char* cls = kClasses[r.b];
+      ev["name"] = std::string(op == planner::Op::dma_read ? "read " : "write ") + cls;
+      args["bytes"] = r.a;
+      args["class"] = cls;
+    }
+    ev["args"] = args;
+    events.push_back(ev);
+  }
+  for (const auto& [cycle, bytes] : s.sbuf_samples)
+    events.push_back({{"name", "SBUF occupancy"},
+                      {"ph", "C"},
+                      {"pid", 0},
+                      {"ts", ts(cycle)},
+                      {"args", {{"bytes", bytes}}}});
+  // DRAM bandwidth in bins of ~1/500 of the run, each DMA transfer spread over its interval.
+  const uint64_t bin = std::max<uint64_t>(1, end / 500 + 1);
+  std::vector<double> bytes_in_bin(end / bin + 1, 0.0);
+  for (const TraceRecord& r : s.trace) {
+    if (r.engine < planner::kFirstDmaQueue || r.end <= r.start) continue;
+    const double per_cycle = static_cast<double>(r.a) / static_cast<double>(r.end - r.start);
+    for (uint64_t b0 = r.start / bin; b0 * bin < r.end; ++b0) {
+      const uint64_t lo = std::max(r.start, b0 * bin), hi = std::min(r.end, (b0 + 1) * bin);
+      bytes_in_bin[b0] += per_cycle * static_cast<double>(hi - lo);
+    }
+  }
+  const double secs_per_bin = static_cast<double>(bin) / rc.hw.tensor_engine.clock_hz;
+  for (size_t b0 = 0; b0 < bytes_in_bin.size(); ++b0)
+    events.push_back({{"name", "DRAM bandwidth"},
+                      {"ph", "C"},
+                      {"pid", 0},
+                      {"ts", ts(b0 * bin)},
+                      {"args", {{"GB/s", bytes_in_bin[b0] / secs_per_bin / 1e9}}}});
+  json doc = {{"traceEvents", events},
+              {"displayTimeUnit", "ns"},
+              {"otherData",
+               {{"version", version_string()},
+                {"model", rc.model.name},
+                {"hw", rc.hw.name},
+                {"batch", rc.batch}}}};
+  return doc.dump() + "\n";
+}
+
+std::string sweep_csv(const std::vector<std::string>& axes, const std::vector<SweepRow>& rows) {
+  std::vector<std::string> cols;
+  std::vector<std::vector<std::pair<std::string, json>>> flat(rows.size());
+  for (size_t r = 0; r < rows.size(); ++r) {
+    if (!rows[r].summary.is_null()) flatten(rows[r].summary, "", flat[r]);
+    for (const auto& [k, v] : flat[r])
+      if (std::find(axes.begin(), axes.end(), k) == axes.end() &&
+          std::find(cols.begin(), cols.end(), k) == cols.end())
+        cols.push_back(k);
+  }
+  std::ostringstream o;
+  o << "point";
+  for (const auto& a : axes) o << ',' << a;
+  for (const auto& c : cols) o << ',' << c;
+  o << '\n';
+  for (size_t r = 0; r < rows.size(); ++r) {
+    o << rows[r].point;
+    for (const auto& v : rows[r].axis_values) o << ',' << csv_cell(json(v));
+    for (const auto& c : cols) {
+      o << ',';
+      for (const auto& [k, v] : flat[r])
+        if (k == c) {
+          o << csv_cell(v);
+          break;
+        }
+    }
+    o << '\n';
+  }
+  return o.str();
+}
+
+void write_file(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  if (!out) throw std::runtime_error("cannot write " + path);
+  out << text;
+  if (!out) throw std::runtime_error("cannot write " + path);
+}
+
+}  // namespace ncore::report

@@ -1,0 +1,58 @@
+// One point: plan before elaboration (an infeasible plan never reaches sc_start), then one
+// NeuronCore elaborated and simulated to completion, then the outputs.
+#include "sim/run_point.h"
+
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+#include <stdexcept>
+#include <systemc>
+
+#include "hw/neuron_core.h"
+#include "planner/planner.h"
+#include "report/outputs.h"
+#include "report/stats.h"
+
+namespace ncore::sim {
+
+int run_point(const config::RunConfig& rc, const std::string& out_dir, const PointOptions& opt) {
+  std::filesystem::create_directories(out_dir);
+  const planner::Program program = planner::plan(rc);
+  report::write_file(out_dir + "/config.yaml", config::resolved_yaml(rc, out_dir));
+  spdlog::debug("{} at batch {}: {} instructions, planned SBUF peak {} bytes, {} tensors spilled",
+                rc.model.name, rc.batch, program.instructions(), program.sbuf_peak,
+                program.spilled_tensors);
+  if (!program.feasible) {
+    report::write_file(out_dir + "/summary.json",
+                       report::make_summary(rc, program, nullptr).dump(2) + "\n");
+    spdlog::warn("{} at batch {} does not fit: layer {} is short of {} bytes ({})", rc.model.name,
+                 rc.batch, program.infeasible.layer, program.infeasible.shortfall_bytes,
+                 program.infeasible.reason);
+    return kExitInfeasible;
+  }
+
+  report::Stats stats;
+  stats.tracing = opt.trace;
+  // Modules live until the process ends: SystemC does not support tearing a design down and
+  // elaborating another, so they are deliberately not deleted.
+  auto* core = new hw::NeuronCore("core", rc.hw, program, rc.dtype, stats);
+  sc_core::sc_start();
+  if (!core->drained())
+    throw std::logic_error("replay deadlocked: an engine did not finish its queue");
+
+  const auto summary = report::make_summary(rc, program, &stats);
+  report::write_file(out_dir + "/summary.json", summary.dump(2) + "\n");
+  report::write_file(out_dir + "/layers.csv", report::layers_csv(rc, program, stats));
+  if (opt.trace)
+    report::write_file(out_dir + "/trace.json", report::trace_json(rc, program, stats));
+  spdlog::info(
+      "{} {} batch {}: {} cycles, {:.6g} s, {:.6g} inferences/s, {:.4g} MB DRAM per "
+      "inference{}",
+      rc.model.name, rc.hw.name, rc.batch, summary["cycles"].get<uint64_t>(),
+      summary["seconds"].get<double>(), summary["throughput_inferences_per_s"].get<double>(),
+      summary["dram"]["bytes_per_inference"].get<double>() / 1e6,
+      program.fits ? "" : " (activations spilled)");
+  return kExitOk;
+}
+
+}  // namespace ncore::sim

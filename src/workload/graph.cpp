@@ -1,0 +1,76 @@
+// Shape and cost arithmetic of the graph IR (see graph.h).
+#include "workload/graph.h"
+
+#include <algorithm>
+
+namespace ncore::workload {
+
+uint32_t dtype_bytes(DType d) {
+  switch (d) {
+    case DType::fp32:
+      return 4;
+    case DType::fp16:
+    case DType::bf16:
+      return 2;
+    case DType::int8:
+      return 1;
+  }
+  return 0;
+}
+
+const char* dtype_name(DType d) {
+  switch (d) {
+    case DType::fp32:
+      return "fp32";
+    case DType::fp16:
+      return "fp16";
+    case DType::bf16:
+      return "bf16";
+    case DType::int8:
+      return "int8";
+  }
+  return "?";
+}
+
+std::optional<DType> parse_dtype(const std::string& s) {
+  for (DType d : {DType::fp32, DType::fp16, DType::bf16, DType::int8})
+    if (s == dtype_name(d)) return d;
+  return std::nullopt;
+}
+
+std::string Shape::str() const {
+  return std::to_string(c) + "x" + std::to_string(h) + "x" + std::to_string(w);
+}
+
+uint64_t Layer::macs_per_sample() const {
+  return gemm ? gemm->groups * gemm->k * gemm->m * gemm->positions : 0;
+}
+
+uint64_t Layer::weight_elems() const {
+  if (!gemm) return 0;
+  return gemm->groups * (gemm->k * gemm->m + (gemm->bias ? gemm->m : 0));
+}
+
+uint64_t Graph::macs_per_sample() const {
+  uint64_t t = 0;
+  for (const auto& l : layers) t += l.macs_per_sample();
+  return t;
+}
+
+uint64_t Graph::weight_elems() const {
+  uint64_t t = 0;
+  for (const auto& l : layers) t += l.weight_elems();
+  return t;
+}
+
+std::vector<int> Graph::outputs() const {
+  std::vector<bool> used(layers.size() + 1, false);
+  for (const auto& l : layers)
+    for (int i : l.inputs) used[static_cast<size_t>(i)] = true;
+  std::vector<int> out;
+  for (size_t i = 0; i < layers.size(); ++i)
+    if (!used[i + 1]) out.push_back(static_cast<int>(i + 1));
+  return out;
+}
+
+}  // namespace ncore::workload

@@ -1,0 +1,73 @@
+// The graph IR: a network as a list of layers in topological order, with per-sample shapes.
+// A tensor is (channels, height, width) per sample; a transformer's (tokens, hidden) maps to
+// (hidden, tokens, 1). Layers that run on the tensor engine describe themselves as `groups`
+// independent GEMMs: a K x M stationary weight matrix and `positions` moving columns per sample.
+// MACs and weight bytes are derived here and nowhere else.
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ncore::workload {
+
+enum class DType { fp32, fp16, bf16, int8 };
+uint32_t dtype_bytes(DType d);
+const char* dtype_name(DType d);
+std::optional<DType> parse_dtype(const std::string& s);
+
+struct Shape {
+  uint64_t c = 1, h = 1, w = 1;
+  uint64_t elems() const { return c * h * w; }
+  bool operator==(const Shape& o) const { return c == o.c && h == o.h && w == o.w; }
+  std::string str() const;  // "64x56x56"
+};
+
+// A layer as matrix products on the weight-stationary array (per sample, per group).
+struct Gemm {
+  uint64_t groups = 1;
+  uint64_t k = 0;          // reduction length of one group: (C_in / groups) * kh * kw
+  uint64_t m = 0;          // output channels of one group
+  uint64_t positions = 0;  // output positions per sample: the moving columns
+  bool bias = true;        // one bias per output channel (BatchNorm folded into a conv)
+};
+
+// Vector-engine work of a layer that does not use the tensor engine. Channels sit on the
+// engine's lanes (one partition each); each output position costs `ops_per_position` lane-cycles.
+struct VectorWork {
+  uint64_t channels = 0;
+  uint64_t positions = 0;         // output positions per sample
+  uint64_t ops_per_position = 0;  // e.g. the window size of a pool
+};
+
+struct Layer {
+  std::string name;
+  std::string kind;
+  std::vector<int> inputs;  // tensor ids: 0 is the model input, i + 1 the output of layer i
+  std::vector<Shape> in_shapes;
+  Shape out;
+  std::optional<Gemm> gemm;          // runs on the tensor engine
+  std::optional<VectorWork> vector;  // runs on the vector engine only
+  bool fused_relu = false;           // applied while evicting PSUM (free on the vector engine)
+  bool shape_only = false;           // no data moves: the output aliases the input (flatten)
+  uint32_t line = 0;                 // the model file's line of this layer, for messages
+
+  uint64_t macs_per_sample() const;
+  uint64_t weight_elems() const;  // parameters: weights and biases
+};
+
+struct Graph {
+  std::string name;
+  std::string file;  // where it was loaded from (for messages)
+  Shape input;
+  std::vector<Layer> layers;
+
+  uint64_t macs_per_sample() const;
+  uint64_t weight_elems() const;
+  // Tensor ids nobody consumes: the network's outputs.
+  std::vector<int> outputs() const;
+  const Shape& tensor_shape(int id) const { return id == 0 ? input : layers[id - 1].out; }
+  std::string tensor_name(int id) const { return id == 0 ? "input" : layers[id - 1].name; }
+};
+
+}  // namespace ncore::workload

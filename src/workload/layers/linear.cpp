@@ -1,0 +1,22 @@
+// linear: a fully connected layer applied at every position (token) of its input:
+// K = input channels, M = out_features, moving columns = H * W positions per sample (1 after a
+// global pool or flatten). MACs = K * M * positions; parameters K * M (+ M with bias).
+#include "workload/layer_kind.h"
+
+namespace ncore::workload {
+namespace {
+
+void build_linear(Params& p, Layer& l) {
+  const Shape& in = l.in_shapes[0];
+  const uint64_t out_f = p.count("out_features", std::nullopt);
+  const bool bias = p.flag("bias", true);
+  l.fused_relu = read_activation(p);
+  l.out = Shape{out_f, in.h, in.w};
+  l.gemm = Gemm{1, in.c, out_f, in.h * in.w, bias};
+}
+
+}  // namespace
+
+NCORE_REGISTER_LAYER("linear", 1, 1, build_linear);
+
+}  // namespace ncore::workload

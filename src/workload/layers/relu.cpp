@@ -1,0 +1,17 @@
+// relu: max(x, 0) elementwise on the vector engine, one lane-cycle per element. (conv2d, linear
+// and add can fuse it into their eviction for free with `activation: relu` instead.)
+#include "workload/layer_kind.h"
+
+namespace ncore::workload {
+namespace {
+
+void build_relu(Params&, Layer& l) {
+  l.out = l.in_shapes[0];
+  l.vector = VectorWork{l.out.c, l.out.h * l.out.w, 1};
+}
+
+}  // namespace
+
+NCORE_REGISTER_LAYER("relu", 1, 1, build_relu);
+
+}  // namespace ncore::workload
