@@ -59,6 +59,7 @@ int cli_main(int argc, char** argv) {
   CLI::App app{"ncoresim: a cycle-approximate NeuronCore-style inference accelerator simulator"};
   app.set_version_flag("--version", report::version_string());
   app.require_subcommand(1);
+  app.fallthrough();  // -v and -q also after the sub-command
   bool verbose = false, quiet = false;
   app.add_flag("-v,--verbose", verbose, "debug logging");
   app.add_flag("-q,--quiet", quiet, "errors only");

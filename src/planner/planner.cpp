@@ -103,7 +103,10 @@ class Planner {
       for (int t : in_tensors(i)) m_t[static_cast<size_t>(t)].last_use = static_cast<int>(i);
     }
     for (int t : m_g.outputs()) m_t[static_cast<size_t>(resolve(t))].io_home = true;
+    // Outputs stream to DRAM as they are produced; the input is loaded into SBUF once (unless it
+    // has to give way, then its consumers stream it). Both count as io.
     for (auto& t : m_t) t.resident = !t.io_home;
+    m_t[0].resident = m_t[0].last_use >= 0;
     m_p.input_bytes = m_t[0].bytes;
     for (int t : m_g.outputs()) m_p.output_bytes += m_t[static_cast<size_t>(resolve(t))].bytes;
   }
@@ -320,6 +323,11 @@ class Planner {
     m_out_free.assign(kStreamSlots, {});
     m_ready.assign(m_t.size(), {});
 
+    if (m_t[0].resident) {  // the network input, loaded whole before its first consumer runs
+      uint32_t first = 0;
+      while (first + 1 < n && m_g.layers[first].shape_only) ++first;
+      m_ready[0] = dma(Op::dma_read, m_t[0].bytes, TrafficClass::io, first, {});
+    }
     for (size_t l = 0; l < n; ++l) {
       const Layer& layer = m_g.layers[l];
       LayerPlan lp;

@@ -1,0 +1,58 @@
+// Tensor-engine timing: DESIGN.md's formula on hand-computed cases, without the kernel.
+#include <catch2/catch.hpp>
+
+#include "hw/tensor_engine.h"
+#include "hw/vector_engine.h"
+
+using namespace ncore;
+
+namespace {
+config::TensorEngineConfig array(uint32_t r, uint32_t c, uint32_t issue) {
+  config::TensorEngineConfig t;
+  t.rows = r;
+  t.cols = c;
+  t.issue_interval = issue;
+  t.weight_preload = config::WeightPreload::none;
+  return t;
+}
+}  // namespace
+
+TEST_CASE("matmul on a 4x4 array takes R + N + R + C - 2 cycles") {
+  // load R = 4, then stream N = 8, fill/drain 4 + 4 - 2 = 6: total 18
+  REQUIRE(hw::matmul_cycles(array(4, 4, 0), 8, 1.0) == 18);
+}
+
+TEST_CASE("NeuronCore-v2 fully connected at batch 1 pays the 64-cycle issue interval") {
+  // 128 (load) + max(1, 64) + 128 + 128 - 2 = 446
+  REQUIRE(hw::matmul_cycles(array(128, 128, 64), 1, 1.0) == 446);
+  // N = 512 is past the interval: 128 + 512 + 254 = 894
+  REQUIRE(hw::matmul_cycles(array(128, 128, 64), 512, 1.0) == 894);
+}
+
+TEST_CASE("dtype rates scale the streaming term") {
+  config::DtypeRates r;
+  r.int8 = 2;
+  REQUIRE(hw::rate_for(r, workload::DType::fp32) == 0.25);
+  // FP32 at 1/4 rate: 4 N = 32 streaming cycles: 4 + 32 + 6 = 42
+  REQUIRE(hw::matmul_cycles(array(4, 4, 0), 8, 0.25) == 42);
+  // INT8 at 2x: ceil(9 / 2) = 5: 4 + 5 + 6 = 15
+  REQUIRE(hw::matmul_cycles(array(4, 4, 0), 9, 2.0) == 15);
+}
+
+TEST_CASE("a background weight load costs ceil(R / s) in full") {
+  auto t = array(128, 128, 64);
+  t.weight_preload = config::WeightPreload::background;
+  t.preload_speedup = 4;
+  REQUIRE(hw::load_cycles(t) == 32);
+  t.preload_speedup = 3;
+  REQUIRE(hw::load_cycles(t) == 43);  // ceil(128 / 3)
+  REQUIRE(hw::stream_cycles(t, 100, 1.0) == 354);
+}
+
+TEST_CASE("vector ops convert to core cycles once, rounding up") {
+  // 10 vector cycles at 1.12 GHz seen from a 2.8 GHz core: 10 * 2.5 = 25
+  REQUIRE(hw::vector_core_cycles(10, 2.8e9, 1.12e9) == 25);
+  // 3 vector cycles at 1 GHz from 1.4 GHz: 4.2 -> 5
+  REQUIRE(hw::vector_core_cycles(3, 1.4e9, 1e9) == 5);
+  REQUIRE(hw::vector_core_cycles(7, 1e9, 1e9) == 7);
+}

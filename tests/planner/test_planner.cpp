@@ -1,0 +1,149 @@
+// Planner v1 invariants, without the kernel: MACs, weight bytes once per invocation, tile
+// limits, spill decisions, infeasibility, and a replay order free of deadlock.
+#include <algorithm>
+#include <catch2/catch.hpp>
+
+#include "config/run_config.h"
+#include "planner/planner.h"
+#include "test_util.h"
+
+using namespace ncore;
+
+namespace {
+
+config::RunConfig load(const std::string& run, uint64_t batch,
+                       std::vector<config::Override> extra = {}) {
+  extra.push_back({"batch", std::to_string(batch), "test"});
+  return config::load_run(test::repo(run), extra);
+}
+
+uint64_t sum_dma(const planner::Program& p, planner::Op op, planner::TrafficClass c) {
+  uint64_t t = 0;
+  for (size_t e = planner::kFirstDmaQueue; e < p.engines(); ++e)
+    for (const auto& i : p.queues[e])
+      if (i.op == op && i.cls == c) t += i.bytes;
+  return t;
+}
+
+// Executes the program abstractly (engines in order, each waiting on its deps); true when every
+// instruction ran.
+bool replays(const planner::Program& p) {
+  std::vector<uint32_t> done(p.engines(), 0);
+  bool progress = true;
+  while (progress) {
+    progress = false;
+    for (size_t e = 0; e < p.engines(); ++e)
+      while (done[e] < p.queues[e].size()) {
+        const auto& i = p.queues[e][done[e]];
+        const bool ready = std::all_of(i.deps.begin(), i.deps.end(), [&](const planner::Dep& d) {
+          return done[d.engine] >= d.count;
+        });
+        if (!ready) break;
+        ++done[e];
+        progress = true;
+      }
+  }
+  for (size_t e = 0; e < p.engines(); ++e)
+    if (done[e] != p.queues[e].size()) return false;
+  return true;
+}
+
+}  // namespace
+
+TEST_CASE("MatMuls cover the model's MACs times the batch exactly") {
+  for (uint64_t b : {1, 3}) {
+    for (const char* run : {"configs/runs/tiny_cnn.yaml", "configs/runs/resnet50_trn1.yaml"}) {
+      const auto rc = load(run, b);
+      const auto p = planner::plan(rc);
+      uint64_t macs = 0;
+      for (const auto& i : p.queues[planner::kTensorEngine]) macs += uint64_t{i.k} * i.m * i.n;
+      INFO(run << " batch " << b);
+      REQUIRE(macs == rc.model.macs_per_sample() * b);
+      REQUIRE(p.macs == macs);
+    }
+  }
+}
+
+TEST_CASE("every MatMul tile fits the array and a PSUM bank") {
+  const auto rc = load("configs/runs/resnet50_trn1.yaml", 2);
+  const auto p = planner::plan(rc);
+  for (const auto& i : p.queues[planner::kTensorEngine]) {
+    REQUIRE(i.k >= 1);
+    REQUIRE(i.k <= rc.hw.tensor_engine.rows);
+    REQUIRE(i.m <= rc.hw.tensor_engine.cols);
+    REQUIRE(i.n <= rc.hw.psum.moving_limit());
+    REQUIRE(i.n <= 512);
+  }
+}
+
+TEST_CASE("weight bytes are read once per invocation whatever the batch") {
+  for (const char* run : {"configs/runs/tiny_cnn.yaml", "configs/runs/resnet50_inf1.yaml"}) {
+    const auto rc1 = load(run, 1);
+    const uint64_t w = rc1.model.weight_elems() * 2;  // fp16
+    for (uint64_t b : {1, 2, 4}) {
+      const auto p = planner::plan(load(run, b));
+      INFO(run << " batch " << b);
+      REQUIRE(sum_dma(p, planner::Op::dma_read, planner::TrafficClass::weights) == w);
+    }
+  }
+}
+
+TEST_CASE("the network input is read and its output written once, as io") {
+  const auto rc = load("configs/runs/tiny_cnn.yaml", 2);
+  const auto p = planner::plan(rc);
+  REQUIRE(p.fits);
+  REQUIRE(sum_dma(p, planner::Op::dma_read, planner::TrafficClass::io) == 3 * 32 * 32 * 2 * 2);
+  REQUIRE(sum_dma(p, planner::Op::dma_write, planner::TrafficClass::io) == 10 * 2 * 2);
+  REQUIRE(sum_dma(p, planner::Op::dma_read, planner::TrafficClass::spill) == 0);
+}
+
+TEST_CASE("activations spill when the state buffer is too small, and not before") {
+  const auto big = planner::plan(load("configs/runs/tiny_cnn.yaml", 4));
+  REQUIRE(big.fits);
+  REQUIRE(big.spilled_tensors == 0);
+  const auto small = planner::plan(
+      load("configs/runs/tiny_cnn.yaml", 4, {{"hw.state_buffer.capacity", "64 KiB", "test"}}));
+  REQUIRE(small.feasible);
+  REQUIRE_FALSE(small.fits);
+  REQUIRE(small.spilled_tensors > 0);
+  REQUIRE(small.sbuf_peak <= 64 * 1024);
+  REQUIRE(sum_dma(small, planner::Op::dma_write, planner::TrafficClass::spill) > 0);
+  REQUIRE(sum_dma(small, planner::Op::dma_read, planner::TrafficClass::spill) > 0);
+  REQUIRE(replays(small));
+}
+
+TEST_CASE("with allow_spill false a plan that does not fit is infeasible at its first layer") {
+  const auto rc = load(
+      "configs/runs/tiny_cnn.yaml", 4,
+      {{"hw.state_buffer.capacity", "64 KiB", "test"}, {"options.allow_spill", "false", "test"}});
+  const auto p = planner::plan(rc);
+  REQUIRE_FALSE(p.feasible);
+  REQUIRE_FALSE(p.fits);
+  // The same plan with room to spare says how much the first overflowing layer needs.
+  const auto roomy = planner::plan(load("configs/runs/tiny_cnn.yaml", 4));
+  for (size_t l = 0; l < roomy.layers.size(); ++l) {
+    if (roomy.layers[l].sbuf_bytes <= 64 * 1024) continue;
+    REQUIRE(p.infeasible.layer == roomy.layers[l].name);
+    REQUIRE(p.infeasible.shortfall_bytes == roomy.layers[l].sbuf_bytes - 64 * 1024);
+    break;
+  }
+}
+
+TEST_CASE("residual inputs stay live until the add that consumes them") {
+  const auto p = planner::plan(load("configs/runs/tiny_cnn.yaml", 1));
+  // conv2's output (32x16x16 fp16 = 16 KiB) is live through res.conv1 and res.conv2 into
+  // res.add, so each of those layers holds it besides its own input and output.
+  auto at = [&](const std::string& n) {
+    for (const auto& l : p.layers)
+      if (l.name == n) return l.sbuf_bytes;
+    return uint64_t{0};
+  };
+  const uint64_t t = 32 * 16 * 16 * 2;
+  REQUIRE(at("res.conv2") == p.weight_region_bytes + 3 * t);  // conv2, res.conv1, res.conv2
+  REQUIRE(at("res.add") == p.weight_region_bytes + 3 * t);    // conv2, res.conv2, res.add
+}
+
+TEST_CASE("a plan replays without deadlock on every engine") {
+  for (uint64_t b : {1, 5})
+    REQUIRE(replays(planner::plan(load("configs/runs/resnet50_inf1.yaml", b))));
+}

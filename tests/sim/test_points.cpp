@@ -1,0 +1,155 @@
+// Whole points through the ncoresim binary, one process per point (DESIGN.md "One point, one
+// process"): the batching invariants, the roofline bounds, exit codes and determinism.
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "test_util.h"
+
+using namespace ncore;
+using nlohmann::json;
+
+namespace {
+
+json run_point(const std::string& run, const std::string& dir, const std::string& args = "",
+               int expect_code = 0) {
+  const auto r = test::ncoresim("run " + run + " --out '" + dir + "' -q " + args);
+  INFO(r.output);
+  REQUIRE(r.code == expect_code);
+  return json::parse(test::read(dir + "/summary.json"));
+}
+
+uint64_t model_macs(const std::string& model) {
+  const auto r = test::ncoresim("inspect " + model);
+  REQUIRE(r.code == 0);
+  // "name: input CxHxW, L layers, <macs> MACs and <params> parameters per sample"
+  const size_t at = r.output.find(" layers, ");
+  return std::stoull(r.output.substr(at + 9));
+}
+
+void require_bounds(const json& s) {
+  INFO(s.dump());
+  REQUIRE(s["cycles"].get<double>() >= s["bounds"]["compute_cycles"].get<double>());
+  REQUIRE(s["cycles"].get<double>() >= s["bounds"]["dram_cycles"].get<double>());
+  REQUIRE(s["bounds"]["compute_cycles"].get<double>() > 0);
+}
+
+}  // namespace
+
+TEST_CASE("tiny_cnn at batch 1, 2, 4: MACs scale with b, weight bytes do not, nothing spills") {
+  const std::string dir = test::scratch("batches");
+  const uint64_t macs = model_macs("models/tiny_cnn.yaml");
+  REQUIRE(macs == 6509184);
+  uint64_t weights = 0;
+  for (uint64_t b : {1, 2, 4}) {
+    const auto s = run_point("configs/runs/tiny_cnn.yaml", dir + "/b" + std::to_string(b),
+                             "--batch " + std::to_string(b));
+    INFO("batch " << b);
+    REQUIRE(s["macs"] == macs * b);
+    REQUIRE(s["fits"] == true);
+    REQUIRE(s["dram"]["read_bytes"]["spill"] == 0);
+    REQUIRE(s["dram"]["write_bytes"]["spill"] == 0);
+    const uint64_t w = s["dram"]["read_bytes"]["weights"];
+    if (b == 1) weights = w;
+    REQUIRE(w == weights);
+    REQUIRE(w == 26986 * 2);  // every parameter once, fp16
+    require_bounds(s);
+  }
+}
+
+TEST_CASE("spill bytes are zero with a large state buffer and non-zero with a tiny one") {
+  const std::string dir = test::scratch("spill");
+  const auto big = run_point("configs/runs/tiny_cnn.yaml", dir + "/big", "--batch 4");
+  REQUIRE(big["dram"]["write_bytes"]["spill"] == 0);
+  const auto small = run_point("configs/runs/tiny_cnn.yaml", dir + "/small",
+                               "--batch 4 --set hw.state_buffer.capacity=64KiB");
+  REQUIRE(small["fits"] == false);
+  REQUIRE(small["dram"]["write_bytes"]["spill"].get<uint64_t>() > 0);
+  REQUIRE(small["dram"]["read_bytes"]["spill"].get<uint64_t>() > 0);
+  REQUIRE(small["state_buffer"]["peak_bytes"].get<uint64_t>() <= 64 * 1024);
+  REQUIRE(small["macs"] == big["macs"]);
+  require_bounds(small);
+}
+
+TEST_CASE("cycles never beat the compute or DRAM roofline bound") {
+  const std::string dir = test::scratch("bounds");
+  require_bounds(
+      run_point("configs/runs/resnet50_inf1.yaml", dir + "/inf1", "--batch 1 --no-trace"));
+  require_bounds(
+      run_point("configs/runs/resnet50_trn1.yaml", dir + "/trn1", "--batch 2 --no-trace"));
+  require_bounds(run_point("configs/runs/mlp_inf1.yaml", dir + "/mlp", "--batch 3"));
+  require_bounds(
+      run_point("configs/runs/tiny_cnn.yaml", dir + "/fp32", "--batch 2 --set dtype=fp32"));
+}
+
+TEST_CASE("an infeasible plan exits 3 with fits false, the layer, and null timings") {
+  const std::string dir = test::scratch("infeasible");
+  const auto s = run_point("configs/runs/tiny_cnn.yaml", dir,
+                           "--batch 4 --set hw.state_buffer.capacity=64KiB "
+                           "--set options.allow_spill=false",
+                           3);
+  REQUIRE(s["fits"] == false);
+  REQUIRE(s["infeasible"]["layer"].is_string());
+  REQUIRE(s["infeasible"]["shortfall_bytes"].get<uint64_t>() > 0);
+  for (const char* k : {"cycles", "seconds", "latency_s", "throughput_inferences_per_s", "macs"})
+    REQUIRE(s[k].is_null());
+  REQUIRE(s["dram"]["read_bytes"]["weights"].is_null());
+  REQUIRE(s["state_buffer"]["capacity_bytes"] == 64 * 1024);
+}
+
+TEST_CASE("the same run twice gives byte-identical outputs, and config.yaml reproduces it") {
+  const std::string dir = test::scratch("determinism");
+  run_point("configs/runs/tiny_cnn.yaml", dir + "/a",
+            "--batch 2 --set hw.state_buffer.capacity=80KiB");
+  run_point("configs/runs/tiny_cnn.yaml", dir + "/b",
+            "--batch 2 --set hw.state_buffer.capacity=80KiB");
+  for (const char* f : {"summary.json", "layers.csv", "config.yaml", "trace.json"}) {
+    INFO(f);
+    REQUIRE(test::read(dir + "/a/" + f) == test::read(dir + "/b/" + f));
+  }
+  // The resolved config alone reproduces the point.
+  run_point("'" + dir + "/a/config.yaml'", dir + "/c");
+  REQUIRE(test::read(dir + "/a/summary.json") == test::read(dir + "/c/summary.json"));
+  REQUIRE(test::read(dir + "/a/layers.csv") == test::read(dir + "/c/layers.csv"));
+}
+
+TEST_CASE("a sweep gives the same sweep.csv with --jobs 1 and --jobs 2, in axis order") {
+  const std::string dir = test::scratch("sweep");
+  const std::string sweep =
+      test::write(dir + "/s.yaml", "base: " + test::repo("configs/runs/tiny_cnn.yaml") +
+                                       "\naxes:\n  hw.state_buffer.capacity: [64 KiB, 1 MiB]\n"
+                                       "  batch: [1, 2, 4]\n");
+  for (const char* jobs : {"1", "2"}) {
+    const auto r = test::ncoresim("sweep '" + sweep + "' -q --jobs " + std::string(jobs) +
+                                  " --out '" + dir + "/j" + jobs + "'");
+    INFO(r.output);
+    REQUIRE(r.code == 0);
+  }
+  const std::string csv = test::read(dir + "/j1/sweep.csv");
+  REQUIRE(csv == test::read(dir + "/j2/sweep.csv"));
+  // Header: point, the axes by their dotted keys, then the summary's fields.
+  REQUIRE(csv.rfind("point,hw.state_buffer.capacity,batch,version,model,hw,dtype,fits,cycles,",
+                    0) == 0);
+  // Rows in axis order (first axis outermost), values in base units.
+  const std::vector<std::string> starts = {"p00,65536,1,",   "p01,65536,2,",   "p02,65536,4,",
+                                           "p03,1048576,1,", "p04,1048576,2,", "p05,1048576,4,"};
+  size_t pos = csv.find('\n') + 1;
+  for (const auto& s : starts) {
+    REQUIRE(csv.compare(pos, s.size(), s) == 0);
+    pos = csv.find('\n', pos) + 1;
+  }
+  REQUIRE(pos == csv.size());
+}
+
+TEST_CASE("a sweep keeps infeasible points as rows with empty timings and exits 0") {
+  const std::string dir = test::scratch("sweep_infeasible");
+  const std::string sweep = test::write(
+      dir + "/s.yaml", "base: " + test::repo("configs/runs/tiny_cnn.yaml") +
+                           "\naxes:\n  batch: [1, 4]\n  options.allow_spill: [false]\n");
+  const auto r = test::ncoresim(
+      "sweep '" + sweep + "' -q --set hw.state_buffer.capacity=64KiB --out '" + dir + "/out'");
+  INFO(r.output);
+  REQUIRE(r.code == 0);
+  const std::string csv = test::read(dir + "/out/sweep.csv");
+  REQUIRE_THAT(csv, Catch::Contains("p01,4,false,"));
+  REQUIRE_THAT(csv, Catch::Contains(",false,,,,,"));  // fits false, then empty timings
+}
