@@ -71,7 +71,8 @@ int cli_main(int argc, char** argv) {
   auto* run = app.add_subcommand("run", "simulate one point: RUN.yaml at one compiled batch");
   run->add_option("config", run_file, "run file (configs/runs/*.yaml)")->required();
   run->add_option("--batch", batch, "compiled batch (overrides the file)");
-  run->add_option("--set", sets, "override a key: --set hw.state_buffer.capacity=8MiB");
+  run->add_option("--set", sets, "override a key: --set hw.state_buffer.capacity=8MiB")
+      ->allow_extra_args(false);
   run->add_option("-o,--out", out_dir, "output directory")->capture_default_str();
   run->add_flag("--trace", trace, "write trace.json (default)");
   run->add_flag("--no-trace", no_trace, "do not write trace.json");
@@ -84,12 +85,12 @@ int cli_main(int argc, char** argv) {
   sweep->add_option("-o,--out", sweep_out, "output directory")->capture_default_str();
   sweep->add_option("--jobs", jobs, "points simulated at once")->check(CLI::PositiveNumber);
   sweep->add_flag("--trace", sweep_trace, "write each point's trace.json");
-  sweep->add_option("--set", sets, "override a key of every point");
+  sweep->add_option("--set", sets, "override a key of every point")->allow_extra_args(false);
 
   auto* plan = app.add_subcommand("plan", "print the plan of RUN.yaml without simulating");
   plan->add_option("config", run_file, "run file")->required();
   plan->add_option("--batch", batch, "compiled batch (overrides the file)");
-  plan->add_option("--set", sets, "override a key");
+  plan->add_option("--set", sets, "override a key")->allow_extra_args(false);
 
   std::string model_file;
   auto* inspect = app.add_subcommand("inspect", "print a model's layers, shapes, MACs, parameters");

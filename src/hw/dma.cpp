@@ -7,7 +7,7 @@
 namespace ncore::hw {
 
 DmaQueue::DmaQueue(sc_core::sc_module_name n, uint16_t engine, const config::DmaConfig& c,
-                   double core_hz, const std::vector<planner::Instr>& queue, Semaphores& sem,
+                   double core_hz, const planner::InstrQueue& queue, Semaphores& sem,
                    report::Stats& s)
     : sc_module(n),
       dram("dram"),

@@ -24,14 +24,14 @@ class DmaQueue : public sc_core::sc_module {
   sc_core::sc_port<SbufIf> sbuf;
 
   DmaQueue(sc_core::sc_module_name n, uint16_t engine, const config::DmaConfig& c, double core_hz,
-           const std::vector<planner::Instr>& queue, Semaphores& sem, report::Stats& s);
+           const planner::InstrQueue& queue, Semaphores& sem, report::Stats& s);
 
  private:
   void run();
 
   const uint16_t m_engine;
   const double m_bytes_per_cycle;
-  const std::vector<planner::Instr>& m_queue;
+  const planner::InstrQueue& m_queue;
   Semaphores& m_sem;
   report::Stats& m_stats;
   uint64_t& m_busy;

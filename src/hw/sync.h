@@ -39,8 +39,8 @@ class Semaphores {
 // the layer when `counts_stall(layer)` (the tensor engine, or the vector engine for layers
 // without MatMuls).
 template <class Exec, class CountsStall, class Record>
-void replay(uint16_t engine, const std::vector<planner::Instr>& queue, Semaphores& sem,
-            Exec execute, CountsStall counts_stall, Record record) {
+void replay(uint16_t engine, const planner::InstrQueue& queue, Semaphores& sem, Exec execute,
+            CountsStall counts_stall, Record record) {
   for (const planner::Instr& i : queue) {
     const uint64_t t_free = now_cycles();
     sem.wait_for(i.deps);

@@ -31,7 +31,7 @@ uint64_t load_cycles(const config::TensorEngineConfig& c) {
 }
 
 TensorEngine::TensorEngine(sc_core::sc_module_name n, const config::TensorEngineConfig& c,
-                           double rate, const std::vector<planner::Instr>& queue, Semaphores& sem,
+                           double rate, const planner::InstrQueue& queue, Semaphores& sem,
                            report::Stats& s)
     : sc_module(n),
       sbuf("sbuf"),

@@ -40,7 +40,7 @@ class TensorEngine : public sc_core::sc_module {
   sc_core::sc_port<PsumIf> psum;
 
   TensorEngine(sc_core::sc_module_name n, const config::TensorEngineConfig& c, double rate,
-               const std::vector<planner::Instr>& queue, Semaphores& sem, report::Stats& s);
+               const planner::InstrQueue& queue, Semaphores& sem, report::Stats& s);
 
  private:
   void run();
@@ -48,7 +48,7 @@ class TensorEngine : public sc_core::sc_module {
 
   const config::TensorEngineConfig m_cfg;
   const double m_rate;
-  const std::vector<planner::Instr>& m_queue;
+  const planner::InstrQueue& m_queue;
   Semaphores& m_sem;
   report::Stats& m_stats;
   uint64_t& m_busy;

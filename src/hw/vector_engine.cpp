@@ -11,7 +11,7 @@ uint64_t vector_core_cycles(uint64_t v, double core_hz, double vector_hz) {
 }
 
 VectorEngine::VectorEngine(sc_core::sc_module_name n, const config::VectorEngineConfig& c,
-                           double core_hz, const std::vector<planner::Instr>& queue,
+                           double core_hz, const planner::InstrQueue& queue,
                            std::vector<bool> layer_has_matmul, Semaphores& sem, report::Stats& s)
     : sc_module(n),
       sbuf("sbuf"),
@@ -33,7 +33,7 @@ void VectorEngine::run() {
       [this](const planner::Instr& i, uint64_t t0) {
         const uint64_t compute = vector_core_cycles(i.vector_cycles, m_core_hz, m_cfg.clock_hz);
         const uint64_t port_done = sbuf->access(t0, i.sbuf_bytes, i.layer);
-        if (m_has_matmul[i.layer]) psum->evict(i.sbuf_bytes, 1);
+        if (i.m) psum->evict(i.m, i.n);  // a PSUM eviction (m x n accumulators)
         return std::max(compute, port_done - t0);
       },
       [this](uint32_t layer) { return !m_has_matmul[layer]; },

@@ -24,7 +24,7 @@ class VectorEngine : public sc_core::sc_module {
   sc_core::sc_port<PsumIf> psum;
 
   VectorEngine(sc_core::sc_module_name n, const config::VectorEngineConfig& c, double core_hz,
-               const std::vector<planner::Instr>& queue, std::vector<bool> layer_has_matmul,
+               const planner::InstrQueue& queue, std::vector<bool> layer_has_matmul,
                Semaphores& sem, report::Stats& s);
 
  private:
@@ -32,7 +32,7 @@ class VectorEngine : public sc_core::sc_module {
 
   const config::VectorEngineConfig m_cfg;
   const double m_core_hz;
-  const std::vector<planner::Instr>& m_queue;
+  const planner::InstrQueue& m_queue;
   const std::vector<bool> m_has_matmul;
   Semaphores& m_sem;
   report::Stats& m_stats;

@@ -396,6 +396,8 @@ class Planner {
           e.op = Op::vector;
           e.layer = lid;
           e.vector_cycles = ceil_div(m, lanes) * nn;
+          e.m = static_cast<uint32_t>(m);
+          e.n = static_cast<uint32_t>(nn);
           e.sbuf_bytes = m * nn * m_dtb;
           e.deps = {last_mm};
           if (!m_t[static_cast<size_t>(t_out)].resident)

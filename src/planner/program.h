@@ -5,6 +5,7 @@
 // only ever points a dependency at an instruction emitted before, so replay cannot deadlock.
 #pragma once
 #include <cstdint>
+#include <deque>
 #include <string>
 #include <vector>
 
@@ -28,7 +29,7 @@ enum class Op : uint8_t { dma_read, dma_write, matmul, vector };
 struct Instr {
   Op op = Op::matmul;
   uint32_t layer = 0;
-  // matmul: a stationary K x M weight tile, N moving columns
+  // matmul: a stationary K x M weight tile, N moving columns; a PSUM eviction: M x N sums
   uint32_t k = 0, m = 0, n = 0;
   bool accumulate = false;
   // dma: bytes between DRAM and the state buffer (read = DRAM -> SBUF)
@@ -42,6 +43,9 @@ struct Instr {
   uint8_t weight_deps = 0;
   std::vector<Dep> deps;
 };
+
+// An engine's queue. A deque: appending never moves the instructions already queued.
+using InstrQueue = std::deque<Instr>;
 
 // What the planner decided for one layer (for `plan`, layers.csv and the tests).
 struct LayerPlan {
@@ -63,7 +67,7 @@ struct Infeasible {
 
 struct Program {
   uint32_t dma_queues = 1;
-  std::vector<std::vector<Instr>> queues;  // indexed by engine id
+  std::vector<InstrQueue> queues;  // indexed by engine id
   std::vector<LayerPlan> layers;
   bool fits = true;       // no activation spilled
   bool feasible = true;   // false: nothing is simulated (exit 3)

@@ -1,6 +1,8 @@
 // Output writers (see outputs.h).
 #include "report/outputs.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <fstream>
@@ -159,58 +161,55 @@ std::string layers_csv(const config::RunConfig& rc, const planner::Program& p, c
   return o.str();
 }
 
+// Written as text line by line (a DOM of 10^5..10^6 events costs gigabytes): one event per line.
 std::string trace_json(const config::RunConfig& rc, const planner::Program& p, const Stats& s) {
   const double us_per_cycle = 1e6 / rc.hw.tensor_engine.clock_hz;
   auto ts = [&](uint64_t c) { return static_cast<double>(c) * us_per_cycle; };
-  json events = json::array();
-  events.push_back({{"name", "process_name"},
-                    {"ph", "M"},
-                    {"pid", 0},
-                    {"args", {{"name", "NeuronCore " + rc.hw.name}}}});
+  auto quoted = [](const std::string& v) { return json(v).dump(); };
+  std::string out;
+  out.reserve(64 + s.trace.size() * 200);
+  auto event = [&](const std::string& text) {
+    out += out.empty() ? "{\"traceEvents\":[\n" : ",\n";
+    out += text;
+  };
+  event(fmt::format(R"({{"name":"process_name","ph":"M","pid":0,"args":{{"name":{}}}}})",
+                    quoted("NeuronCore " + rc.hw.name)));
   for (size_t e = 0; e < p.engines(); ++e) {
     const std::string name = e == planner::kTensorEngine ? "tensor engine"
                              : e == planner::kVectorEngine
                                  ? "vector engine"
                                  : "dma queue " + std::to_string(e - planner::kFirstDmaQueue);
-    events.push_back(
-        {{"name", "thread_name"}, {"ph", "M"}, {"pid", 0}, {"tid", e}, {"args", {{"name", name}}}});
+    event(fmt::format(
+        R"({{"name":"thread_name","ph":"M","pid":0,"tid":{},"args":{{"name":"{}"}}}})", e, name));
   }
+  std::vector<std::string> layer_names;
+  for (const auto& l : p.layers) layer_names.push_back(quoted(l.name));
   uint64_t end = 0;
   for (const TraceRecord& r : s.trace) {
     end = std::max(end, r.end);
     const auto op = static_cast<planner::Op>(r.op);
-    json ev = {{"ph", "X"},
-               {"pid", 0},
-               {"tid", r.engine},
-               {"ts", ts(r.start)},
-               {"dur", ts(r.end - r.start)},
-               {"cat", p.layers[r.layer].name}};
-    json args = {
-        {"layer", p.layers[r.layer].name}, {"start_cycle", r.start}, {"cycles", r.end - r.start}};
+    std::string name, args;
     if (op == planner::Op::matmul) {
-      ev["name"] =
-          "MatMul " + std::to_string(r.a) + "x" + std::to_string(r.b) + "x" + std::to_string(r.c);
-      args["K"] = r.a;
-      args["M"] = r.b;
-      args["N"] = r.c;
+      name = fmt::format("MatMul {}x{}x{}", r.a, r.b, r.c);
+      args = fmt::format(R"("K":{},"M":{},"N":{})", r.a, r.b, r.c);
     } else if (op == planner::Op::vector) {
-      ev["name"] = p.layers[r.layer].matmuls ? "evict" : p.layers[r.layer].kind;
-      args["vector_cycles"] = r.a;
+      name = p.layers[r.layer].matmuls ? "evict" : p.layers[r.layer].kind;
+      args = fmt::format(R"("vector_cycles":{})", r.a);
     } else {
       const char* cls = kClasses[r.b];
-      ev["name"] = std::string(op == planner::Op::dma_read ? "read " : "write ") + cls;
-      args["bytes"] = r.a;
-      args["class"] = cls;
+      name = std::string(op == planner::Op::dma_read ? "read " : "write ") + cls;
+      args = fmt::format(R"("bytes":{},"class":"{}")", r.a, cls);
     }
-    ev["args"] = args;
-    events.push_back(ev);
+    const std::string& layer = layer_names[r.layer];
+    event(fmt::format(
+        R"({{"name":"{}","cat":{},"ph":"X","pid":0,"tid":{},"ts":{},"dur":{},"args":{{"layer":{},"start_cycle":{},"cycles":{},{}}}}})",
+        name, layer, r.engine, ts(r.start), ts(r.end - r.start), layer, r.start, r.end - r.start,
+        args));
   }
   for (const auto& [cycle, bytes] : s.sbuf_samples)
-    events.push_back({{"name", "SBUF occupancy"},
-                      {"ph", "C"},
-                      {"pid", 0},
-                      {"ts", ts(cycle)},
-                      {"args", {{"bytes", bytes}}}});
+    event(
+        fmt::format(R"({{"name":"SBUF occupancy","ph":"C","pid":0,"ts":{},"args":{{"bytes":{}}}}})",
+                    ts(cycle), bytes));
   // DRAM bandwidth in bins of ~1/500 of the run, each DMA transfer spread over its interval.
   const uint64_t bin = std::max<uint64_t>(1, end / 500 + 1);
   std::vector<double> bytes_in_bin(end / bin + 1, 0.0);
@@ -224,19 +223,14 @@ std::string trace_json(const config::RunConfig& rc, const planner::Program& p, c
   }
   const double secs_per_bin = static_cast<double>(bin) / rc.hw.tensor_engine.clock_hz;
   for (size_t b0 = 0; b0 < bytes_in_bin.size(); ++b0)
-    events.push_back({{"name", "DRAM bandwidth"},
-                      {"ph", "C"},
-                      {"pid", 0},
-                      {"ts", ts(b0 * bin)},
-                      {"args", {{"GB/s", bytes_in_bin[b0] / secs_per_bin / 1e9}}}});
-  json doc = {{"traceEvents", events},
-              {"displayTimeUnit", "ns"},
-              {"otherData",
-               {{"version", version_string()},
-                {"model", rc.model.name},
-                {"hw", rc.hw.name},
-                {"batch", rc.batch}}}};
-  return doc.dump() + "\n";
+    event(
+        fmt::format(R"({{"name":"DRAM bandwidth","ph":"C","pid":0,"ts":{},"args":{{"GB/s":{}}}}})",
+                    ts(b0 * bin), bytes_in_bin[b0] / secs_per_bin / 1e9));
+  out += fmt::format(
+      "\n],\"displayTimeUnit\":\"ns\",\"otherData\":{{\"version\":{},\"model\":{},\"hw\":{},"
+      "\"batch\":{}}}}}\n",
+      quoted(version_string()), quoted(rc.model.name), quoted(rc.hw.name), rc.batch);
+  return out;
 }
 
 std::string sweep_csv(const std::vector<std::string>& axes, const std::vector<SweepRow>& rows) {
