@@ -1,9 +1,8 @@
 #!/usr/bin/python3
-# plot_sweep.py: plot the results of `ncoresim sweep` (DIR/sweep.csv) into one PNG.
-# Panels, all with the compiled batch on a log2 x-axis: (1) throughput in inferences/s,
-# (2) latency in ms, (3) DRAM traffic per inference in MB, stacked by class (weights/io/spill).
-# One line (or bar group) per combination of the other sweep axes; hollow markers = spilled
-# (fits=false). Infeasible points (empty timing cells) are listed in the table but not drawn.
+# plot_sweep.py: draw `ncoresim sweep` results (DIR/sweep.csv) as one 2-row PNG. Top: throughput,
+# latency and DRAM MB/inference (stacked weights/io/spill) vs compiled batch. Bottom: latency vs
+# throughput with the Pareto front, and a roofline (achieved MAC/s vs MACs per DRAM byte). Colour =
+# one combination of the other sweep axes; hollow = spilled; star = best under the SLO (best.csv).
 """Usage: plot_sweep.py DIR [-o OUT.png]   (reads DIR/sweep.csv, writes DIR/sweep.png)"""
 
 import argparse
@@ -16,9 +15,11 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib import patheffects  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
-from matplotlib.ticker import FixedLocator, NullLocator  # noqa: E402
+from matplotlib.ticker import (FixedLocator, FuncFormatter, LogLocator, NullFormatter,  # noqa: E402
+                               NullLocator)  # noqa: E402
 
 REQUIRED = ["batch", "throughput_inferences_per_s", "latency_s"]
 CLASSES = ["weights", "io", "spill"]
@@ -27,6 +28,8 @@ GROUP_HATCHES = ["", "//", ".."]
 LINE_STYLES = ["-", "--", "-.", ":"]
 MAX_BAR_GROUPS = 3
 MIB = 1 << 20
+ROOFLINE = ["peak_macs_per_s", "peak_dram_bytes_per_s", "operational_intensity",
+            "achieved_macs_per_s"]
 
 
 def die(msg):
@@ -112,6 +115,8 @@ def make_point(row, other_axes):
         "throughput": thr,
         "latency_ms": lat * 1e3 if lat is not None else None,
     }
+    for k in ROOFLINE:
+        p[k] = to_float(row.get("roofline." + k))
     for c in CLASSES:
         total = sum(to_float(row.get(f"dram.{d}_bytes.{c}")) or 0.0 for d in ("read", "write"))
         p["mb_" + c] = total / batch / 1e6
@@ -198,14 +203,182 @@ def plot_stacked(ax, groups, batches):
     ax.set_ylabel("MB / inference (1 MB = 1e6 B)")
 
 
-def draw(points, first_row, out_path):
+def read_best(dir_path, other_axes):
+    """DIR/best.csv (best batch per other-axes combination under the SLO), if present.
+
+    Returns (best points, slo in seconds or None); best is empty when there is no file. A row
+    with an empty batch means no batch met the bound for that combination: it is not drawn."""
+    path = os.path.join(dir_path, "best.csv")
+    if not os.path.isfile(path):
+        return [], None
+    with open(path, newline="") as f:
+        reader = csv.DictReader(f)
+        header = reader.fieldnames or []
+        rows = list(reader)
+    slo = None
+    if "slo_s" in header:
+        slo = next((v for v in (to_float(r.get("slo_s")) for r in rows) if v is not None), None)
+    best = []
+    for r in rows:
+        batch, thr, lat = (to_float(r.get(k)) for k in REQUIRED)
+        ok = batch is not None and thr is not None and lat is not None
+        best.append({
+            "group": tuple(f"{k}={format_axis_value(k, r.get(k) or '')}" for k in other_axes),
+            "met": ok, "batch": batch, "throughput": thr, "latency_ms": lat * 1e3 if ok else None})
+    return best, slo
+
+
+def pareto_front(points):
+    """Feasible points no other point dominates (>= throughput and <= latency, one strictly),
+    sorted by throughput; coincident points are kept once."""
+    pts = {(p["throughput"], p["latency_ms"]) for p in points if p["feasible"]}
+    front = [a for a in pts
+             if not any(b[0] >= a[0] and b[1] <= a[1] and b != a for b in pts)]
+    return sorted(front)
+
+
+def group_colors(groups, colors):
+    return {g: colors[i % len(colors)] for i, g in enumerate(groups)}
+
+
+def scatter_groups(ax, groups, gcolor, xkey, ykey):
+    """All feasible points coloured by group (hollow = spilled), each labelled with its batch.
+    Points within ~6% of each other in x and y share one label (e.g. "b2/4")."""
+    near = {}
+    for g, pts in groups.items():
+        c = gcolor[g]
+        for p in pts:
+            x, y = p.get(xkey), p.get(ykey)
+            if not p["feasible"] or x is None or y is None or x <= 0 or y <= 0:
+                continue
+            if p["fits"]:
+                ax.plot(x, y, "o", color=c, ms=6, zorder=3)
+            else:
+                ax.plot(x, y, "o", ms=8, markerfacecolor="white", markeredgecolor=c,
+                        markeredgewidth=2, zorder=3)
+            key = (round(math.log10(x) * 40), round(math.log10(y) * 40))
+            near.setdefault(key, (x, y, set()))[2].add(p["batch"])
+    for x, y, bs in near.values():
+        ax.annotate("b" + "/".join(f"{b:g}" for b in sorted(bs)), (x, y), xytext=(5, 3),
+                    textcoords="offset points", fontsize=7, color="dimgray", zorder=2.5,
+                    path_effects=[patheffects.withStroke(linewidth=2, foreground="white")])
+
+
+def plot_pareto(ax, points, groups, gcolor, best, slo):
+    scatter_groups(ax, groups, gcolor, "throughput", "latency_ms")
+    front = pareto_front(points)
+    handles = []
+    if front:
+        ax.plot([f[0] for f in front], [f[1] for f in front], "-", color="black", lw=1.3,
+                drawstyle="steps-pre", zorder=2)
+        handles.append(Line2D([], [], color="black", lw=1.3, label="Pareto front"))
+    for b in best:
+        ax.plot(b["throughput"], b["latency_ms"], "*", ms=16, color=gcolor.get(b["group"], "gold"),
+                markeredgecolor="black", zorder=5)
+    if best:
+        handles.append(Line2D([], [], ls="", marker="*", ms=12, color="gold",
+                              markeredgecolor="black", label="best batch under SLO (best.csv)"))
+    if slo is not None:
+        ax.axhline(slo * 1e3, color="crimson", ls="--", lw=1.2)
+        handles.append(Line2D([], [], color="crimson", ls="--", label=f"SLO {slo * 1e3:g} ms"))
+    ax.set_xlabel("throughput (inferences/s)")
+    thrs = [p["throughput"] for p in points if p["feasible"]]
+    if thrs:
+        ax.set_xlim(0, max(thrs) * 1.12)     # room for the labels of the rightmost points
+    lats = [p["latency_ms"] for p in points if p["feasible"] and p["latency_ms"] > 0]
+    if lats and max(lats) > 10 * min(lats):    # wide latency range: log so the front is visible
+        ax.set_yscale("log")
+        log_ticks(ax.yaxis)
+        ax.set_ylabel("latency (ms, log)")
+    else:
+        ax.set_ylim(bottom=0)
+        ax.set_ylabel("latency (ms)")
+    ax.set_title("Latency vs throughput (label = batch; lower right is better)")
+    ax.grid(True, which="major", alpha=0.3)
+    if len(groups) > 1:
+        handles = [Line2D([], [], ls="", marker="o", color=gcolor[g], label=group_label(g))
+                   for g in groups] + handles
+    if handles:
+        ax.legend(handles=handles, fontsize=8, loc="best")
+
+
+def log_ticks(axis):
+    """Label a log axis at 1-2-5 steps in plain numbers (not 10^x)."""
+    axis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    axis.set_minor_formatter(NullFormatter())
+
+
+def mac_unit(peak):
+    return (1e12, "TMAC/s") if peak >= 1e12 else (1e9, "GMAC/s")
+
+
+def plot_roofline(ax, points, groups, gcolor):
+    ax.set_title("Roofline (label = batch; colours as in the other panels)")
+    ax.set_xlabel("operational intensity (MACs per DRAM byte, log)")
+    pts = [p for p in points if p["feasible"] and (p["operational_intensity"] or 0) > 0
+           and (p["achieved_macs_per_s"] or 0) > 0]
+    # The roof comes from the first row (first row that has both peaks, if that one is blank).
+    peak_c, peak_bw = next(((p["peak_macs_per_s"], p["peak_dram_bytes_per_s"]) for p in points
+                            if p["peak_macs_per_s"] and p["peak_dram_bytes_per_s"]), (None, None))
+    if not pts or not peak_c or not peak_bw:
+        ax.text(0.5, 0.5, "no feasible point with roofline.* values\n"
+                "(all infeasible, or sweep.csv from an older ncoresim)", ha="center", va="center",
+                transform=ax.transAxes, color="dimgray")
+        ax.set_xticks([])
+        ax.set_yticks([])
+        return
+    scale, unit = mac_unit(peak_c)
+    ax.set_ylabel(f"achieved {unit} (log)")
+    # Plot in display units: copy the points with scaled MAC/s.
+    scaled = {g: [dict(p, achieved=(p["achieved_macs_per_s"] or 0) / scale) for p in ps]
+              for g, ps in groups.items()}
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    scatter_groups(ax, scaled, gcolor, "operational_intensity", "achieved")
+    ridge = peak_c / peak_bw
+    ois = [p["operational_intensity"] for p in pts]
+    x0, x1 = min(min(ois), ridge) / 1.6, max(max(ois), ridge) * 3   # room right of the ridge
+    xs = [x0, ridge, x1]
+    ax.plot(xs, [min(peak_c, peak_bw * x) / scale for x in xs], "-", color="black", lw=1.6,
+            label=f"roofline: {peak_c / scale:g} {unit} peak, {peak_bw / 1e9:.3g} GB/s DRAM")
+    ax.plot(ridge, peak_c / scale, "D", color="black", ms=7,
+            label=f"ridge point: {ridge:.0f} MACs/byte")
+    # Rows whose peaks differ from the first row (e.g. a sweep over hw.dram.*) get a dotted roof.
+    others = {(p["peak_macs_per_s"], p["peak_dram_bytes_per_s"]) for p in pts
+              if p["peak_macs_per_s"] and p["peak_dram_bytes_per_s"]} - {(peak_c, peak_bw)}
+    for c, bw in sorted(others):
+        xs2 = sorted({x0, min(max(c / bw, x0), x1), x1})
+        ax.plot(xs2, [min(c, bw * x) / scale for x in xs2], ":", color="gray", lw=1)
+    if others:
+        ax.plot([], [], ":", color="gray", label="roofline of rows with other peaks")
+    ax.set_xlim(x0, x1)
+    ys = [p["achieved_macs_per_s"] / scale for p in pts]
+    ax.set_ylim(min(ys) / 1.6, peak_c / scale * 1.6)
+    log_ticks(ax.xaxis)
+    log_ticks(ax.yaxis)
+    ax.text(ridge / 1.15, peak_c / scale * 1.08, "memory-bound \u2190", ha="right", va="bottom",
+            fontsize=8, color="gray")
+    ax.text(ridge * 1.15, peak_c / scale * 1.08, "\u2192 compute-bound", ha="left", va="bottom",
+            fontsize=8, color="gray")
+    ax.grid(True, which="major", alpha=0.3)
+    ax.grid(True, which="minor", alpha=0.1)
+    ax.legend(fontsize=8, loc="lower right")
+
+
+def draw(points, first_row, out_path, best=(), slo=None):
     groups = group_points(points)
     feasible = [p for p in points if p["feasible"]]
     batches = sorted({p["batch"] for p in feasible}) or sorted({p["batch"] for p in points})
     colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    gcolor = group_colors(groups, colors)
 
-    fig, axes = plt.subplots(1, 3, figsize=(18, 5.8))
-    ax_thr, ax_lat, ax_dram = axes
+    # Top row: the three per-batch panels; bottom row: two wider panels.
+    fig = plt.figure(figsize=(19, 12))
+    gs = fig.add_gridspec(2, 6)
+    ax_thr, ax_lat, ax_dram = (fig.add_subplot(gs[0, 2 * i:2 * i + 2]) for i in range(3))
+    ax_par, ax_roof = fig.add_subplot(gs[1, 0:3]), fig.add_subplot(gs[1, 3:6])
+    top = (ax_thr, ax_lat, ax_dram)
     plot_lines(ax_thr, groups, "throughput", colors)
     ax_thr.set_title("Throughput")
     ax_thr.set_ylabel("throughput (inferences/s)")
@@ -213,8 +386,10 @@ def draw(points, first_row, out_path):
     ax_lat.set_title("Latency (one compiled batch)")
     ax_lat.set_ylabel("latency (ms)")
     plot_stacked(ax_dram, groups, batches)
-    for ax in axes:
+    for ax in top:
         setup_batch_axis(ax, batches)
+    plot_pareto(ax_par, points, groups, gcolor, best, slo)
+    plot_roofline(ax_roof, points, groups, gcolor)
 
     # Legend for the line panels: one entry per group + marker meaning.
     handles = []
@@ -227,7 +402,17 @@ def draw(points, first_row, out_path):
     handles.append(Line2D([], [], ls="", marker="o", ms=10, markerfacecolor="white",
                           markeredgecolor="gray", markeredgewidth=2,
                           label="spilled to DRAM (fits=false)"))
+    for b in best:
+        ax_thr.plot(b["batch"], b["throughput"], "*", ms=16, color=gcolor.get(b["group"], "gold"),
+                    markeredgecolor="black", zorder=5)
+    if best:
+        handles.append(Line2D([], [], ls="", marker="*", ms=12, color="gold",
+                              markeredgecolor="black", label="best batch under SLO (best.csv)"))
     ax_thr.legend(handles=handles, fontsize=8, loc="best")
+    if slo is not None:
+        ax_lat.axhline(slo * 1e3, color="crimson", ls="--", lw=1.2)
+        ax_lat.legend(handles=[Line2D([], [], color="crimson", ls="--",
+                                      label=f"SLO {slo * 1e3:g} ms")], fontsize=8, loc="upper left")
 
     title = " | ".join(f"{k}: {(first_row.get(k) or '?').strip()}" for k in ("model", "hw", "dtype"))
     n_infeasible = len(points) - len(feasible)
@@ -235,7 +420,7 @@ def draw(points, first_row, out_path):
         title += f"   ({n_infeasible} infeasible point(s) not simulated, not drawn)"
     fig.suptitle(title, fontsize=13)
     fig.tight_layout()
-    fig.savefig(out_path, dpi=110)
+    fig.savefig(out_path, dpi=100)
     plt.close(fig)
 
 
@@ -260,6 +445,18 @@ def print_table(points):
         print(line + ("  " + group_label(p["group"]) if multi else ""))
 
 
+def print_best(best, slo):
+    """Extra lines after the table when DIR/best.csv exists."""
+    print("best under SLO" + (f" {slo * 1e3:g} ms" if slo is not None else "") + " (best.csv):")
+    for b in best:
+        axes = f"  {group_label(b['group'])}" if b["group"] else ""
+        if b["met"]:
+            print(f"  batch {b['batch']:>4g} {b['throughput']:10.1f} inf/s {b['latency_ms']:9.3f} ms"
+                  + axes)
+        else:
+            print("  no batch meets the bound" + axes)
+
+
 def main():
     ap = argparse.ArgumentParser(description="Plot DIR/sweep.csv from `ncoresim sweep`.")
     ap.add_argument("dir", help="sweep output directory containing sweep.csv")
@@ -278,7 +475,10 @@ def main():
     if not any(p["feasible"] for p in points):
         print("plot_sweep.py: warning: no feasible (simulated) points; plot will be empty",
               file=sys.stderr)
-    draw(points, rows[0], out)
+    best, slo = read_best(args.dir, other_axes)
+    if best or slo is not None:
+        print_best(best, slo)
+    draw(points, rows[0], out, [b for b in best if b["met"]], slo)
     print(f"wrote {out}")
 
 

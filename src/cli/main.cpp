@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <systemc>
 #include <thread>
 
@@ -91,6 +92,10 @@ int cli_main(int argc, char** argv) {
   plan->add_option("config", run_file, "run file")->required();
   plan->add_option("--batch", batch, "compiled batch (overrides the file)");
   plan->add_option("--set", sets, "override a key")->allow_extra_args(false);
+  bool max_batch = false, json_out = false;
+  plan->add_flag("--max-batch", max_batch,
+                 "find the largest compiled batch that fits without spilling");
+  plan->add_flag("--json", json_out, "with --max-batch: print one JSON object");
 
   std::string model_file;
   auto* inspect = app.add_subcommand("inspect", "print a model's layers, shapes, MACs, parameters");
@@ -120,6 +125,31 @@ int cli_main(int argc, char** argv) {
     if (*sweep) {
       const auto sc = config::load_sweep(sweep_file, overrides);
       return sim::run_sweep(sc, sim::SweepOptions{sweep_out, jobs, sweep_trace});
+    }
+    if (*plan && max_batch) {
+      const auto rc = config::load_run(run_file, overrides);
+      const auto m = planner::max_batch(rc.model, rc.hw, rc.dtype, rc.options);
+      if (json_out) {
+        nlohmann::ordered_json j;
+        j["max_batch"] = m.max_batch;
+        j["binding_layer"] =
+            m.limit_reached ? nlohmann::ordered_json() : nlohmann::ordered_json(m.binding_layer);
+        j["shortfall_bytes"] =
+            m.limit_reached ? nlohmann::ordered_json() : nlohmann::ordered_json(m.shortfall_bytes);
+        std::printf("%s\n", j.dump().c_str());
+      } else if (m.limit_reached) {
+        std::printf("max batch without spilling: at least %llu (the search limit)\n",
+                    static_cast<unsigned long long>(m.max_batch));
+      } else {
+        std::printf(
+            "max batch without spilling: %llu (SBUF %s); at batch %llu layer %s is short "
+            "of %llu bytes\n",
+            static_cast<unsigned long long>(m.max_batch),
+            config::format_size(rc.hw.state_buffer.capacity).c_str(),
+            static_cast<unsigned long long>(m.max_batch + 1), m.binding_layer.c_str(),
+            static_cast<unsigned long long>(m.shortfall_bytes));
+      }
+      return sim::kExitOk;
     }
     if (*plan) {
       const auto rc = config::load_run(run_file, overrides);

@@ -15,6 +15,7 @@ namespace ncore::config {
 struct Options {
   bool allow_spill = true;      // false: a plan that does not fit is infeasible (exit 3)
   uint32_t prefetch_depth = 2;  // weight-block buffers: 2 = double buffering
+  uint64_t client_batch = 0;    // dynamic batching: a client batch cut into compiled batches
 };
 
 struct RunConfig {

@@ -33,6 +33,8 @@ SweepConfig load_sweep(const std::string& path, const std::vector<Override>& cli
     sc.axes.push_back(std::move(ax));
   }
   if (sc.axes.empty()) root.fail("axes", "a sweep needs at least one axis");
+  sc.slo_s = root.get("slo", time_s(), 0.0);
+  if (root.has("slo") && sc.slo_s <= 0) root.fail("slo", "expected a positive latency bound");
   root.finish();
 
   // The cartesian product, first axis outermost.

@@ -2,6 +2,7 @@
 // with a list of values; the points are the cartesian product, first axis outermost. Every
 // point is resolved (and so validated) before anything runs.
 #pragma once
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,7 @@ struct SweepConfig {
   std::string base_run;  // resolved path of the base run file
   std::vector<SweepAxis> axes;
   std::vector<SweepPoint> points;
+  double slo_s = 0;  // `slo`: a latency bound (0: none); the sweep then writes best.csv
 };
 
 SweepConfig load_sweep(const std::string& path, const std::vector<Override>& cli_sets = {});

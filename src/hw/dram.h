@@ -10,19 +10,24 @@
 #include <vector>
 
 #include "config/hw_config.h"
+#include "report/stats.h"
 
 namespace ncore::hw {
 
 class DramIf : public virtual sc_core::sc_interface {
  public:
-  // Reserves the channels for a transfer that may start at cycle `now`; returns its last cycle.
-  virtual uint64_t transfer(uint64_t now, uint64_t bytes) = 0;
+  // Reserves the channels for a transfer that may start at cycle `now`.
+  struct Span {
+    uint64_t start = 0;  // the first cycle a channel serves it
+    uint64_t end = 0;    // its last channel done, plus the access latency
+  };
+  virtual Span transfer(uint64_t now, uint64_t bytes) = 0;
 };
 
 class Dram : public sc_core::sc_module, public DramIf {
  public:
-  Dram(sc_core::sc_module_name n, const config::DramConfig& c, double core_hz);
-  uint64_t transfer(uint64_t now, uint64_t bytes) override;
+  Dram(sc_core::sc_module_name n, const config::DramConfig& c, double core_hz, report::Stats& s);
+  Span transfer(uint64_t now, uint64_t bytes) override;
   uint64_t latency_cycles() const { return m_latency; }
 
  private:
@@ -30,6 +35,7 @@ class Dram : public sc_core::sc_module, public DramIf {
   const double m_bytes_per_cycle_per_channel;
   const uint64_t m_latency;
   std::vector<uint64_t> m_free_at;
+  report::Stats& m_stats;
 };
 
 }  // namespace ncore::hw

@@ -53,13 +53,14 @@ class Planner {
         m_opt(opt),
         m_tensor_rows(hw.tensor_engine.rows) {}
 
-  Program run() {
+  // `emit` false: decide residency only (for the max-batch search), no instruction queues.
+  Program run(bool emit = true) {
     m_p.dma_queues = m_hw.dma.queues;
     m_p.queues.resize(kFirstDmaQueue + m_hw.dma.queues);
     m_p.sbuf_capacity = m_hw.state_buffer.capacity;
     build_tensors();
     size_weight_region();
-    if (!decide_residency()) return std::move(m_p);
+    if (!decide_residency() || !emit) return std::move(m_p);
     emit_all();
     return std::move(m_p);
   }
@@ -163,9 +164,12 @@ class Planner {
     for (int t : in_tensors(l)) {
       if (m_t[static_cast<size_t>(t)].resident) continue;
       const uint64_t chunk = input_share(layer, t, 0, c.chunk, c);
-      occ += kStreamSlots *
-             (layer.gemm ? ceil_div(chunk * std::min<uint64_t>(R(), layer.gemm->k), layer.gemm->k)
-                         : lane_share(layer, chunk));
+      if (m_as[l])  // activation_stationary: the whole chunk stays while the weights stream
+        occ += kStreamSlots * chunk;
+      else
+        occ += kStreamSlots *
+               (layer.gemm ? ceil_div(chunk * std::min<uint64_t>(R(), layer.gemm->k), layer.gemm->k)
+                           : lane_share(layer, chunk));
     }
     const Tensor& out = m_t[static_cast<size_t>(out_tensor(l))];
     if (!out.resident)
@@ -181,9 +185,43 @@ class Planner {
     return false;
   }
 
+  // Streamed input bytes of one pass of layer l over its chunks, all groups.
+  uint64_t input_pass_bytes(size_t l) const {
+    const Layer& layer = m_g.layers[l];
+    const Chunking c = chunking(layer);
+    const int t = in_tensors(l)[0];
+    uint64_t bytes = 0;
+    for (uint64_t c0 = 0; c0 < c.total; c0 += c.chunk)
+      bytes += input_share(layer, t, c0, std::min(c.chunk, c.total - c0), c);
+    return bytes * layer.gemm->groups;
+  }
+
+  // Loop order per MatMul layer (DESIGN.md "The loop nest"): weight_stationary, unless its input
+  // comes from DRAM (spilled, or the streamed network input) and streaming the weights again per
+  // chunk of positions moves fewer bytes than streaming the input again per output-channel
+  // block: then activation_stationary. Only for ungrouped layers, and never where it alone would
+  // overflow the state buffer.
+  void choose_orders() {
+    m_as.assign(m_g.layers.size(), false);
+    for (size_t l = 0; l < m_g.layers.size(); ++l) {
+      const Layer& layer = m_g.layers[l];
+      if (!layer.gemm || layer.gemm->groups != 1) continue;
+      if (m_t[static_cast<size_t>(in_tensors(l)[0])].resident) continue;
+      const uint64_t blocks = ceil_div(layer.gemm->m, block_m(layer));
+      const uint64_t chunks = ceil_div(chunking(layer).total, chunking(layer).chunk);
+      if (blocks < 2 || chunks < 2) continue;
+      const uint64_t ws_extra = input_pass_bytes(l) * (blocks - 1);
+      const uint64_t as_extra = layer.weight_elems() * m_dtb * (chunks - 1);
+      // ... and only where its whole-chunk input slot still fits beside everything else.
+      m_as[l] = as_extra < ws_extra;
+      if (m_as[l] && occupancy(l) > m_hw.state_buffer.capacity) m_as[l] = false;
+    }
+  }
+
   bool decide_residency() {
     const uint64_t cap = m_hw.state_buffer.capacity;
     while (true) {
+      choose_orders();
       size_t over = m_g.layers.size();
       uint64_t over_occ = 0;
       for (size_t l = 0; l < m_g.layers.size(); ++l) {
@@ -312,9 +350,11 @@ class Planner {
       const Layer& layer = m_g.layers[l];
       if (!layer.gemm) continue;
       const uint64_t mb = block_m(layer);
-      for (uint64_t g = 0; g < layer.gemm->groups; ++g)
-        for (uint64_t m0 = 0; m0 < layer.gemm->m; m0 += mb)
-          m_blocks.push_back(Block{l, block_bytes(layer, std::min(mb, layer.gemm->m - m0))});
+      const uint64_t passes = m_as[l] ? ceil_div(chunking(layer).total, chunking(layer).chunk) : 1;
+      for (uint64_t pass = 0; pass < passes; ++pass)  // activation_stationary: once per chunk
+        for (uint64_t g = 0; g < layer.gemm->groups; ++g)
+          for (uint64_t m0 = 0; m0 < layer.gemm->m; m0 += mb)
+            m_blocks.push_back(Block{l, block_bytes(layer, std::min(mb, layer.gemm->m - m0))});
     }
     m_loaded.resize(m_blocks.size());
     m_slot_free.assign(m_opt.prefetch_depth, {});
@@ -333,14 +373,16 @@ class Planner {
       LayerPlan lp;
       lp.name = layer.name;
       lp.kind = layer.kind;
-      lp.order = layer.gemm ? "weight_stationary" : "vector";
+      lp.order = !layer.gemm ? "vector" : m_as[l] ? "activation_stationary" : "weight_stationary";
       lp.macs = layer.macs_per_sample() * m_b;
       lp.weight_bytes = layer.weight_elems() * m_dtb;
       lp.output_resident = m_t[static_cast<size_t>(out_tensor(l))].resident;
       if (!layer.shape_only) {
         lp.sbuf_bytes = occupancy(l);
         lp.n_chunks = ceil_div(chunking(layer).total, chunking(layer).chunk);
-        if (layer.gemm)
+        if (layer.gemm && m_as[l])
+          emit_gemm_activation_stationary(l, lp);
+        else if (layer.gemm)
           emit_gemm(l, lp);
         else
           emit_vector(l);
@@ -351,64 +393,121 @@ class Planner {
     }
   }
 
+  // One output-channel block x one chunk of positions: a MatMul per K block accumulating in a
+  // PSUM bank, then the eviction through the vector engine (activation fused) and, for an output
+  // that lives in DRAM, its write. `k_input(k0, kk, mm_deps)` adds the deps under which that K
+  // block's moving data is in SBUF; `k_done(last)` learns each MatMul as it is emitted.
+  template <class KInput, class KDone>
+  Dep emit_tile(uint32_t lid, uint64_t m, uint64_t nn, size_t j, int t_out, LayerPlan& lp,
+                std::vector<Dep>& ready, KInput k_input, KDone k_done) {
+    const auto& gm = *m_g.layers[lid].gemm;
+    const size_t bank = m_bank_ctr++ % m_hw.psum.banks;
+    Dep last_mm{};
+    for (uint64_t k0 = 0; k0 < gm.k; k0 += R()) {
+      Instr i;
+      i.op = Op::matmul;
+      i.layer = lid;
+      i.k = static_cast<uint32_t>(std::min<uint64_t>(R(), gm.k - k0));
+      i.m = static_cast<uint32_t>(m);
+      i.n = static_cast<uint32_t>(nn);
+      i.accumulate = k0 > 0;
+      i.sbuf_bytes = i.k * nn * m_dtb;
+      i.deps = std::vector<Dep>(m_loaded[j]);
+      i.weight_deps = static_cast<uint8_t>(std::min<size_t>(i.deps.size(), 255));
+      k_input(k0, i.k, i.deps);
+      merge(i.deps, m_bank_free[bank]);
+      last_mm = emit(kTensorEngine, std::move(i));
+      k_done(last_mm);
+      ++lp.matmuls;
+    }
+    const int out_slot = static_cast<int>(m_out_ctr++ % kStreamSlots);
+    Instr e;
+    e.op = Op::vector;
+    e.layer = lid;
+    e.vector_cycles = ceil_div(m, m_hw.vector_engine.lanes) * nn;
+    e.m = static_cast<uint32_t>(m);
+    e.n = static_cast<uint32_t>(nn);
+    e.sbuf_bytes = m * nn * m_dtb;
+    e.deps = {last_mm};
+    if (!m_t[static_cast<size_t>(t_out)].resident)
+      merge(e.deps, m_out_free[static_cast<size_t>(out_slot)]);
+    const uint64_t out_bytes = e.sbuf_bytes;
+    const Dep ev = emit(kVectorEngine, std::move(e));
+    m_bank_free[bank] = {ev};
+    output_chunk(t_out, lid, out_bytes, ev, out_slot, ready);
+    return last_mm;
+  }
+
+  // weight_stationary: per output-channel block, its weights stay while every chunk of
+  // positions streams through; a streamed input arrives per K block (and again per block).
   void emit_gemm(size_t l, LayerPlan& lp) {
     const Layer& layer = m_g.layers[l];
     const auto& gm = *layer.gemm;
     const uint32_t lid = static_cast<uint32_t>(l);
-    const uint32_t R = m_hw.tensor_engine.rows, lanes = m_hw.vector_engine.lanes;
     const int t_in = in_tensors(l)[0], t_out = out_tensor(l);
     const Chunking c = chunking(layer);
     const uint64_t mb = block_m(layer);
     std::vector<Dep> ready;
     for (uint64_t g = 0; g < gm.groups; ++g) {
       for (uint64_t m0 = 0; m0 < gm.m; m0 += mb) {
-        const uint64_t m = std::min(mb, gm.m - m0);
         const size_t j = m_next_block++;
         ensure_weights(j);
         ++lp.weight_blocks;
         Dep last_mm{};
         for (uint64_t c0 = 0; c0 < c.total; c0 += c.chunk) {
           const uint64_t nn = std::min(c.chunk, c.total - c0);
-          // A streamed input arrives per K block: the rows of this MatMul for these columns.
           const uint64_t share = input_share(layer, t_in, c0, nn, c);
-          const size_t bank = m_bank_ctr++ % m_hw.psum.banks;
-          for (uint64_t k0 = 0; k0 < gm.k; k0 += R) {
-            Instr i;
-            i.op = Op::matmul;
-            i.layer = lid;
-            i.k = static_cast<uint32_t>(std::min<uint64_t>(R, gm.k - k0));
-            i.m = static_cast<uint32_t>(m);
-            i.n = static_cast<uint32_t>(nn);
-            i.accumulate = k0 > 0;
-            i.sbuf_bytes = i.k * nn * m_dtb;
-            i.deps = std::vector<Dep>(m_loaded[j]);
-            i.weight_deps = static_cast<uint8_t>(std::min<size_t>(i.deps.size(), 255));
-            int in_slot = -1;
-            merge(i.deps, input_chunk(t_in, lid, part(share, k0, i.k, gm.k), in_slot));
-            merge(i.deps, m_bank_free[bank]);
-            last_mm = emit(kTensorEngine, std::move(i));
-            if (in_slot >= 0) m_in_free[static_cast<size_t>(in_slot)] = {last_mm};
-            ++lp.matmuls;
-          }
-          // Evict the PSUM bank through the vector engine (activation fused).
-          const int out_slot = static_cast<int>(m_out_ctr++ % kStreamSlots);
-          Instr e;
-          e.op = Op::vector;
-          e.layer = lid;
-          e.vector_cycles = ceil_div(m, lanes) * nn;
-          e.m = static_cast<uint32_t>(m);
-          e.n = static_cast<uint32_t>(nn);
-          e.sbuf_bytes = m * nn * m_dtb;
-          e.deps = {last_mm};
-          if (!m_t[static_cast<size_t>(t_out)].resident)
-            merge(e.deps, m_out_free[static_cast<size_t>(out_slot)]);
-          const uint64_t out_bytes = e.sbuf_bytes;
-          const Dep ev = emit(kVectorEngine, std::move(e));
-          m_bank_free[bank] = {ev};
-          output_chunk(t_out, lid, out_bytes, ev, out_slot, ready);
+          int in_slot = -1;
+          last_mm = emit_tile(
+              lid, std::min(mb, gm.m - m0), nn, j, t_out, lp, ready,
+              [&](uint64_t k0, uint64_t kk, std::vector<Dep>& deps) {
+                merge(deps, input_chunk(t_in, lid, part(share, k0, kk, gm.k), in_slot));
+              },
+              [&](const Dep& mm) {
+                if (in_slot >= 0) m_in_free[static_cast<size_t>(in_slot)] = {mm};
+              });
         }
         m_slot_free[j % m_opt.prefetch_depth] = {last_mm};
       }
+    }
+    m_ready[static_cast<size_t>(t_out)] = std::move(ready);
+  }
+
+  // activation_stationary: per chunk of positions, the input chunk (all K blocks) is read once
+  // into a stream slot and stays while every output-channel block's weights stream through the
+  // weight buffers again (counted as weights).
+  void emit_gemm_activation_stationary(size_t l, LayerPlan& lp) {
+    const Layer& layer = m_g.layers[l];
+    const auto& gm = *layer.gemm;
+    const uint32_t lid = static_cast<uint32_t>(l);
+    const int t_in = in_tensors(l)[0], t_out = out_tensor(l);
+    const Chunking c = chunking(layer);
+    const uint64_t mb = block_m(layer);
+    std::vector<Dep> ready;
+    for (uint64_t c0 = 0; c0 < c.total; c0 += c.chunk) {
+      const uint64_t nn = std::min(c.chunk, c.total - c0);
+      const uint64_t share = input_share(layer, t_in, c0, nn, c);
+      const size_t slot = m_in_ctr++ % kStreamSlots;
+      std::vector<std::vector<Dep>> k_ready;  // one DMA per K block, all into `slot`
+      for (uint64_t k0 = 0; k0 < gm.k; k0 += R()) {
+        std::vector<Dep> deps = m_ready[static_cast<size_t>(t_in)];
+        merge(deps, m_in_free[slot]);
+        k_ready.push_back(dma(Op::dma_read,
+                              part(share, k0, std::min<uint64_t>(R(), gm.k - k0), gm.k),
+                              home_class(t_in), lid, deps));
+      }
+      Dep last_mm{};
+      for (uint64_t m0 = 0; m0 < gm.m; m0 += mb) {
+        const size_t j = m_next_block++;
+        ensure_weights(j);
+        ++lp.weight_blocks;
+        last_mm = emit_tile(
+            lid, std::min(mb, gm.m - m0), nn, j, t_out, lp, ready,
+            [&](uint64_t k0, uint64_t, std::vector<Dep>& deps) { merge(deps, k_ready[k0 / R()]); },
+            [](const Dep&) {});
+        m_slot_free[j % m_opt.prefetch_depth] = {last_mm};
+      }
+      m_in_free[slot] = {last_mm};
     }
     m_ready[static_cast<size_t>(t_out)] = std::move(ready);
   }
@@ -462,6 +561,7 @@ class Planner {
   const config::Options m_opt;
   const uint64_t m_tensor_rows;
   Program m_p;
+  std::vector<bool> m_as;  // per layer: activation_stationary
   std::vector<Tensor> m_t;
   std::vector<std::vector<Dep>> m_ready;  // per tensor: complete when these are
   std::vector<Block> m_blocks;
@@ -476,6 +576,41 @@ class Planner {
 Program plan(const workload::Graph& g, const config::HwConfig& hw, uint64_t batch,
              workload::DType dtype, const config::Options& opt) {
   return Planner(g, hw, batch, dtype, opt).run();
+}
+
+MaxBatch max_batch(const workload::Graph& g, const config::HwConfig& hw, workload::DType dtype,
+                   config::Options opt, uint64_t limit) {
+  opt.allow_spill = false;
+  auto fits = [&](uint64_t b) { return Planner(g, hw, b, dtype, opt).run(false); };
+  MaxBatch r;
+  Program at = fits(1);
+  if (!at.feasible) {
+    r.binding_layer = at.infeasible.layer;
+    r.shortfall_bytes = at.infeasible.shortfall_bytes;
+    return r;
+  }
+  // Doubling, then bisection between the last batch that fits and the first that does not.
+  uint64_t lo = 1, hi = 2;
+  while (hi <= limit && fits(hi).feasible) {
+    lo = hi;
+    hi *= 2;
+  }
+  if (hi > limit) {
+    hi = limit + 1;
+    if (lo < limit && fits(limit).feasible) lo = limit;
+  }
+  while (hi - lo > 1) {
+    const uint64_t mid = lo + (hi - lo) / 2;
+    (fits(mid).feasible ? lo : hi) = mid;
+  }
+  r.max_batch = lo;
+  r.limit_reached = lo >= limit;
+  if (!r.limit_reached) {
+    const Program next = fits(lo + 1);
+    r.binding_layer = next.infeasible.layer;
+    r.shortfall_bytes = next.infeasible.shortfall_bytes;
+  }
+  return r;
 }
 
 }  // namespace ncore::planner

@@ -27,4 +27,17 @@ inline Program plan(const config::RunConfig& rc) {
   return plan(rc.model, rc.hw, rc.batch, rc.dtype, rc.options);
 }
 
+// The largest compiled batch (up to `limit`) whose activations fit without spilling, found by
+// doubling then bisection (fitting is monotone in b: every live tensor grows with it). The
+// binding layer is the first that does not fit at max_batch + 1, short of shortfall_bytes;
+// max_batch 0 means even batch 1 does not fit (binding layer and shortfall at batch 1).
+struct MaxBatch {
+  uint64_t max_batch = 0;
+  std::string binding_layer;
+  uint64_t shortfall_bytes = 0;
+  bool limit_reached = false;
+};
+MaxBatch max_batch(const workload::Graph& g, const config::HwConfig& hw, workload::DType dtype,
+                   config::Options opt, uint64_t limit = 1 << 16);
+
 }  // namespace ncore::planner

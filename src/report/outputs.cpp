@@ -20,6 +20,17 @@ std::string version_string() {
   return NCORE_VERSION_STRING;
 }
 
+ClientTiming client_timing(uint64_t n, uint64_t b, double h, double d, double o) {
+  ClientTiming t;
+  t.invocations = (n + b - 1) / b;
+  t.padded_samples = t.invocations * b - n;
+  t.first_completion_s = h + d + o;
+  t.last_completion_s =
+      t.first_completion_s + static_cast<double>(t.invocations - 1) * std::max({h, d, o});
+  t.throughput_inferences_per_s = static_cast<double>(n) / t.last_completion_s;
+  return t;
+}
+
 namespace {
 
 const char* kClasses[] = {"weights", "io", "spill"};
@@ -59,6 +70,19 @@ void flatten(const json& j, const std::string& prefix,
     else if (!it->is_array())
       out.emplace_back(key, *it);
   }
+}
+
+void add_client(json& j, const config::RunConfig& rc, double device_s, double in_s, double out_s) {
+  const ClientTiming t = client_timing(rc.options.client_batch, rc.batch,
+                                       rc.hw.host.overhead_s + in_s, device_s, out_s);
+  json& c = j["client"];
+  c["batch"] = rc.options.client_batch;
+  c["invocations"] = t.invocations;
+  c["padded_samples"] = t.padded_samples;
+  const bool ran = device_s >= 0;  // not simulated: no times
+  c["first_completion_s"] = ran ? json(t.first_completion_s) : json(nullptr);
+  c["last_completion_s"] = ran ? json(t.last_completion_s) : json(nullptr);
+  c["throughput_inferences_per_s"] = ran ? json(t.throughput_inferences_per_s) : json(nullptr);
 }
 
 }  // namespace
@@ -106,6 +130,11 @@ json make_summary(const config::RunConfig& rc, const planner::Program& p, const 
     const double macs = static_cast<double>(s->get("tensor_engine.macs"));
     j["bounds"]["compute_cycles"] = std::ceil(macs / (double(te.rows) * te.cols * peak_rate(rc)));
     j["bounds"]["dram_cycles"] = std::ceil(static_cast<double>(all) / (rc.hw.dram.bandwidth / f));
+    // Where the point sits on the roofline: MACs per DRAM byte against the two ceilings.
+    j["roofline"]["peak_macs_per_s"] = double(te.rows) * te.cols * peak_rate(rc) * f;
+    j["roofline"]["peak_dram_bytes_per_s"] = rc.hw.dram.bandwidth;
+    j["roofline"]["operational_intensity"] = all ? macs / static_cast<double>(all) : 0.0;
+    j["roofline"]["achieved_macs_per_s"] = seconds > 0 ? macs / seconds : 0.0;
   } else {
     for (const char* k : {"cycles", "seconds", "latency_s", "throughput_inferences_per_s", "macs"})
       j[k] = nullptr;
@@ -125,6 +154,8 @@ json make_summary(const config::RunConfig& rc, const planner::Program& p, const 
     j["infeasible"]["shortfall_bytes"] = p.infeasible.shortfall_bytes;
     j["infeasible"]["reason"] = p.infeasible.reason;
   }
+  if (rc.options.client_batch)
+    add_client(j, rc, s ? j["seconds"].get<double>() : -1.0, in_s, out_s);
   j["host"]["overhead_s"] = rc.hw.host.overhead_s;
   j["host"]["input_transfer_s"] = in_s;
   j["host"]["output_transfer_s"] = out_s;
@@ -210,13 +241,14 @@ std::string trace_json(const config::RunConfig& rc, const planner::Program& p, c
     event(
         fmt::format(R"({{"name":"SBUF occupancy","ph":"C","pid":0,"ts":{},"args":{{"bytes":{}}}}})",
                     ts(cycle), bytes));
-  // DRAM bandwidth in bins of ~1/500 of the run, each DMA transfer spread over its interval.
+  // DRAM bandwidth in bins of ~1/500 of the run: each channel's share of each transfer spread
+  // over the cycles that channel served it, so no bin exceeds the peak.
   const uint64_t bin = std::max<uint64_t>(1, end / 500 + 1);
   std::vector<double> bytes_in_bin(end / bin + 1, 0.0);
-  for (const TraceRecord& r : s.trace) {
-    if (r.engine < planner::kFirstDmaQueue || r.end <= r.start) continue;
-    const double per_cycle = static_cast<double>(r.a) / static_cast<double>(r.end - r.start);
-    for (uint64_t b0 = r.start / bin; b0 * bin < r.end; ++b0) {
+  for (const auto& r : s.dram_busy) {
+    if (r.end <= r.start) continue;
+    const double per_cycle = static_cast<double>(r.bytes) / static_cast<double>(r.end - r.start);
+    for (uint64_t b0 = r.start / bin; b0 * bin < r.end && b0 < bytes_in_bin.size(); ++b0) {
       const uint64_t lo = std::max(r.start, b0 * bin), hi = std::min(r.end, (b0 + 1) * bin);
       bytes_in_bin[b0] += per_cycle * static_cast<double>(hi - lo);
     }
@@ -258,6 +290,49 @@ std::string sweep_csv(const std::vector<std::string>& axes, const std::vector<Sw
           o << csv_cell(v);
           break;
         }
+    }
+    o << '\n';
+  }
+  return o.str();
+}
+
+std::string best_csv(const std::vector<std::string>& axes, const std::vector<SweepRow>& rows,
+                     double slo_s) {
+  std::vector<size_t> others;
+  for (size_t a = 0; a < axes.size(); ++a)
+    if (axes[a] != "batch") others.push_back(a);
+  std::vector<std::vector<std::string>> groups;  // other-axes values, first-seen order
+  std::vector<int> best;                         // row index per group, -1 for none
+  for (size_t r = 0; r < rows.size(); ++r) {
+    std::vector<std::string> key;
+    for (size_t a : others) key.push_back(rows[r].axis_values[a]);
+    auto it = std::find(groups.begin(), groups.end(), key);
+    if (it == groups.end()) {
+      groups.push_back(key);
+      best.push_back(-1);
+      it = groups.end() - 1;
+    }
+    const json& s = rows[r].summary;
+    if (s.is_null() || !s.contains("latency_s") || s["latency_s"].is_null()) continue;
+    if (s["latency_s"].get<double>() > slo_s) continue;
+    int& b = best[static_cast<size_t>(it - groups.begin())];
+    if (b < 0 ||
+        s["throughput_inferences_per_s"].get<double>() >
+            rows[static_cast<size_t>(b)].summary["throughput_inferences_per_s"].get<double>())
+      b = static_cast<int>(r);
+  }
+  std::ostringstream o;
+  for (size_t a : others) o << axes[a] << ',';
+  o << "slo_s,batch,throughput_inferences_per_s,latency_s\n";
+  for (size_t g = 0; g < groups.size(); ++g) {
+    for (const auto& v : groups[g]) o << csv_cell(json(v)) << ',';
+    o << json(slo_s).dump() << ',';
+    if (best[g] >= 0) {
+      const json& s = rows[static_cast<size_t>(best[g])].summary;
+      o << s["batch"].dump() << ',' << s["throughput_inferences_per_s"].dump() << ','
+        << s["latency_s"].dump();
+    } else {
+      o << ",,";
     }
     o << '\n';
   }

@@ -14,6 +14,17 @@ namespace ncore::report {
 
 std::string version_string();
 
+// Dynamic batching (DESIGN.md "Batching"): a client batch of n requests runs as k = ceil(n / b)
+// invocations of compiled batch b, the last padded with k b - n samples (wasted work, not
+// throughput). Each invocation passes the host stage h (overhead + input transfer), the device
+// d and the output transfer o; the runtime pipelines them, so invocation i (from 0) completes at
+// h + d + o + i max(h, d, o). Throughput = n / the last completion.
+struct ClientTiming {
+  uint64_t invocations = 0, padded_samples = 0;
+  double first_completion_s = 0, last_completion_s = 0, throughput_inferences_per_s = 0;
+};
+ClientTiming client_timing(uint64_t n, uint64_t b, double h, double d, double o);
+
 // The summary of a simulated point (stats set) or an infeasible one (stats null: every timing,
 // traffic and rate field null).
 nlohmann::ordered_json make_summary(const config::RunConfig& rc, const planner::Program& p,
@@ -30,6 +41,13 @@ struct SweepRow {
   nlohmann::ordered_json summary;        // null when the point failed
 };
 std::string sweep_csv(const std::vector<std::string>& axes, const std::vector<SweepRow>& rows);
+
+// best.csv: per combination of the axes other than `batch` (in sweep order), the point with
+// the highest throughput_inferences_per_s whose latency_s is within slo_s; columns: those axes,
+// slo_s, batch, throughput_inferences_per_s, latency_s (the last three empty when no point
+// meets the bound).
+std::string best_csv(const std::vector<std::string>& axes, const std::vector<SweepRow>& rows,
+                     double slo_s);
 
 // Writes `text` to `path`, replacing it; throws std::runtime_error on failure.
 void write_file(const std::string& path, const std::string& text);

@@ -51,6 +51,10 @@ class Stats {
   bool tracing = false;
   std::vector<TraceRecord> trace;
   std::vector<std::pair<uint64_t, uint64_t>> sbuf_samples;  // (cycle, planned occupancy)
+  struct ChannelBusy {
+    uint64_t start, end, bytes;  // one channel serving one transfer's share
+  };
+  std::vector<ChannelBusy> dram_busy;
 
  private:
   std::map<std::string, uint64_t> m_counters;

@@ -79,6 +79,8 @@ int run_sweep(const config::SweepConfig& sc, const SweepOptions& opt) {
     rows[i].summary = nlohmann::ordered_json::parse(in);
   }
   report::write_file(opt.out_dir + "/sweep.csv", report::sweep_csv(axes, rows));
+  if (sc.slo_s > 0)
+    report::write_file(opt.out_dir + "/best.csv", report::best_csv(axes, rows, sc.slo_s));
   spdlog::info("sweep: {} points, {} written", rows.size(), opt.out_dir + "/sweep.csv");
   return failed ? kExitInternal : kExitOk;
 }

@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include "hw/dram.h"
+#include "report/stats.h"
 
 using namespace ncore;
 
@@ -10,13 +11,16 @@ TEST_CASE("two transfers on one channel share its bandwidth") {
   c.channels = 1;
   c.bandwidth = 16e9;  // 16 bytes per cycle at 1 GHz
   c.latency_s = 5e-9;  // 5 cycles
-  hw::Dram d("dram", c, 1e9);
+  ncore::report::Stats s;
+  hw::Dram d("dram", c, 1e9, s);
   // 160 bytes: 10 cycles, + 5 latency
-  REQUIRE(d.transfer(0, 160) == 15);
+  REQUIRE(d.transfer(0, 160).end == 15);
   // queued behind the first: channel free at 10, 10 more cycles, + 5
-  REQUIRE(d.transfer(0, 160) == 25);
+  REQUIRE(d.transfer(0, 160).end == 25);
   // later, an idle channel again
-  REQUIRE(d.transfer(100, 16) == 106);
+  const auto later = d.transfer(100, 16);
+  REQUIRE(later.start == 100);
+  REQUIRE(later.end == 106);
 }
 
 TEST_CASE("channels serve their interleaved shares in parallel") {
@@ -24,9 +28,10 @@ TEST_CASE("channels serve their interleaved shares in parallel") {
   c.channels = 4;
   c.bandwidth = 16e9;  // 4 bytes per cycle per channel
   c.latency_s = 0;
-  hw::Dram d("dram", c, 1e9);
+  ncore::report::Stats s;
+  hw::Dram d("dram", c, 1e9, s);
   // 160 bytes: 40 per channel at 4 B/cycle = 10 cycles, as one 16 B/cycle channel
-  REQUIRE(d.transfer(0, 160) == 10);
+  REQUIRE(d.transfer(0, 160).end == 10);
   // 6 bytes: shares 1, 2, 1, 2 -> the 2-byte channels finish at 10 + 1
-  REQUIRE(d.transfer(0, 6) == 11);
+  REQUIRE(d.transfer(0, 6).end == 11);
 }
