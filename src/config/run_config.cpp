@@ -136,6 +136,8 @@ RunConfig load_run(const std::string& path, const std::vector<Override>& overrid
     rc.options.allow_spill = opt->get("allow_spill", boolean(), rc.options.allow_spill);
     rc.options.prefetch_depth = static_cast<uint32_t>(
         opt->get("prefetch_depth", integer_in(1, 64), int64_t{rc.options.prefetch_depth}));
+    rc.options.auto_order =
+        opt->get("order", one_of({"auto", "weight_stationary"}), "auto") == "auto";
     rc.options.client_batch = static_cast<uint64_t>(
         opt->get("client_batch", integer_in(0, int64_t{1} << 40), int64_t{0}));
     opt->finish();
@@ -196,7 +198,8 @@ std::string resolved_yaml(const RunConfig& rc, const std::string& out_dir) {
   out << YAML::Key << "options" << YAML::Value << YAML::BeginMap << YAML::Key << "allow_spill"
       << YAML::Value << rc.options.allow_spill << YAML::Key << "prefetch_depth" << YAML::Value
       << rc.options.prefetch_depth << YAML::Key << "client_batch" << YAML::Value
-      << rc.options.client_batch << YAML::EndMap;
+      << rc.options.client_batch << YAML::Key << "order" << YAML::Value
+      << (rc.options.auto_order ? "auto" : "weight_stationary") << YAML::EndMap;
   out << YAML::EndMap;
   return std::string(out.c_str()) + "\n";
 }

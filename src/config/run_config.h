@@ -16,6 +16,7 @@ struct Options {
   bool allow_spill = true;      // false: a plan that does not fit is infeasible (exit 3)
   uint32_t prefetch_depth = 2;  // weight-block buffers: 2 = double buffering
   uint64_t client_batch = 0;    // dynamic batching: a client batch cut into compiled batches
+  bool auto_order = true;       // false: every MatMul layer weight_stationary (options.order)
 };
 
 struct RunConfig {

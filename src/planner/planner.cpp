@@ -203,7 +203,7 @@ class Planner {
   // overflow the state buffer.
   void choose_orders() {
     m_as.assign(m_g.layers.size(), false);
-    for (size_t l = 0; l < m_g.layers.size(); ++l) {
+    for (size_t l = 0; l < m_g.layers.size() && m_opt.auto_order; ++l) {
       const Layer& layer = m_g.layers[l];
       if (!layer.gemm || layer.gemm->groups != 1) continue;
       if (m_t[static_cast<size_t>(in_tensors(l)[0])].resident) continue;

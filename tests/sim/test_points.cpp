@@ -1,7 +1,10 @@
 // Whole points through the ncoresim binary, one process per point (DESIGN.md "One point, one
 // process"): the batching invariants, the roofline bounds, exit codes and determinism.
+#include <algorithm>
 #include <catch2/catch.hpp>
+#include <map>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "test_util.h"
 
@@ -152,4 +155,73 @@ TEST_CASE("a sweep keeps infeasible points as rows with empty timings and exits 
   const std::string csv = test::read(dir + "/out/sweep.csv");
   REQUIRE_THAT(csv, Catch::Contains("p01,4,false,"));
   REQUIRE_THAT(csv, Catch::Contains(",false,,,,,"));  // fits false, then empty timings
+}
+
+TEST_CASE("plan --max-batch --json prints the max batch, binding layer and shortfall") {
+  const auto r = test::ncoresim("plan configs/runs/resnet50_inf1.yaml --max-batch --json");
+  INFO(r.output);
+  REQUIRE(r.code == 0);
+  const auto j = json::parse(r.output);
+  REQUIRE(j["max_batch"] == 5);
+  REQUIRE(j["binding_layer"] == "layer1.0.add");
+  REQUIRE(j["shortfall_bytes"].get<uint64_t>() > 0);
+  const auto small =
+      json::parse(test::ncoresim("plan configs/runs/resnet50_inf1.yaml --max-batch --json "
+                                 "--set hw.state_buffer.capacity=12MiB")
+                      .output);
+  REQUIRE(small["max_batch"].get<uint64_t>() < 5);
+}
+
+TEST_CASE("a client batch is run as ceil(N / b) pipelined invocations") {
+  const std::string dir = test::scratch("client");
+  const auto s =
+      run_point("configs/runs/tiny_cnn.yaml", dir, "--batch 4 --set options.client_batch=10");
+  const auto& c = s["client"];
+  REQUIRE(c["batch"] == 10);
+  REQUIRE(c["invocations"] == 3);
+  REQUIRE(c["padded_samples"] == 2);
+  const double h =
+      s["host"]["overhead_s"].get<double>() + s["host"]["input_transfer_s"].get<double>();
+  const double d = s["seconds"], o = s["host"]["output_transfer_s"];
+  REQUIRE(c["first_completion_s"].get<double>() == Approx(h + d + o));
+  REQUIRE(c["last_completion_s"].get<double>() == Approx(h + d + o + 2 * std::max({h, d, o})));
+  REQUIRE(c["throughput_inferences_per_s"].get<double>() ==
+          Approx(10 / c["last_completion_s"].get<double>()));
+  REQUIRE(s["latency_s"].get<double>() == Approx(h + d + o));
+}
+
+TEST_CASE("a sweep with slo writes best.csv: the fastest batch within the bound per SBUF size") {
+  const std::string dir = test::scratch("slo");
+  const std::string sweep = test::write(
+      dir + "/s.yaml", "base: " + test::repo("configs/runs/tiny_cnn.yaml") +
+                           "\nslo: 600 us\naxes:\n  hw.state_buffer.capacity: [64 KiB, 1 MiB]\n"
+                           "  batch: [1, 2, 4]\n");
+  const auto r = test::ncoresim("sweep '" + sweep + "' -q --out '" + dir + "/out'");
+  INFO(r.output);
+  REQUIRE(r.code == 0);
+  // Recompute the answer from sweep.csv's own rows.
+  const std::string csv = test::read(dir + "/out/sweep.csv");
+  std::istringstream in(csv);
+  std::string line;
+  std::getline(in, line);
+  std::vector<std::string> head;
+  for (std::istringstream h(line); std::getline(h, line, ',');) head.push_back(line);
+  const auto col = [&](const std::string& n) {
+    return static_cast<size_t>(std::find(head.begin(), head.end(), n) - head.begin());
+  };
+  std::map<std::string, std::pair<double, std::string>> best;  // capacity -> (throughput, batch)
+  while (std::getline(in, line)) {
+    std::vector<std::string> cells;
+    for (std::istringstream c(line); std::getline(c, line, ',');) cells.push_back(line);
+    if (std::stod(cells[col("latency_s")]) > 600e-6) continue;
+    auto& b = best[cells[col("hw.state_buffer.capacity")]];
+    const double thr = std::stod(cells[col("throughput_inferences_per_s")]);
+    if (thr > b.first) b = {thr, cells[col("batch")]};
+  }
+  const std::string got = test::read(dir + "/out/best.csv");
+  REQUIRE(got.rfind("hw.state_buffer.capacity,slo_s,batch,throughput_inferences_per_s,latency_s\n",
+                    0) == 0);
+  for (const auto& [cap, b] : best)
+    REQUIRE_THAT(got, Catch::Contains(cap + ",0.0006," + b.second + ","));
+  REQUIRE(best.size() == 2);
 }
