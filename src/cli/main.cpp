@@ -173,6 +173,9 @@ int cli_main(int argc, char** argv) {
   } catch (const config::ConfigError& e) {
     spdlog::error("{}", e.what());
     return sim::kExitBadInput;
+  } catch (const planner::PlanError& e) {
+    spdlog::error("{}: {}", *sweep ? sweep_file : run_file, e.what());
+    return sim::kExitBadInput;
   } catch (const std::exception& e) {
     spdlog::error("internal error: {}", e.what());
     return sim::kExitInternal;

@@ -1,8 +1,10 @@
-// Planner v1 (see planner.h for the policy). Two passes: residency (what stays in SBUF), then
-// emission of the per-engine queues in program order.
+// The planner (see planner.h for the policy). Two passes: residency and loop orders (what stays
+// in SBUF), then emission of the per-engine queues in program order. Every dependency points at
+// an instruction emitted before it, so the replay cannot deadlock.
 #include "planner/planner.h"
 
 #include <algorithm>
+#include <limits>
 
 namespace ncore::planner {
 namespace {
@@ -12,11 +14,21 @@ using workload::Layer;
 
 constexpr uint64_t kMinDmaPiece = 4096;  // a transfer is split over queues in pieces >= this
 constexpr int kStreamSlots = 2;          // double-buffered DRAM streams
+constexpr uint64_t kMaxInstructions = 20'000'000;
+constexpr uint64_t kMaxBytes = uint64_t{1} << 56;
 
 uint64_t ceil_div(uint64_t a, uint64_t b) {
   return (a + b - 1) / b;
 }
 
+// The part of `bytes` spread over `total` items that items [lo, lo + n) hold; the parts of
+// consecutive ranges add up to `bytes` exactly (128-bit intermediates: no overflow).
+uint64_t part(uint64_t bytes, uint64_t lo, uint64_t n, uint64_t total) {
+  using u128 = unsigned __int128;
+  return static_cast<uint64_t>(u128{bytes} * (lo + n) / total - u128{bytes} * lo / total);
+}
+
+// Keeps the largest count per engine.
 void merge(std::vector<Dep>& into, const std::vector<Dep>& more) {
   for (const Dep& d : more) {
     auto it =
@@ -36,10 +48,12 @@ struct Tensor {
   bool resident = false;
 };
 
-// Per-layer chunking of output positions over the whole batch.
+// Per-layer chunking of output positions. `span` is the range a chunk may not cross: the whole
+// batch, or one sample when the stationary operand differs per sample.
 struct Chunking {
   uint64_t total = 0;  // b * output positions per sample
   uint64_t chunk = 0;  // <= the PSUM moving limit
+  uint64_t span = 0;
 };
 
 class Planner {
@@ -51,7 +65,7 @@ class Planner {
         m_b(b),
         m_dtb(workload::dtype_bytes(dt)),
         m_opt(opt),
-        m_tensor_rows(hw.tensor_engine.rows) {}
+        m_rows(hw.tensor_engine.rows) {}
 
   // `emit` false: decide residency only (for the max-batch search), no instruction queues.
   Program run(bool emit = true) {
@@ -61,11 +75,14 @@ class Planner {
     build_tensors();
     size_weight_region();
     if (!decide_residency() || !emit) return std::move(m_p);
+    check_size();
     emit_all();
     return std::move(m_p);
   }
 
  private:
+  // ---- shapes, tensors and sizes ------------------------------------------------------
+
   int resolve(int t) const {
     while (t > 0 && m_g.layers[static_cast<size_t>(t - 1)].shape_only)
       t = m_g.layers[static_cast<size_t>(t - 1)].inputs[0];
@@ -77,112 +94,154 @@ class Planner {
     for (int t : m_g.layers[l].inputs) v.push_back(resolve(t));
     return v;
   }
+  Tensor& tensor(int t) { return m_t[static_cast<size_t>(t)]; }
+  const Tensor& tensor(int t) const { return m_t[static_cast<size_t>(t)]; }
+  uint64_t R() const { return m_rows; }
+
+  static bool per_sample(const Layer& l) { return l.gemm && l.gemm->stationary_activation; }
 
   Chunking chunking(const Layer& l) const {
-    const uint64_t per_sample = l.gemm ? l.gemm->positions : l.vector ? l.vector->positions : 1;
+    const uint64_t per = l.gemm ? l.gemm->positions : l.vector ? l.vector->positions : 1;
     Chunking c;
-    c.total = m_b * per_sample;
-    c.chunk = std::min<uint64_t>(m_hw.psum.moving_limit(), c.total);
+    c.total = m_b * per;
+    c.span = per_sample(l) ? per : c.total;
+    c.chunk = std::min<uint64_t>(m_hw.psum.moving_limit(), c.span);
     return c;
+  }
+  uint64_t n_chunks(const Layer& l) const {
+    const Chunking c = chunking(l);
+    return (c.total / c.span) * ceil_div(c.span, c.chunk);
+  }
+  // Calls f(c0, n) for each chunk, never crossing a span.
+  template <class F>
+  static void for_chunks(const Chunking& c, F f) {
+    for (uint64_t s0 = 0; s0 < c.total; s0 += c.span)
+      for (uint64_t c0 = s0; c0 < s0 + c.span; c0 += c.chunk)
+        f(c0, std::min(c.chunk, s0 + c.span - c0));
   }
 
   uint64_t block_m(const Layer& l) const {
     return std::min<uint64_t>(l.gemm->m, m_hw.tensor_engine.cols);
   }
+  uint64_t n_blocks(const Layer& l) const { return ceil_div(l.gemm->m, block_m(l)); }
+  bool has_weight_blocks(const Layer& l) const { return l.gemm && !l.gemm->stationary_activation; }
+  uint64_t block_bytes(const Layer& l, uint64_t m) const {
+    return (l.gemm->k * m + (l.gemm->bias ? m : 0)) * m_dtb;
+  }
 
   void build_tensors() {
     const size_t n = m_g.layers.size();
     m_t.assign(n + 1, Tensor{});
-    m_t[0].bytes = m_g.input.elems() * m_b * m_dtb;
+    auto bytes = [&](const workload::Shape& s) {
+      const unsigned __int128 b = static_cast<unsigned __int128>(s.elems()) * m_b * m_dtb;
+      if (b > kMaxBytes)
+        throw PlanError("a tensor of " + s.str() + " at batch " + std::to_string(m_b) +
+                        " exceeds 2^56 bytes: reduce the batch");
+      return static_cast<uint64_t>(b);
+    };
+    m_t[0].bytes = bytes(m_g.input);
     m_t[0].io_home = true;
     for (size_t i = 0; i < n; ++i) {
-      m_t[i + 1].bytes = m_g.layers[i].out.elems() * m_b * m_dtb;
+      m_t[i + 1].bytes = bytes(m_g.layers[i].out);
       m_t[i + 1].producer = static_cast<int>(i);
     }
     for (size_t i = 0; i < n; ++i) {
       if (m_g.layers[i].shape_only) continue;
-      for (int t : in_tensors(i)) m_t[static_cast<size_t>(t)].last_use = static_cast<int>(i);
+      for (int t : in_tensors(i)) tensor(t).last_use = static_cast<int>(i);
     }
-    for (int t : m_g.outputs()) m_t[static_cast<size_t>(resolve(t))].io_home = true;
+    for (int t : m_g.outputs()) tensor(resolve(t)).io_home = true;
     // Outputs stream to DRAM as they are produced; the input is loaded into SBUF once (unless it
     // has to give way, then its consumers stream it). Both count as io.
     for (auto& t : m_t) t.resident = !t.io_home;
     m_t[0].resident = m_t[0].last_use >= 0;
     m_p.input_bytes = m_t[0].bytes;
-    for (int t : m_g.outputs()) m_p.output_bytes += m_t[static_cast<size_t>(resolve(t))].bytes;
+    for (int t : m_g.outputs()) m_p.output_bytes += tensor(resolve(t)).bytes;
   }
 
   void size_weight_region() {
     uint64_t largest = 0;
     for (const auto& l : m_g.layers)
-      if (l.gemm) largest = std::max(largest, block_bytes(l, block_m(l)));
+      if (has_weight_blocks(l)) largest = std::max(largest, block_bytes(l, block_m(l)));
     m_p.weight_region_bytes = largest * m_opt.prefetch_depth;
   }
 
-  uint64_t block_bytes(const Layer& l, uint64_t m) const {
-    return (l.gemm->k * m + (l.gemm->bias ? m : 0)) * m_dtb;
+  // Refuses a plan too large to simulate in reasonable time and memory (before emitting it).
+  void check_size() const {
+    uint64_t n = 0;
+    for (size_t l = 0; l < m_g.layers.size(); ++l) {
+      const Layer& layer = m_g.layers[l];
+      const uint64_t chunks = n_chunks(layer);
+      if (layer.gemm)
+        n += layer.gemm->groups * n_blocks(layer) * chunks * (ceil_div(layer.gemm->k, R()) + 1);
+      else if (layer.vector)
+        n += chunks * ceil_div(layer.vector->channels, m_hw.vector_engine.lanes);
+      if (n > kMaxInstructions)
+        throw PlanError("the plan needs more than " + std::to_string(kMaxInstructions) +
+                        " instructions (at layer " + layer.name + ", batch " + std::to_string(m_b) +
+                        "): reduce the batch");
+    }
   }
 
+  // ---- SBUF accounting ----------------------------------------------------------------
+
   // The bytes of input tensor t that chunk [c0, c0 + n) of layer l's output positions needs
-  // from one group: its proportional share, but for a conv never more than the K x n moving
+  // from one group: its proportional share, but for a MatMul never more than the K x n moving
   // data (a strided 1x1 conv reads only the pixels it uses). Halos are not re-read.
   uint64_t input_share(const Layer& l, int t, uint64_t c0, uint64_t n, const Chunking& c) const {
     const uint64_t groups = l.gemm ? l.gemm->groups : 1;
-    const uint64_t bytes = m_t[static_cast<size_t>(t)].bytes / groups;
-    const uint64_t share = bytes * (c0 + n) / c.total - bytes * c0 / c.total;
+    const uint64_t share = part(tensor(t).bytes / groups, c0, n, c.total);
     return l.gemm ? std::min(share, l.gemm->k * n * m_dtb) : share;
-  }
-
-  uint64_t R() const { return m_tensor_rows; }
-  // The part of `bytes` spread over `total` items that items [lo, lo + n) hold (exact: the
-  // parts of consecutive ranges add up to `bytes`).
-  static uint64_t part(uint64_t bytes, uint64_t lo, uint64_t n, uint64_t total) {
-    return bytes * (lo + n) / total - bytes * lo / total;
   }
   // One lane-wide channel block's part of a vector layer's chunk (rounded up).
   uint64_t lane_share(const Layer& l, uint64_t chunk) const {
     const uint64_t ch = l.vector->channels;
     return ceil_div(chunk * std::min<uint64_t>(m_hw.vector_engine.lanes, ch), ch);
   }
-
-  // The bytes of tensor t that one chunk of layer l's positions moves (rounded up).
-  uint64_t chunk_bytes(uint64_t tensor_bytes, const Chunking& c) const {
-    return ceil_div(tensor_bytes * c.chunk, c.total);
-  }
+  // A stationary activation tile (K x M block) of layer l.
+  uint64_t stationary_tile_bytes(const Layer& l) const { return l.gemm->k * block_m(l) * m_dtb; }
 
   uint64_t occupancy(size_t l) const {
     const Layer& layer = m_g.layers[l];
     uint64_t occ = m_p.weight_region_bytes;
-    for (size_t t = 0; t < m_t.size(); ++t) {
-      const Tensor& x = m_t[t];
+    for (const Tensor& x : m_t)
       if (x.resident && x.producer <= static_cast<int>(l) && x.last_use >= static_cast<int>(l))
         occ += x.bytes;
-    }
+    if (layer.vector) occ += layer.vector->param_elems * m_dtb;
     const Chunking c = chunking(layer);
-    // Stream slots: a MatMul layer reads one K block and writes one output-channel block at a
-    // time; a vector layer moves one lane-wide channel block at a time.
-    for (int t : in_tensors(l)) {
-      if (m_t[static_cast<size_t>(t)].resident) continue;
-      const uint64_t chunk = input_share(layer, t, 0, c.chunk, c);
+    // Stream slots: a MatMul layer reads one K block of its moving input and writes one
+    // output-channel block at a time; a vector layer moves one lane-wide channel block at a time.
+    const auto ins = in_tensors(l);
+    for (size_t k = 0; k < ins.size(); ++k) {
+      if (tensor(ins[k]).resident || layer.gather) continue;
+      if (layer.gemm && k == 1) {  // a stationary activation tile
+        occ += kStreamSlots * stationary_tile_bytes(layer);
+        continue;
+      }
+      const uint64_t chunk = input_share(layer, ins[k], 0, c.chunk, c);
       if (m_as[l])  // activation_stationary: the whole chunk stays while the weights stream
         occ += kStreamSlots * chunk;
+      else if (layer.gemm)
+        occ +=
+            kStreamSlots * ceil_div(chunk * std::min<uint64_t>(R(), layer.gemm->k), layer.gemm->k);
       else
-        occ += kStreamSlots *
-               (layer.gemm ? ceil_div(chunk * std::min<uint64_t>(R(), layer.gemm->k), layer.gemm->k)
-                           : lane_share(layer, chunk));
+        occ += kStreamSlots * lane_share(layer, chunk);
     }
-    const Tensor& out = m_t[static_cast<size_t>(out_tensor(l))];
-    if (!out.resident)
-      occ += kStreamSlots * (layer.gemm ? block_m(layer) * c.chunk * m_dtb
-                                        : lane_share(layer, chunk_bytes(out.bytes, c)));
+    const Tensor& out = tensor(out_tensor(l));
+    if (!out.resident) {
+      if (layer.gemm)
+        occ += kStreamSlots * block_m(layer) * c.chunk * m_dtb;
+      else if (layer.vector)
+        occ += kStreamSlots * lane_share(layer, ceil_div(out.bytes * c.chunk, c.total));
+      else  // a gather goes DRAM -> SBUF -> DRAM whole
+        occ += out.bytes;
+    }
     return occ;
   }
 
   bool touches(size_t l, int t) const {
     if (out_tensor(l) == t) return true;
-    for (int i : in_tensors(l))
-      if (i == t) return true;
-    return false;
+    const auto ins = in_tensors(l);
+    return std::find(ins.begin(), ins.end(), t) != ins.end();
   }
 
   // Streamed input bytes of one pass of layer l over its chunks, all groups.
@@ -191,35 +250,35 @@ class Planner {
     const Chunking c = chunking(layer);
     const int t = in_tensors(l)[0];
     uint64_t bytes = 0;
-    for (uint64_t c0 = 0; c0 < c.total; c0 += c.chunk)
-      bytes += input_share(layer, t, c0, std::min(c.chunk, c.total - c0), c);
+    for_chunks(c, [&](uint64_t c0, uint64_t n) { bytes += input_share(layer, t, c0, n, c); });
     return bytes * layer.gemm->groups;
   }
 
   // Loop order per MatMul layer (DESIGN.md "The loop nest"): weight_stationary, unless its input
   // comes from DRAM (spilled, or the streamed network input) and streaming the weights again per
   // chunk of positions moves fewer bytes than streaming the input again per output-channel
-  // block: then activation_stationary. Only for ungrouped layers, and never where it alone would
-  // overflow the state buffer.
+  // block: then activation_stationary. Only for ungrouped layers with weights, and never where
+  // its whole-chunk input slot alone would overflow the state buffer.
   void choose_orders() {
     m_as.assign(m_g.layers.size(), false);
     for (size_t l = 0; l < m_g.layers.size() && m_opt.auto_order; ++l) {
       const Layer& layer = m_g.layers[l];
-      if (!layer.gemm || layer.gemm->groups != 1) continue;
-      if (m_t[static_cast<size_t>(in_tensors(l)[0])].resident) continue;
-      const uint64_t blocks = ceil_div(layer.gemm->m, block_m(layer));
-      const uint64_t chunks = ceil_div(chunking(layer).total, chunking(layer).chunk);
+      if (!has_weight_blocks(layer) || layer.gemm->groups != 1) continue;
+      if (tensor(in_tensors(l)[0]).resident) continue;
+      const uint64_t blocks = n_blocks(layer), chunks = n_chunks(layer);
       if (blocks < 2 || chunks < 2) continue;
       const uint64_t ws_extra = input_pass_bytes(l) * (blocks - 1);
-      const uint64_t as_extra = layer.weight_elems() * m_dtb * (chunks - 1);
-      // ... and only where its whole-chunk input slot still fits beside everything else.
+      const uint64_t as_extra = layer.dense_weight_elems() * m_dtb * (chunks - 1);
       m_as[l] = as_extra < ws_extra;
       if (m_as[l] && occupancy(l) > m_hw.state_buffer.capacity) m_as[l] = false;
     }
   }
 
+  // Spills tensors until every layer fits. A victim must be live at the first overflowing layer
+  // and lower its occupancy; those the layer does not touch go first, largest first.
   bool decide_residency() {
     const uint64_t cap = m_hw.state_buffer.capacity;
+    uint64_t first_shortfall = 0;
     while (true) {
       choose_orders();
       size_t over = m_g.layers.size();
@@ -238,14 +297,18 @@ class Planner {
         return infeasible(over, over_occ - cap,
                           "the live activations do not fit in the state buffer and "
                           "options.allow_spill is false");
-      // Victim: a resident tensor live at `over`; first those it does not touch, largest first.
+      if (m_p.spilled_tensors == 0) first_shortfall = over_occ - cap;
       int victim = -1;
       bool victim_touched = true;
       for (size_t t = 0; t < m_t.size(); ++t) {
-        const Tensor& x = m_t[t];
+        Tensor& x = m_t[t];
         if (!x.resident || x.producer > static_cast<int>(over) ||
             x.last_use < static_cast<int>(over))
           continue;
+        x.resident = false;  // would it help?
+        const bool helps = occupancy(over) < over_occ;
+        x.resident = true;
+        if (!helps) continue;
         const bool touched = touches(over, static_cast<int>(t));
         const bool better =
             victim < 0 || (!touched && victim_touched) ||
@@ -257,9 +320,13 @@ class Planner {
       }
       if (victim < 0)
         return infeasible(over, over_occ - cap,
-                          "the weight buffers and DRAM stream buffers alone exceed the state "
-                          "buffer");
-      m_t[static_cast<size_t>(victim)].resident = false;
+                          m_p.spilled_tensors == 0
+                              ? "the weight buffers and DRAM stream buffers alone exceed the "
+                                "state buffer"
+                              : "spilling every activation live there does not make it fit (" +
+                                    std::to_string(first_shortfall) +
+                                    " bytes short before spilling)");
+      tensor(victim).resident = false;
       ++m_p.spilled_tensors;
       m_p.fits = false;
     }
@@ -280,21 +347,21 @@ class Planner {
     return Dep{engine, static_cast<uint32_t>(q.size())};
   }
 
-  // A DMA transfer split into pieces over the queues, round robin; returns one dep per piece.
+  // A DMA transfer split into pieces over the queues, round robin; returns one dep per queue.
   std::vector<Dep> dma(Op op, uint64_t bytes, TrafficClass cls, uint32_t layer,
                        const std::vector<Dep>& deps) {
     std::vector<Dep> done;
-    if (bytes == 0) return done;
+    if (bytes == 0) return std::vector<Dep>(deps);
     const uint64_t pieces = std::min<uint64_t>(m_hw.dma.queues, ceil_div(bytes, kMinDmaPiece));
     for (uint64_t p = 0; p < pieces; ++p) {
       Instr i;
       i.op = op;
       i.layer = layer;
       i.cls = cls;
-      i.bytes = bytes * (p + 1) / pieces - bytes * p / pieces;
+      i.bytes = part(bytes, p, 1, pieces);
       i.sbuf_bytes = i.bytes;
       i.deps = std::vector<Dep>(deps);
-      const uint16_t q = static_cast<uint16_t>(kFirstDmaQueue + m_next_queue);
+      const auto q = static_cast<uint16_t>(kFirstDmaQueue + m_next_queue);
       m_next_queue = (m_next_queue + 1) % m_hw.dma.queues;
       merge(done, {emit(q, std::move(i))});
     }
@@ -302,25 +369,38 @@ class Planner {
   }
 
   TrafficClass home_class(int t) const {
-    return m_t[static_cast<size_t>(t)].io_home ? TrafficClass::io : TrafficClass::spill;
+    return tensor(t).io_home ? TrafficClass::io : TrafficClass::spill;
   }
 
   // Deps under which `share` bytes of tensor t can be read by layer l: the tensor's readiness
-  // if resident, else a DMA read of that share into a stream slot (returned in `slot`).
-  std::vector<Dep> input_chunk(int t, uint32_t l, uint64_t share, int& slot) {
-    const Tensor& x = m_t[static_cast<size_t>(t)];
+  // if resident, else a DMA read of that share into the next slot of the stream ring of the
+  // layer's input number `ring` (returned in `slot`, -1 when resident).
+  std::vector<Dep> input_chunk(int t, uint32_t l, uint64_t share, size_t ring, int& slot) {
     slot = -1;
-    if (x.resident) return m_ready[static_cast<size_t>(t)];
-    slot = static_cast<int>(m_in_ctr++ % kStreamSlots);
+    if (tensor(t).resident) return m_ready[static_cast<size_t>(t)];
+    auto& r = stream_ring(ring);
+    slot = static_cast<int>(r.next++ % kStreamSlots);
     std::vector<Dep> deps = m_ready[static_cast<size_t>(t)];
-    merge(deps, m_in_free[static_cast<size_t>(slot)]);
+    merge(deps, r.free[static_cast<size_t>(slot)]);
     return dma(Op::dma_read, share, home_class(t), l, deps);
+  }
+  void release_slot(size_t ring, int slot, const Dep& by) {
+    if (slot >= 0) stream_ring(ring).free[static_cast<size_t>(slot)] = {by};
+  }
+
+  struct Ring {
+    uint64_t next = 0;
+    std::vector<std::vector<Dep>> free = std::vector<std::vector<Dep>>(kStreamSlots);
+  };
+  Ring& stream_ring(size_t i) {
+    if (m_in_rings.size() <= i) m_in_rings.resize(i + 1);
+    return m_in_rings[i];
   }
 
   // After the vector engine produced an output chunk: keep it, or write it to DRAM.
   void output_chunk(int t, uint32_t l, uint64_t bytes, const Dep& produced, int out_slot,
                     std::vector<Dep>& ready) {
-    if (m_t[static_cast<size_t>(t)].resident) {
+    if (tensor(t).resident) {
       merge(ready, {produced});
       return;
     }
@@ -348,9 +428,9 @@ class Planner {
     const size_t n = m_g.layers.size();
     for (size_t l = 0; l < n; ++l) {
       const Layer& layer = m_g.layers[l];
-      if (!layer.gemm) continue;
+      if (!has_weight_blocks(layer)) continue;
       const uint64_t mb = block_m(layer);
-      const uint64_t passes = m_as[l] ? ceil_div(chunking(layer).total, chunking(layer).chunk) : 1;
+      const uint64_t passes = m_as[l] ? n_chunks(layer) : 1;
       for (uint64_t pass = 0; pass < passes; ++pass)  // activation_stationary: once per chunk
         for (uint64_t g = 0; g < layer.gemm->groups; ++g)
           for (uint64_t m0 = 0; m0 < layer.gemm->m; m0 += mb)
@@ -359,7 +439,6 @@ class Planner {
     m_loaded.resize(m_blocks.size());
     m_slot_free.assign(m_opt.prefetch_depth, {});
     m_bank_free.assign(m_hw.psum.banks, {});
-    m_in_free.assign(kStreamSlots, {});
     m_out_free.assign(kStreamSlots, {});
     m_ready.assign(m_t.size(), {});
 
@@ -373,14 +452,20 @@ class Planner {
       LayerPlan lp;
       lp.name = layer.name;
       lp.kind = layer.kind;
-      lp.order = !layer.gemm ? "vector" : m_as[l] ? "activation_stationary" : "weight_stationary";
+      lp.order = !layer.gemm         ? (layer.gather ? "gather" : "vector")
+                 : per_sample(layer) ? "activation_operands"
+                                     : (m_as[l] ? "activation_stationary" : "weight_stationary");
       lp.macs = layer.macs_per_sample() * m_b;
       lp.weight_bytes = layer.weight_elems() * m_dtb;
-      lp.output_resident = m_t[static_cast<size_t>(out_tensor(l))].resident;
+      lp.output_resident = tensor(out_tensor(l)).resident;
       if (!layer.shape_only) {
         lp.sbuf_bytes = occupancy(l);
-        lp.n_chunks = ceil_div(chunking(layer).total, chunking(layer).chunk);
-        if (layer.gemm && m_as[l])
+        lp.n_chunks = n_chunks(layer);
+        if (layer.gather)
+          emit_gather(l);
+        else if (per_sample(layer))
+          emit_gemm_activations(l, lp);
+        else if (layer.gemm && m_as[l])
           emit_gemm_activation_stationary(l, lp);
         else if (layer.gemm)
           emit_gemm(l, lp);
@@ -395,11 +480,12 @@ class Planner {
 
   // One output-channel block x one chunk of positions: a MatMul per K block accumulating in a
   // PSUM bank, then the eviction through the vector engine (activation fused) and, for an output
-  // that lives in DRAM, its write. `k_input(k0, kk, mm_deps)` adds the deps under which that K
-  // block's moving data is in SBUF; `k_done(last)` learns each MatMul as it is emitted.
+  // that lives in DRAM, its write. The MatMuls wait on `stationary` (the tile's weights: the
+  // first deps, which background preload reads) and on `k_input(k0, kk)`, the deps under which
+  // that K block's moving data is in SBUF; `k_done(mm)` learns each MatMul.
   template <class KInput, class KDone>
-  Dep emit_tile(uint32_t lid, uint64_t m, uint64_t nn, size_t j, int t_out, LayerPlan& lp,
-                std::vector<Dep>& ready, KInput k_input, KDone k_done) {
+  Dep emit_tile(uint32_t lid, uint64_t m, uint64_t nn, const std::vector<Dep>& stationary,
+                int t_out, LayerPlan& lp, std::vector<Dep>& ready, KInput k_input, KDone k_done) {
     const auto& gm = *m_g.layers[lid].gemm;
     const size_t bank = m_bank_ctr++ % m_hw.psum.banks;
     Dep last_mm{};
@@ -412,10 +498,12 @@ class Planner {
       i.n = static_cast<uint32_t>(nn);
       i.accumulate = k0 > 0;
       i.sbuf_bytes = i.k * nn * m_dtb;
-      i.deps = std::vector<Dep>(m_loaded[j]);
+      // The weight deps stay first and unmerged: background preload reads when they were met.
+      std::vector<Dep> other = k_input(k0, i.k);
+      merge(other, m_bank_free[bank]);
+      i.deps = std::vector<Dep>(stationary);
       i.weight_deps = static_cast<uint8_t>(std::min<size_t>(i.deps.size(), 255));
-      k_input(k0, i.k, i.deps);
-      merge(i.deps, m_bank_free[bank]);
+      i.deps.insert(i.deps.end(), other.begin(), other.end());
       last_mm = emit(kTensorEngine, std::move(i));
       k_done(last_mm);
       ++lp.matmuls;
@@ -429,8 +517,7 @@ class Planner {
     e.n = static_cast<uint32_t>(nn);
     e.sbuf_bytes = m * nn * m_dtb;
     e.deps = {last_mm};
-    if (!m_t[static_cast<size_t>(t_out)].resident)
-      merge(e.deps, m_out_free[static_cast<size_t>(out_slot)]);
+    if (!tensor(t_out).resident) merge(e.deps, m_out_free[static_cast<size_t>(out_slot)]);
     const uint64_t out_bytes = e.sbuf_bytes;
     const Dep ev = emit(kVectorEngine, std::move(e));
     m_bank_free[bank] = {ev};
@@ -443,7 +530,7 @@ class Planner {
   void emit_gemm(size_t l, LayerPlan& lp) {
     const Layer& layer = m_g.layers[l];
     const auto& gm = *layer.gemm;
-    const uint32_t lid = static_cast<uint32_t>(l);
+    const auto lid = static_cast<uint32_t>(l);
     const int t_in = in_tensors(l)[0], t_out = out_tensor(l);
     const Chunking c = chunking(layer);
     const uint64_t mb = block_m(layer);
@@ -454,19 +541,16 @@ class Planner {
         ensure_weights(j);
         ++lp.weight_blocks;
         Dep last_mm{};
-        for (uint64_t c0 = 0; c0 < c.total; c0 += c.chunk) {
-          const uint64_t nn = std::min(c.chunk, c.total - c0);
+        for_chunks(c, [&](uint64_t c0, uint64_t nn) {
           const uint64_t share = input_share(layer, t_in, c0, nn, c);
-          int in_slot = -1;
+          int slot = -1;
           last_mm = emit_tile(
-              lid, std::min(mb, gm.m - m0), nn, j, t_out, lp, ready,
-              [&](uint64_t k0, uint64_t kk, std::vector<Dep>& deps) {
-                merge(deps, input_chunk(t_in, lid, part(share, k0, kk, gm.k), in_slot));
+              lid, std::min(mb, gm.m - m0), nn, m_loaded[j], t_out, lp, ready,
+              [&](uint64_t k0, uint64_t kk) {
+                return input_chunk(t_in, lid, part(share, k0, kk, gm.k), 0, slot);
               },
-              [&](const Dep& mm) {
-                if (in_slot >= 0) m_in_free[static_cast<size_t>(in_slot)] = {mm};
-              });
-        }
+              [&](const Dep& mm) { release_slot(0, slot, mm); });
+        });
         m_slot_free[j % m_opt.prefetch_depth] = {last_mm};
       }
     }
@@ -479,19 +563,19 @@ class Planner {
   void emit_gemm_activation_stationary(size_t l, LayerPlan& lp) {
     const Layer& layer = m_g.layers[l];
     const auto& gm = *layer.gemm;
-    const uint32_t lid = static_cast<uint32_t>(l);
+    const auto lid = static_cast<uint32_t>(l);
     const int t_in = in_tensors(l)[0], t_out = out_tensor(l);
     const Chunking c = chunking(layer);
     const uint64_t mb = block_m(layer);
     std::vector<Dep> ready;
-    for (uint64_t c0 = 0; c0 < c.total; c0 += c.chunk) {
-      const uint64_t nn = std::min(c.chunk, c.total - c0);
+    for_chunks(c, [&](uint64_t c0, uint64_t nn) {
       const uint64_t share = input_share(layer, t_in, c0, nn, c);
-      const size_t slot = m_in_ctr++ % kStreamSlots;
+      Ring& ring = stream_ring(0);
+      const size_t slot = ring.next++ % kStreamSlots;
       std::vector<std::vector<Dep>> k_ready;  // one DMA per K block, all into `slot`
       for (uint64_t k0 = 0; k0 < gm.k; k0 += R()) {
         std::vector<Dep> deps = m_ready[static_cast<size_t>(t_in)];
-        merge(deps, m_in_free[slot]);
+        merge(deps, ring.free[slot]);
         k_ready.push_back(dma(Op::dma_read,
                               part(share, k0, std::min<uint64_t>(R(), gm.k - k0), gm.k),
                               home_class(t_in), lid, deps));
@@ -502,25 +586,81 @@ class Planner {
         ensure_weights(j);
         ++lp.weight_blocks;
         last_mm = emit_tile(
-            lid, std::min(mb, gm.m - m0), nn, j, t_out, lp, ready,
-            [&](uint64_t k0, uint64_t, std::vector<Dep>& deps) { merge(deps, k_ready[k0 / R()]); },
-            [](const Dep&) {});
+            lid, std::min(mb, gm.m - m0), nn, m_loaded[j], t_out, lp, ready,
+            [&](uint64_t k0, uint64_t) { return k_ready[k0 / R()]; }, [](const Dep&) {});
         m_slot_free[j % m_opt.prefetch_depth] = {last_mm};
       }
-      m_in_free[slot] = {last_mm};
+      stream_ring(0).free[slot] = {last_mm};
+    });
+    m_ready[static_cast<size_t>(t_out)] = std::move(ready);
+  }
+
+  // Both operands are activations (attention): per sample, per head, per block of the second
+  // input's stationary tile (loaded into the array from SBUF, or first read from DRAM if that
+  // tensor was spilled), the first input's columns of that sample stream through.
+  void emit_gemm_activations(size_t l, LayerPlan& lp) {
+    const Layer& layer = m_g.layers[l];
+    const auto& gm = *layer.gemm;
+    const auto lid = static_cast<uint32_t>(l);
+    const auto ins = in_tensors(l);
+    const int t_mov = ins[0], t_sta = ins[1], t_out = out_tensor(l);
+    const Chunking c = chunking(layer);
+    const uint64_t mb = block_m(layer);
+    std::vector<Dep> ready;
+    for (uint64_t s0 = 0; s0 < c.total; s0 += c.span) {
+      for (uint64_t g = 0; g < gm.groups; ++g) {
+        for (uint64_t m0 = 0; m0 < gm.m; m0 += mb) {
+          const uint64_t m = std::min(mb, gm.m - m0);
+          int sta_slot = -1;
+          const std::vector<Dep> stationary =
+              input_chunk(t_sta, lid, gm.k * m * m_dtb, 1, sta_slot);
+          ++lp.weight_blocks;
+          Dep last_mm{};
+          for (uint64_t c0 = s0; c0 < s0 + c.span; c0 += c.chunk) {
+            const uint64_t nn = std::min(c.chunk, s0 + c.span - c0);
+            const uint64_t share = input_share(layer, t_mov, c0, nn, c);
+            int slot = -1;
+            last_mm = emit_tile(
+                lid, m, nn, stationary, t_out, lp, ready,
+                [&](uint64_t k0, uint64_t kk) {
+                  return input_chunk(t_mov, lid, part(share, k0, kk, gm.k), 0, slot);
+                },
+                [&](const Dep& mm) { release_slot(0, slot, mm); });
+          }
+          release_slot(1, sta_slot, last_mm);
+        }
+      }
     }
     m_ready[static_cast<size_t>(t_out)] = std::move(ready);
   }
 
-  // A vector layer: per lane-wide block of channels, per chunk of output positions, one op.
+  // An embedding: the rows read from the table in DRAM straight into SBUF (class weights), once
+  // the token ids are there; an output that lives in DRAM is then written out whole.
+  void emit_gather(size_t l) {
+    const Layer& layer = m_g.layers[l];
+    const auto& ga = *layer.gather;
+    const auto lid = static_cast<uint32_t>(l);
+    const int t_in = in_tensors(l)[0], t_out = out_tensor(l);
+    const uint64_t rows = ga.broadcast ? ga.rows : ga.rows * m_b;
+    std::vector<Dep> ready = dma(Op::dma_read, rows * ga.row_elems * m_dtb, TrafficClass::weights,
+                                 lid, m_ready[static_cast<size_t>(t_in)]);
+    if (!tensor(t_out).resident)
+      ready = dma(Op::dma_write, tensor(t_out).bytes, home_class(t_out), lid, ready);
+    m_ready[static_cast<size_t>(t_out)] = std::move(ready);
+  }
+
+  // A vector layer: per lane-wide block of channels, per chunk of output positions, one op;
+  // its parameters (if any) are read first, once.
   void emit_vector(size_t l) {
     const Layer& layer = m_g.layers[l];
     const auto& vw = *layer.vector;
-    const uint32_t lid = static_cast<uint32_t>(l);
+    const auto lid = static_cast<uint32_t>(l);
     const auto ins = in_tensors(l);
     const int t_out = out_tensor(l);
     const Chunking c = chunking(layer);
     const uint64_t lanes = m_hw.vector_engine.lanes;
+    const std::vector<Dep> params =
+        dma(Op::dma_read, vw.param_elems * m_dtb, TrafficClass::weights, lid, {});
     std::vector<Dep> ready;
     for (uint64_t ch0 = 0; ch0 < vw.channels; ch0 += lanes) {
       const uint64_t cw = std::min(lanes, vw.channels - ch0);
@@ -530,24 +670,21 @@ class Planner {
         v.op = Op::vector;
         v.layer = lid;
         v.vector_cycles = nn * vw.ops_per_position;
-        std::vector<int> slots;
-        for (int t : ins) {
-          int slot = -1;
-          const uint64_t block = part(m_t[static_cast<size_t>(t)].bytes, ch0, cw, vw.channels);
+        v.deps = params;
+        std::vector<int> slots(ins.size(), -1);
+        for (size_t k = 0; k < ins.size(); ++k) {
+          const uint64_t block = part(tensor(ins[k]).bytes, ch0, cw, vw.channels);
           const uint64_t share = part(block, c0, nn, c.total);
           v.sbuf_bytes += share;
-          merge(v.deps, input_chunk(t, lid, share, slot));
-          if (slot >= 0) slots.push_back(slot);
+          merge(v.deps, input_chunk(ins[k], lid, share, k, slots[k]));
         }
-        const uint64_t out_block =
-            part(m_t[static_cast<size_t>(t_out)].bytes, ch0, cw, vw.channels);
-        const uint64_t out_share = part(out_block, c0, nn, c.total);
+        const uint64_t out_share =
+            part(part(tensor(t_out).bytes, ch0, cw, vw.channels), c0, nn, c.total);
         v.sbuf_bytes += out_share;
         const int out_slot = static_cast<int>(m_out_ctr++ % kStreamSlots);
-        if (!m_t[static_cast<size_t>(t_out)].resident)
-          merge(v.deps, m_out_free[static_cast<size_t>(out_slot)]);
+        if (!tensor(t_out).resident) merge(v.deps, m_out_free[static_cast<size_t>(out_slot)]);
         const Dep ev = emit(kVectorEngine, std::move(v));
-        for (int sl : slots) m_in_free[static_cast<size_t>(sl)] = {ev};
+        for (size_t k = 0; k < ins.size(); ++k) release_slot(k, slots[k], ev);
         output_chunk(t_out, lid, out_share, ev, out_slot, ready);
       }
     }
@@ -559,15 +696,16 @@ class Planner {
   const uint64_t m_b;
   const uint32_t m_dtb;
   const config::Options m_opt;
-  const uint64_t m_tensor_rows;
+  const uint64_t m_rows;
   Program m_p;
-  std::vector<bool> m_as;  // per layer: activation_stationary
   std::vector<Tensor> m_t;
+  std::vector<bool> m_as;                 // per layer: activation_stationary
   std::vector<std::vector<Dep>> m_ready;  // per tensor: complete when these are
   std::vector<Block> m_blocks;
-  std::vector<std::vector<Dep>> m_loaded, m_slot_free, m_bank_free, m_in_free, m_out_free;
+  std::vector<std::vector<Dep>> m_loaded, m_slot_free, m_bank_free, m_out_free;
+  std::vector<Ring> m_in_rings;  // per input number of a layer: its DRAM stream slots
   size_t m_blocks_emitted = 0, m_next_block = 0;
-  uint64_t m_bank_ctr = 0, m_in_ctr = 0, m_out_ctr = 0;
+  uint64_t m_bank_ctr = 0, m_out_ctr = 0;
   uint32_t m_next_queue = 0;
 };
 
@@ -583,7 +721,7 @@ MaxBatch max_batch(const workload::Graph& g, const config::HwConfig& hw, workloa
   opt.allow_spill = false;
   auto fits = [&](uint64_t b) { return Planner(g, hw, b, dtype, opt).run(false); };
   MaxBatch r;
-  Program at = fits(1);
+  const Program at = fits(1);
   if (!at.feasible) {
     r.binding_layer = at.infeasible.layer;
     r.shortfall_bytes = at.infeasible.shortfall_bytes;

@@ -13,12 +13,22 @@
 //    the overflowing layer does not touch, largest first. The network input and outputs live in
 //    DRAM by design (class io). With options.allow_spill false the first overflow is infeasible.
 #pragma once
+#include <stdexcept>
+#include <string>
+
 #include "config/hw_config.h"
 #include "config/run_config.h"
 #include "planner/program.h"
 #include "workload/graph.h"
 
 namespace ncore::planner {
+
+// A valid input the planner cannot plan: tensors beyond 2^56 bytes, or a program too large to
+// simulate (more than 20 million instructions). The cli reports it as a bad input (exit 2).
+class PlanError : public std::runtime_error {
+ public:
+  explicit PlanError(const std::string& what) : std::runtime_error(what) {}
+};
 
 Program plan(const workload::Graph& g, const config::HwConfig& hw, uint64_t batch,
              workload::DType dtype, const config::Options& opt);

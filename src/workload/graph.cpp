@@ -46,9 +46,14 @@ uint64_t Layer::macs_per_sample() const {
   return gemm ? gemm->groups * gemm->k * gemm->m * gemm->positions : 0;
 }
 
-uint64_t Layer::weight_elems() const {
-  if (!gemm) return 0;
+uint64_t Layer::dense_weight_elems() const {
+  if (vector) return vector->param_elems;
+  if (!gemm || gemm->stationary_activation) return 0;
   return gemm->groups * (gemm->k * gemm->m + (gemm->bias ? gemm->m : 0));
+}
+
+uint64_t Layer::weight_elems() const {
+  return dense_weight_elems() + (gather ? gather->table_rows * gather->row_elems : 0);
 }
 
 uint64_t Graph::macs_per_sample() const {
@@ -60,6 +65,12 @@ uint64_t Graph::macs_per_sample() const {
 uint64_t Graph::weight_elems() const {
   uint64_t t = 0;
   for (const auto& l : layers) t += l.weight_elems();
+  return t;
+}
+
+uint64_t Graph::dense_weight_elems() const {
+  uint64_t t = 0;
+  for (const auto& l : layers) t += l.dense_weight_elems();
   return t;
 }
 

@@ -30,6 +30,10 @@ struct Gemm {
   uint64_t m = 0;          // output channels of one group
   uint64_t positions = 0;  // output positions per sample: the moving columns
   bool bias = true;        // one bias per output channel (BatchNorm folded into a conv)
+  // The stationary operand is the layer's second input, an activation in SBUF (attention's
+  // Q K^T and P V), not weights from DRAM: it differs per sample and per group (head), so a
+  // MatMul never spans two samples, and the layer has no parameters.
+  bool stationary_activation = false;
 };
 
 // Vector-engine work of a layer that does not use the tensor engine. Channels sit on the
@@ -38,6 +42,15 @@ struct VectorWork {
   uint64_t channels = 0;
   uint64_t positions = 0;         // output positions per sample
   uint64_t ops_per_position = 0;  // e.g. the window size of a pool
+  uint64_t param_elems = 0;       // parameters read once per invocation (layernorm's scale, shift)
+};
+
+// A table lookup (embedding): `rows` rows of `row_elems` per sample are read from a table of
+// `table_rows` rows in DRAM straight into SBUF; `broadcast` rows are the same for every sample
+// (position embeddings), so they are read once per invocation.
+struct Gather {
+  uint64_t rows = 0, row_elems = 0, table_rows = 0;
+  bool broadcast = false;
 };
 
 struct Layer {
@@ -48,12 +61,16 @@ struct Layer {
   Shape out;
   std::optional<Gemm> gemm;          // runs on the tensor engine
   std::optional<VectorWork> vector;  // runs on the vector engine only
-  bool fused_relu = false;           // applied while evicting PSUM (free on the vector engine)
+  std::optional<Gather> gather;      // DMA only
+  std::string activation = "none";   // fused into the PSUM eviction (free): relu, gelu, tanh
   bool shape_only = false;           // no data moves: the output aliases the input (flatten)
   uint32_t line = 0;                 // the model file's line of this layer, for messages
 
   uint64_t macs_per_sample() const;
-  uint64_t weight_elems() const;  // parameters: weights and biases
+  uint64_t weight_elems() const;  // parameters: weights, biases, tables, norm scales
+  // Parameters read whole once per invocation (all but embedding tables, which are read by
+  // row): the W of DESIGN.md's "weight bytes = W per invocation" invariant.
+  uint64_t dense_weight_elems() const;
 };
 
 struct Graph {
@@ -64,6 +81,7 @@ struct Graph {
 
   uint64_t macs_per_sample() const;
   uint64_t weight_elems() const;
+  uint64_t dense_weight_elems() const;
   // Tensor ids nobody consumes: the network's outputs.
   std::vector<int> outputs() const;
   const Shape& tensor_shape(int id) const { return id == 0 ? input : layers[id - 1].out; }

@@ -32,8 +32,8 @@ uint64_t window_out(uint64_t in, uint64_t kernel, uint64_t stride, uint64_t pad)
   return (in + 2 * pad - kernel) / stride + 1;
 }
 
-bool read_activation(Params& p) {
-  return p.choice("activation", {"none", "relu"}, "none") == "relu";
+std::string read_activation(Params& p) {
+  return p.choice("activation", {"none", "relu", "gelu", "tanh"}, "none");
 }
 
 }  // namespace ncore::workload

@@ -57,8 +57,9 @@ struct LayerRegistrar {
 // or 0 when the window does not fit.
 uint64_t window_out(uint64_t in, uint64_t kernel, uint64_t stride, uint64_t pad);
 
-// The fused activation key shared by conv2d, linear and add: none | relu.
-bool read_activation(Params& p);
+// The fused activation key shared by conv2d, linear and add: none | relu | gelu | tanh, applied
+// while the vector engine evicts PSUM (or writes the sum), at no extra cost.
+std::string read_activation(Params& p);
 
 }  // namespace ncore::workload
 

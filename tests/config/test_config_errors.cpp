@@ -123,7 +123,8 @@ TEST_CASE("an unknown layer kind lists the known kinds") {
   const Case c = make_case("kind", tiny_hw(), model);
   expect_bad(c, c.model + ":" + std::to_string(line_of(model, "maxpool3d")) +
                     ":24: layers[5].kind: unknown layer kind 'maxpool3d' (known: add, avgpool, "
-                    "conv2d, flatten, global_avgpool, linear, maxpool, relu)");
+                    "conv2d, embedding, flatten, gelu, global_avgpool, layernorm, linear, matmul, "
+                    "maxpool, relu, slice, softmax)");
   expect_bad(c, "did you mean maxpool?");
 }
 

@@ -6,7 +6,7 @@ namespace ncore::workload {
 namespace {
 
 void build_add(Params& p, Layer& l) {
-  l.fused_relu = read_activation(p);
+  l.activation = read_activation(p);
   for (size_t i = 1; i < l.in_shapes.size(); ++i)
     if (!(l.in_shapes[i] == l.in_shapes[0]))
       p.fail("inputs", "shapes differ: " + l.in_shapes[0].str() + " and " + l.in_shapes[i].str());

@@ -15,7 +15,7 @@ void build_conv2d(Params& p, Layer& l) {
   const auto pad = p.pair("padding", std::array<uint64_t, 2>{0, 0}, 0);
   const uint64_t g = p.count("groups", 1);
   const bool bias = p.flag("bias", true);
-  l.fused_relu = read_activation(p);
+  l.activation = read_activation(p);
   if (in.c % g != 0)
     p.fail("groups", "input channels (" + std::to_string(in.c) + ") are not divisible by groups (" +
                          std::to_string(g) + ")");

@@ -10,7 +10,7 @@ void build_linear(Params& p, Layer& l) {
   const Shape& in = l.in_shapes[0];
   const uint64_t out_f = p.count("out_features", std::nullopt);
   const bool bias = p.flag("bias", true);
-  l.fused_relu = read_activation(p);
+  l.activation = read_activation(p);
   l.out = Shape{out_f, in.h, in.w};
   l.gemm = Gemm{1, in.c, out_f, in.h * in.w, bias};
 }

@@ -1,0 +1,17 @@
+// gelu elementwise on the vector engine, one lane-cycle per element (the activation unit
+// evaluates it in one pass). linear and conv2d can fuse it with `activation: gelu` instead.
+#include "workload/layer_kind.h"
+
+namespace ncore::workload {
+namespace {
+
+void build_gelu(Params&, Layer& l) {
+  l.out = l.in_shapes[0];
+  l.vector = VectorWork{l.out.c, l.out.h * l.out.w, 1, 0};
+}
+
+}  // namespace
+
+NCORE_REGISTER_LAYER("gelu", 1, 1, build_gelu);
+
+}  // namespace ncore::workload
