@@ -67,7 +67,7 @@ int cli_main(int argc, char** argv) {
 
   std::string run_file, out_dir = "traces/run";
   std::vector<std::string> sets;
-  uint64_t batch = 0;
+  int64_t batch = -1;  // -1: not given
   bool trace = true, no_trace = false;
   auto* run = app.add_subcommand("run", "simulate one point: RUN.yaml at one compiled batch");
   run->add_option("config", run_file, "run file (configs/runs/*.yaml)")->required();
@@ -116,7 +116,7 @@ int cli_main(int argc, char** argv) {
 
   try {
     auto overrides = parse_sets(sets);
-    if (batch)
+    if (batch != -1)  // validated like the file's key: --batch 0 is an error, not ignored
       overrides.push_back({"batch", std::to_string(batch), "--batch " + std::to_string(batch)});
     if (*run) {
       const auto rc = config::load_run(run_file, overrides);

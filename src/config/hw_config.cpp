@@ -56,6 +56,9 @@ PsumConfig read_psum(MapReader r) {
     r.fail("capacity",
            "too small: a bank must hold at least one FP32 accumulator per partition "
            "(capacity / partitions / banks >= 4 bytes)");
+  if (c.moving_limit() > 65536)
+    r.fail("capacity", "too large: a bank would hold " + std::to_string(c.moving_limit()) +
+                           " FP32 accumulators per partition (at most 65536)");
   r.finish();
   return c;
 }
@@ -98,6 +101,16 @@ HwConfig read_hw(MapReader r, const std::string& default_name) {
   hw.dma = read_dma(r.map("dma"));
   hw.host = read_host(r.map("host"));
   r.finish();
+  // Cross-checks: the array's columns write PSUM partitions, its rows read SBUF partitions.
+  if (hw.tensor_engine.cols > hw.psum.partitions)
+    r.map("tensor_engine").fail("cols", "the array has " + std::to_string(hw.tensor_engine.cols) +
+                                            " columns but PSUM only " +
+                                            std::to_string(hw.psum.partitions) + " partitions");
+  if (hw.tensor_engine.rows > hw.state_buffer.partitions)
+    r.map("tensor_engine").fail("rows", "the array has " + std::to_string(hw.tensor_engine.rows) +
+                                            " rows but the state buffer only " +
+                                            std::to_string(hw.state_buffer.partitions) +
+                                            " partitions");
   return hw;
 }
 

@@ -1,6 +1,7 @@
 // Reads a model file (models/*.yaml) into the graph IR: the input shape, then each layer through
 // the layer-kind registry, resolving input names to tensors. Unknown kinds, unknown or
 // repeated names and shape errors are ConfigErrors at the layer's line.
+#include <algorithm>
 #include <map>
 
 #include "config/hw_loader.h"
@@ -128,10 +129,20 @@ workload::Graph load_model(const std::string& path) {
     YamlParams params(r);
     kind->build(params, l);
     r.finish();
+    // Sizes stay far from 64-bit overflow at any batch the planner accepts.
+    using u128 = unsigned __int128;
+    constexpr uint64_t kMaxDim = uint64_t{1} << 24;
+    if (l.out.c > kMaxDim || l.out.h > kMaxDim || l.out.w > kMaxDim ||
+        u128{l.out.c} * l.out.h * l.out.w > (u128{1} << 40))
+      r.fail("kind", "output " + l.out.str() + " is too large (at most 2^40 elements per sample)");
+    if (l.gemm && u128{l.gemm->groups} * l.gemm->k * l.gemm->m * l.gemm->positions > (u128{1} << 50))
+      r.fail("kind", "more than 2^50 MACs per sample");
     tensor_ids[l.name] = static_cast<int>(i + 1);
     g.layers.push_back(std::move(l));
   }
   root.finish();
+  if (std::all_of(g.layers.begin(), g.layers.end(), [](const auto& l) { return l.shape_only; }))
+    root.fail("layers", "no layer does any work (only shape-only layers such as flatten)");
   return g;
 }
 

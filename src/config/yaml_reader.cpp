@@ -125,14 +125,30 @@ Parser<uint64_t> size_in(uint64_t lo, uint64_t hi) {
           }};
 }
 
-Parser<double> rate() {
-  return {"a rate such as 50 GiB/s", parse_rate};
+namespace {
+// A parser of a unit-bearing value that also checks its range, named in base units.
+Parser<double> ranged(std::string what, double (*parse)(const std::string&), double lo, double hi,
+                      const char* unit) {
+  return {what, [=](const std::string& s) {
+            const double v = parse(s);
+            if (v < lo || v > hi) {
+              std::ostringstream m;
+              m << "'" << s << "' is out of range: expected " << lo << " to " << hi << " " << unit;
+              throw ValueError(m.str());
+            }
+            return v;
+          }};
 }
-Parser<double> freq() {
-  return {"a frequency such as 1.4 GHz", parse_freq};
+}  // namespace
+
+Parser<double> rate(double lo, double hi) {
+  return ranged("a rate such as 50 GiB/s", parse_rate, lo, hi, "B/s");
 }
-Parser<double> time_s() {
-  return {"a time such as 20 us", parse_time};
+Parser<double> freq(double lo, double hi) {
+  return ranged("a frequency such as 1.4 GHz", parse_freq, lo, hi, "Hz");
+}
+Parser<double> time_s(double lo, double hi) {
+  return ranged("a time such as 20 us", parse_time, lo, hi, "s");
 }
 
 // ---- MapReader -----------------------------------------------------------------------------

@@ -43,9 +43,10 @@ Parser<bool> boolean();
 Parser<std::string> text();
 Parser<std::string> one_of(std::vector<std::string> choices);
 Parser<uint64_t> size_in(uint64_t lo, uint64_t hi);
-Parser<double> rate();
-Parser<double> freq();
-Parser<double> time_s();
+// Rates, frequencies and times within [lo, hi] (base units), so that cycle conversions fit.
+Parser<double> rate(double lo = 1e3, double hi = 1e15);
+Parser<double> freq(double lo = 1e6, double hi = 1e11);
+Parser<double> time_s(double lo = 0, double hi = 10);
 
 class MapReader {
  public:

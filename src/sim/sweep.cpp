@@ -37,8 +37,13 @@ int run_sweep(const config::SweepConfig& sc, const SweepOptions& opt) {
     const std::string dir = opt.out_dir + "/" + pt.id;
     report::SweepRow row;
     row.point = pt.id;
-    for (const auto& a : axes)
-      row.axis_values.push_back(config::resolved_value(runs.back(), a, dir));
+    for (size_t a = 0; a < axes.size(); ++a) {
+      // Base units where the key resolves to a value; the value as written for a path (hw,
+      // model), which resolves to a mapping or to a path relative to the point.
+      std::string v = config::resolved_value(runs.back(), axes[a], dir);
+      if (v.empty() || axes[a] == "model") v = pt.axis_values[a];
+      row.axis_values.push_back(v);
+    }
     rows.push_back(std::move(row));
   }
   std::filesystem::create_directories(opt.out_dir);

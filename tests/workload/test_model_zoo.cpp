@@ -1,0 +1,71 @@
+// The model zoo against published figures (within 2 %), and the transformer kinds' arithmetic.
+// Sources: torchvision model cards (ResNet-18/50 "GFLOPS" as multiply-adds, parameters), Simonyan
+// & Zisserman 2015 and torchvision (VGG-16 15.5 G, 138 M), Sandler et al. 2018 (MobileNetV2
+// 300 M MACs, 3.4-3.5 M), Devlin et al. 2019 (BERT-base 110 M, BERT-large 340 M), Radford et al.
+// 2019 / Hugging Face (GPT-2 small 124 M). BatchNorm folded into a conv counts one bias/channel.
+#include <catch2/catch.hpp>
+
+#include "config/run_config.h"
+#include "test_util.h"
+
+using namespace ncore;
+
+namespace {
+workload::Graph model(const std::string& name) {
+  return config::load_model_file(test::repo("models/" + name + ".yaml"));
+}
+const workload::Layer& layer(const workload::Graph& g, const std::string& name) {
+  for (const auto& l : g.layers)
+    if (l.name == name) return l;
+  FAIL("no layer " << name);
+  throw;
+}
+}  // namespace
+
+TEST_CASE("CNN zoo MACs and parameters match the published figures within 2 percent") {
+  struct Want {
+    const char* name;
+    double macs, params;
+  };
+  for (const Want& w : {Want{"resnet18", 1.82e9, 11.7e6}, Want{"resnet50", 4.09e9, 25.5e6},
+                        Want{"vgg16", 15.5e9, 138e6}, Want{"mobilenetv2", 0.30e9, 3.5e6}}) {
+    const auto g = model(w.name);
+    INFO(w.name);
+    REQUIRE(static_cast<double>(g.macs_per_sample()) == Approx(w.macs).epsilon(0.02));
+    REQUIRE(static_cast<double>(g.weight_elems()) == Approx(w.params).epsilon(0.02));
+  }
+}
+
+TEST_CASE("transformer zoo parameters match the published figures within 2 percent") {
+  struct Want {
+    const char* name;
+    double params;
+  };
+  for (const Want& w : {Want{"bert_base", 110e6}, Want{"bert_large", 340e6},
+                        Want{"gpt2_small", 124e6}}) {
+    INFO(w.name);
+    REQUIRE(static_cast<double>(model(w.name).weight_elems()) == Approx(w.params).epsilon(0.02));
+  }
+}
+
+TEST_CASE("BERT-base attention shapes and MACs per head are as derived by hand") {
+  const auto g = model("bert_base");
+  // scores = Q K^T per head: K = 768 / 12 = 64, M = 128 keys, 128 query positions
+  const auto& s = layer(g, "layer0.scores");
+  REQUIRE(s.out == workload::Shape{12 * 128, 128, 1});
+  REQUIRE(s.gemm->groups == 12);
+  REQUIRE(s.gemm->k == 64);
+  REQUIRE(s.gemm->m == 128);
+  REQUIRE(s.macs_per_sample() == 12ull * 64 * 128 * 128);
+  REQUIRE(s.weight_elems() == 0);
+  // context = P V per head: K = 128 keys, M = 64 features
+  const auto& c = layer(g, "layer0.ctx");
+  REQUIRE(c.out == workload::Shape{768, 128, 1});
+  REQUIRE(c.gemm->k == 128);
+  REQUIRE(c.gemm->m == 64);
+  // The word embedding is read by row: its table counts as parameters, not as dense weights.
+  const auto& e = layer(g, "emb.word");
+  REQUIRE(e.weight_elems() == 30522ull * 768);
+  REQUIRE(e.dense_weight_elems() == 0);
+  REQUIRE(layer(g, "layer0.attn_ln").weight_elems() == 2 * 768);
+}
