@@ -103,14 +103,15 @@ HwConfig read_hw(MapReader r, const std::string& default_name) {
   r.finish();
   // Cross-checks: the array's columns write PSUM partitions, its rows read SBUF partitions.
   if (hw.tensor_engine.cols > hw.psum.partitions)
-    r.map("tensor_engine").fail("cols", "the array has " + std::to_string(hw.tensor_engine.cols) +
-                                            " columns but PSUM only " +
-                                            std::to_string(hw.psum.partitions) + " partitions");
+    r.map("tensor_engine")
+        .fail("cols", "the array has " + std::to_string(hw.tensor_engine.cols) +
+                          " columns but PSUM only " + std::to_string(hw.psum.partitions) +
+                          " partitions");
   if (hw.tensor_engine.rows > hw.state_buffer.partitions)
-    r.map("tensor_engine").fail("rows", "the array has " + std::to_string(hw.tensor_engine.rows) +
-                                            " rows but the state buffer only " +
-                                            std::to_string(hw.state_buffer.partitions) +
-                                            " partitions");
+    r.map("tensor_engine")
+        .fail("rows", "the array has " + std::to_string(hw.tensor_engine.rows) +
+                          " rows but the state buffer only " +
+                          std::to_string(hw.state_buffer.partitions) + " partitions");
   return hw;
 }
 

@@ -135,7 +135,8 @@ workload::Graph load_model(const std::string& path) {
     if (l.out.c > kMaxDim || l.out.h > kMaxDim || l.out.w > kMaxDim ||
         u128{l.out.c} * l.out.h * l.out.w > (u128{1} << 40))
       r.fail("kind", "output " + l.out.str() + " is too large (at most 2^40 elements per sample)");
-    if (l.gemm && u128{l.gemm->groups} * l.gemm->k * l.gemm->m * l.gemm->positions > (u128{1} << 50))
+    if (l.gemm &&
+        u128{l.gemm->groups} * l.gemm->k * l.gemm->m * l.gemm->positions > (u128{1} << 50))
       r.fail("kind", "more than 2^50 MACs per sample");
     tensor_ids[l.name] = static_cast<int>(i + 1);
     g.layers.push_back(std::move(l));

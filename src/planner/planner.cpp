@@ -65,18 +65,45 @@ class Planner {
         m_b(b),
         m_dtb(workload::dtype_bytes(dt)),
         m_opt(opt),
-        m_rows(hw.tensor_engine.rows) {}
+        m_rows(hw.tensor_engine.rows),
+        m_mcap(hw.tensor_engine.cols),
+        m_chunk_cap(hw.psum.moving_limit()) {}
 
   // `emit` false: decide residency only (for the max-batch search), no instruction queues.
+  // When even with every activation spilled a layer's working set (weight buffers, stream
+  // slots) exceeds the state buffer, the plan is tiled finer rather than failed: output-channel
+  // blocks narrower than the array and chunks of fewer positions, halving both until it fits.
   Program run(bool emit = true) {
-    m_p.dma_queues = m_hw.dma.queues;
-    m_p.queues.resize(kFirstDmaQueue + m_hw.dma.queues);
-    m_p.sbuf_capacity = m_hw.state_buffer.capacity;
     build_tensors();
-    size_weight_region();
-    if (!decide_residency() || !emit) return std::move(m_p);
+    while (true) {
+      m_p = Program{};
+      m_p.dma_queues = m_hw.dma.queues;
+      m_p.queues.resize(kFirstDmaQueue + m_hw.dma.queues);
+      m_p.sbuf_capacity = m_hw.state_buffer.capacity;
+      m_p.input_bytes = m_t[0].bytes;
+      for (int t : m_g.outputs()) m_p.output_bytes += tensor(resolve(t)).bytes;
+      for (auto& t : m_t) t.resident = !t.io_home;
+      m_t[0].resident = m_t[0].last_use >= 0;
+      size_weight_region();
+      const bool ok = decide_residency();
+      if (ok || !m_working_set_too_big || (m_mcap == 1 && m_chunk_cap == 1)) {
+        m_p.tiled = m_mcap < m_hw.tensor_engine.cols;
+        m_p.tiling_m_cap = m_mcap;
+        m_p.tiling_chunk_cap = m_chunk_cap;
+        if (!ok || !emit) return std::move(m_p);
+        break;
+      }
+      m_mcap = std::max<uint64_t>(1, m_mcap / 2);
+      m_chunk_cap = std::max<uint64_t>(1, m_chunk_cap / 2);
+    }
     check_size();
     emit_all();
+    for (size_t e = kFirstDmaQueue; e < m_p.engines(); ++e)
+      for (const Instr& i : m_p.queues[e]) {
+        LayerPlan& lp = m_p.layers[i.layer];
+        (i.op == Op::dma_write ? lp.write_bytes : lp.read_bytes)[static_cast<int>(i.cls)] +=
+            i.bytes;
+      }
     return std::move(m_p);
   }
 
@@ -105,7 +132,7 @@ class Planner {
     Chunking c;
     c.total = m_b * per;
     c.span = per_sample(l) ? per : c.total;
-    c.chunk = std::min<uint64_t>(m_hw.psum.moving_limit(), c.span);
+    c.chunk = std::min({m_hw.psum.moving_limit(), m_chunk_cap, c.span});
     return c;
   }
   uint64_t n_chunks(const Layer& l) const {
@@ -121,7 +148,7 @@ class Planner {
   }
 
   uint64_t block_m(const Layer& l) const {
-    return std::min<uint64_t>(l.gemm->m, m_hw.tensor_engine.cols);
+    return std::min({l.gemm->m, uint64_t{m_hw.tensor_engine.cols}, m_mcap});
   }
   uint64_t n_blocks(const Layer& l) const { return ceil_div(l.gemm->m, block_m(l)); }
   bool has_weight_blocks(const Layer& l) const { return l.gemm && !l.gemm->stationary_activation; }
@@ -149,13 +176,9 @@ class Planner {
       if (m_g.layers[i].shape_only) continue;
       for (int t : in_tensors(i)) tensor(t).last_use = static_cast<int>(i);
     }
-    for (int t : m_g.outputs()) tensor(resolve(t)).io_home = true;
     // Outputs stream to DRAM as they are produced; the input is loaded into SBUF once (unless it
     // has to give way, then its consumers stream it). Both count as io.
-    for (auto& t : m_t) t.resident = !t.io_home;
-    m_t[0].resident = m_t[0].last_use >= 0;
-    m_p.input_bytes = m_t[0].bytes;
-    for (int t : m_g.outputs()) m_p.output_bytes += tensor(resolve(t)).bytes;
+    for (int t : m_g.outputs()) tensor(resolve(t)).io_home = true;
   }
 
   void size_weight_region() {
@@ -232,8 +255,8 @@ class Planner {
         occ += kStreamSlots * block_m(layer) * c.chunk * m_dtb;
       else if (layer.vector)
         occ += kStreamSlots * lane_share(layer, ceil_div(out.bytes * c.chunk, c.total));
-      else  // a gather goes DRAM -> SBUF -> DRAM whole
-        occ += out.bytes;
+      else  // a gather to DRAM passes through SBUF a chunk of rows at a time
+        occ += kStreamSlots * gather_chunk_rows(layer) * layer.gather->row_elems * m_dtb;
     }
     return occ;
   }
@@ -318,6 +341,7 @@ class Planner {
           victim_touched = touched;
         }
       }
+      m_working_set_too_big = victim < 0;
       if (victim < 0)
         return infeasible(over, over_occ - cap,
                           m_p.spilled_tensors == 0
@@ -634,18 +658,42 @@ class Planner {
     m_ready[static_cast<size_t>(t_out)] = std::move(ready);
   }
 
+  uint64_t gather_chunk_rows(const Layer& l) const {
+    return std::min({m_hw.psum.moving_limit(), m_chunk_cap, l.gather->rows * m_b});
+  }
+
   // An embedding: the rows read from the table in DRAM straight into SBUF (class weights), once
-  // the token ids are there; an output that lives in DRAM is then written out whole.
+  // the token ids are there. An output that lives in DRAM passes through two stream slots a
+  // chunk of rows at a time (the rows of a broadcast table are read once, then copied out).
   void emit_gather(size_t l) {
     const Layer& layer = m_g.layers[l];
     const auto& ga = *layer.gather;
     const auto lid = static_cast<uint32_t>(l);
     const int t_in = in_tensors(l)[0], t_out = out_tensor(l);
-    const uint64_t rows = ga.broadcast ? ga.rows : ga.rows * m_b;
-    std::vector<Dep> ready = dma(Op::dma_read, rows * ga.row_elems * m_dtb, TrafficClass::weights,
-                                 lid, m_ready[static_cast<size_t>(t_in)]);
-    if (!tensor(t_out).resident)
-      ready = dma(Op::dma_write, tensor(t_out).bytes, home_class(t_out), lid, ready);
+    const uint64_t row_bytes = ga.row_elems * m_dtb;
+    const std::vector<Dep>& ids = m_ready[static_cast<size_t>(t_in)];
+    if (tensor(t_out).resident) {
+      const uint64_t rows = ga.broadcast ? ga.rows : ga.rows * m_b;
+      m_ready[static_cast<size_t>(t_out)] =
+          dma(Op::dma_read, rows * row_bytes, TrafficClass::weights, lid, ids);
+      return;
+    }
+    const uint64_t total = ga.rows * m_b, chunk = gather_chunk_rows(layer);
+    std::vector<Dep> ready;
+    for (uint64_t r0 = 0; r0 < total; r0 += chunk) {
+      const uint64_t n = std::min(chunk, total - r0);
+      const int slot = static_cast<int>(m_out_ctr++ % kStreamSlots);
+      std::vector<Dep> deps = ids;
+      merge(deps, m_out_free[static_cast<size_t>(slot)]);
+      const bool read = !ga.broadcast || r0 < ga.rows;  // a broadcast table is read once
+      const auto in =
+          read ? dma(Op::dma_read, std::min(n, read && ga.broadcast ? ga.rows - r0 : n) * row_bytes,
+                     TrafficClass::weights, lid, deps)
+               : deps;
+      const auto w = dma(Op::dma_write, n * row_bytes, home_class(t_out), lid, in);
+      m_out_free[static_cast<size_t>(slot)] = std::vector<Dep>(w);
+      merge(ready, w);
+    }
     m_ready[static_cast<size_t>(t_out)] = std::move(ready);
   }
 
@@ -697,6 +745,9 @@ class Planner {
   const uint32_t m_dtb;
   const config::Options m_opt;
   const uint64_t m_rows;
+  uint64_t m_mcap, m_chunk_cap;  // tiling caps (see run): the array's cols, the moving limit
+
+  bool m_working_set_too_big = false;
   Program m_p;
   std::vector<Tensor> m_t;
   std::vector<bool> m_as;                 // per layer: activation_stationary

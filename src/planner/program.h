@@ -57,6 +57,8 @@ struct LayerPlan {
   uint64_t sbuf_bytes = 0;  // planned state-buffer occupancy while this layer runs
   uint64_t matmuls = 0, weight_blocks = 0, n_chunks = 0;
   bool output_resident = true;  // false: the output lives in DRAM (io by design, or spilled)
+  uint64_t read_bytes[kTrafficClasses] = {0, 0, 0};  // planned DRAM traffic by class
+  uint64_t write_bytes[kTrafficClasses] = {0, 0, 0};
 };
 
 struct Infeasible {
@@ -78,6 +80,10 @@ struct Program {
   uint64_t input_bytes = 0, output_bytes = 0;  // the network's, at the compiled batch
   uint64_t macs = 0;
   uint64_t spilled_tensors = 0;
+  // Finer tiling the planner fell back to when the default working set alone did not fit:
+  // output-channel blocks and position chunks at most this wide.
+  bool tiled = false;
+  uint64_t tiling_m_cap = 0, tiling_chunk_cap = 0;
 
   size_t engines() const { return queues.size(); }
   size_t instructions() const;

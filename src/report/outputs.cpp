@@ -162,6 +162,7 @@ json make_summary(const config::RunConfig& rc, const planner::Program& p, const 
   j["plan"]["spilled_tensors"] = p.spilled_tensors;
   j["plan"]["planned_peak_bytes"] = p.feasible ? json(p.sbuf_peak) : json(nullptr);
   j["plan"]["instructions"] = p.instructions();
+  j["plan"]["tiled"] = p.tiled;
   return j;
 }
 

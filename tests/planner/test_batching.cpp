@@ -104,3 +104,21 @@ TEST_CASE("activation_stationary is chosen only where it moves fewer DRAM bytes"
     REQUIRE(automatic.macs == ws.macs);
   }
 }
+
+TEST_CASE("a working set too big for the state buffer is tiled finer rather than failed") {
+  // At 2 MiB, ResNet-50's weight buffers alone (2 x 1.18 MB for a 128-wide block of layer4's
+  // 3x3 convs) do not fit: the planner narrows the output-channel blocks and the chunks.
+  const auto rc = resnet(2, "2 MiB");
+  const auto p = planner::plan(rc);
+  REQUIRE(p.feasible);
+  REQUIRE(p.tiled);
+  REQUIRE(p.tiling_m_cap < rc.hw.tensor_engine.cols);
+  REQUIRE(p.sbuf_peak <= 2u << 20);
+  REQUIRE(p.macs == rc.model.macs_per_sample() * 2);
+  for (const auto& i : p.queues[planner::kTensorEngine]) {
+    REQUIRE(i.m <= p.tiling_m_cap);
+    REQUIRE(i.n <= p.tiling_chunk_cap);
+  }
+  // The default 28 MiB needs no such fallback.
+  REQUIRE_FALSE(planner::plan(resnet(2)).tiled);
+}

@@ -41,8 +41,8 @@ TEST_CASE("transformer zoo parameters match the published figures within 2 perce
     const char* name;
     double params;
   };
-  for (const Want& w : {Want{"bert_base", 110e6}, Want{"bert_large", 340e6},
-                        Want{"gpt2_small", 124e6}}) {
+  for (const Want& w :
+       {Want{"bert_base", 110e6}, Want{"bert_large", 340e6}, Want{"gpt2_small", 124e6}}) {
     INFO(w.name);
     REQUIRE(static_cast<double>(model(w.name).weight_elems()) == Approx(w.params).epsilon(0.02));
   }
