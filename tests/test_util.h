@@ -4,11 +4,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
+
+#include "workload/graph.h"
 
 namespace ncore::test {
 
@@ -58,6 +61,14 @@ inline Result ncoresim(const std::string& args) {
   const int status = pclose(p);
   r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return r;
+}
+
+// The layer of graph g called `name` (fails the test when there is none).
+inline const workload::Layer& find_layer(const workload::Graph& g, const std::string& name) {
+  for (const auto& l : g.layers)
+    if (l.name == name) return l;
+  FAIL("no layer " << name);
+  throw;
 }
 
 }  // namespace ncore::test

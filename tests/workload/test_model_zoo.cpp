@@ -14,12 +14,6 @@ namespace {
 workload::Graph model(const std::string& name) {
   return config::load_model_file(test::repo("models/" + name + ".yaml"));
 }
-const workload::Layer& layer(const workload::Graph& g, const std::string& name) {
-  for (const auto& l : g.layers)
-    if (l.name == name) return l;
-  FAIL("no layer " << name);
-  throw;
-}
 }  // namespace
 
 TEST_CASE("CNN zoo MACs and parameters match the published figures within 2 percent") {
@@ -51,7 +45,7 @@ TEST_CASE("transformer zoo parameters match the published figures within 2 perce
 TEST_CASE("BERT-base attention shapes and MACs per head are as derived by hand") {
   const auto g = model("bert_base");
   // scores = Q K^T per head: K = 768 / 12 = 64, M = 128 keys, 128 query positions
-  const auto& s = layer(g, "layer0.scores");
+  const auto& s = test::find_layer(g, "layer0.scores");
   REQUIRE(s.out == workload::Shape{12 * 128, 128, 1});
   REQUIRE(s.gemm->groups == 12);
   REQUIRE(s.gemm->k == 64);
@@ -59,13 +53,13 @@ TEST_CASE("BERT-base attention shapes and MACs per head are as derived by hand")
   REQUIRE(s.macs_per_sample() == 12ull * 64 * 128 * 128);
   REQUIRE(s.weight_elems() == 0);
   // context = P V per head: K = 128 keys, M = 64 features
-  const auto& c = layer(g, "layer0.ctx");
+  const auto& c = test::find_layer(g, "layer0.ctx");
   REQUIRE(c.out == workload::Shape{768, 128, 1});
   REQUIRE(c.gemm->k == 128);
   REQUIRE(c.gemm->m == 64);
   // The word embedding is read by row: its table counts as parameters, not as dense weights.
-  const auto& e = layer(g, "emb.word");
+  const auto& e = test::find_layer(g, "emb.word");
   REQUIRE(e.weight_elems() == 30522ull * 768);
   REQUIRE(e.dense_weight_elems() == 0);
-  REQUIRE(layer(g, "layer0.attn_ln").weight_elems() == 2 * 768);
+  REQUIRE(test::find_layer(g, "layer0.attn_ln").weight_elems() == 2 * 768);
 }

@@ -7,15 +7,6 @@
 
 using namespace ncore;
 
-namespace {
-const workload::Layer& layer(const workload::Graph& g, const std::string& name) {
-  for (const auto& l : g.layers)
-    if (l.name == name) return l;
-  FAIL("no layer " << name);
-  throw;
-}
-}  // namespace
-
 TEST_CASE("ResNet-50 has 4.09 GMACs and 25.5 M parameters within 1 percent") {
   // Published: torchvision resnet50 (v1.5), 4.09 GMACs ("4.1 GFLOPS" as multiply-adds) and
   // 25.557 M parameters with BatchNorm; folded BN keeps one bias per channel: 25.53 M.
@@ -29,13 +20,13 @@ TEST_CASE("ResNet-50 has 4.09 GMACs and 25.5 M parameters within 1 percent") {
 
 TEST_CASE("ResNet-50 layer shapes: conv1, the strided 3x3 of stage 2, fc") {
   const auto g = config::load_model_file(test::repo("models/resnet50.yaml"));
-  REQUIRE(layer(g, "conv1").out == workload::Shape{64, 112, 112});
-  REQUIRE(layer(g, "pool1").out == workload::Shape{64, 56, 56});
-  REQUIRE(layer(g, "layer2.0.conv2").out == workload::Shape{128, 28, 28});
-  REQUIRE(layer(g, "layer4.2.add").out == workload::Shape{2048, 7, 7});
-  REQUIRE(layer(g, "fc").out == workload::Shape{1000, 1, 1});
+  REQUIRE(test::find_layer(g, "conv1").out == workload::Shape{64, 112, 112});
+  REQUIRE(test::find_layer(g, "pool1").out == workload::Shape{64, 56, 56});
+  REQUIRE(test::find_layer(g, "layer2.0.conv2").out == workload::Shape{128, 28, 28});
+  REQUIRE(test::find_layer(g, "layer4.2.add").out == workload::Shape{2048, 7, 7});
+  REQUIRE(test::find_layer(g, "fc").out == workload::Shape{1000, 1, 1});
   // conv1: K = 3 * 7 * 7 = 147, M = 64, 112 * 112 positions
-  const auto& c1 = *layer(g, "conv1").gemm;
+  const auto& c1 = *test::find_layer(g, "conv1").gemm;
   REQUIRE(c1.k == 147);
   REQUIRE(c1.m == 64);
   REQUIRE(c1.positions == 12544);
