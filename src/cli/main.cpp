@@ -19,6 +19,7 @@
 #include "report/outputs.h"
 #include "sim/run_point.h"
 #include "sim/sweep.h"
+#include "workload/model_spec.h"
 
 namespace {
 
@@ -107,9 +108,14 @@ int cli_main(int argc, char** argv) {
                  "find the largest compiled batch that fits without spilling");
   plan->add_flag("--json", json_out, "with --max-batch: print one JSON object");
 
-  std::string model_file;
+  std::string model_file, import_out;
   auto* inspect = app.add_subcommand("inspect", "print a model's layers, shapes, MACs, parameters");
-  inspect->add_option("model", model_file, "model file (models/*.yaml)")->required();
+  inspect->add_option("model", model_file, "model file (.yaml, .onnx or SCALE-Sim .csv)")
+      ->required();
+  auto* import =
+      app.add_subcommand("import", "convert an ONNX file or SCALE-Sim CSV to model YAML");
+  import->add_option("model", model_file, "model file (.onnx or SCALE-Sim .csv)")->required();
+  import->add_option("-o,--out", import_out, "the model YAML file to write")->required();
 
   try {
     app.parse(argc, argv);
@@ -167,6 +173,14 @@ int cli_main(int argc, char** argv) {
       print_plan(rc, p);
       return p.feasible ? sim::kExitOk : sim::kExitInfeasible;
     }
+    if (*import) {
+      const auto spec = config::import_model_file(model_file);
+      const auto g = workload::build_graph(spec);  // checks shapes before writing anything
+      report::write_file(import_out, config::model_yaml(spec));
+      spdlog::info("{}: {} layers, {} MACs and {} parameters per sample -> {}", model_file,
+                   g.layers.size(), g.macs_per_sample(), g.weight_elems(), import_out);
+      return sim::kExitOk;
+    }
     if (*inspect) {
       const auto g = config::load_model_file(model_file);
       std::printf("%s: input %s, %zu layers, %llu MACs and %llu parameters per sample\n",
@@ -181,6 +195,9 @@ int cli_main(int argc, char** argv) {
       return sim::kExitOk;
     }
   } catch (const config::ConfigError& e) {
+    spdlog::error("{}", e.what());
+    return sim::kExitBadInput;
+  } catch (const workload::ImportError& e) {
     spdlog::error("{}", e.what());
     return sim::kExitBadInput;
   } catch (const planner::PlanError& e) {

@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "config/hw_loader.h"
+#include "workload/importers.h"
 
 namespace fs = std::filesystem;
 
@@ -61,7 +62,62 @@ std::string exact(double v) {
 }
 
 workload::Graph load_model_file(const std::string& path) {
+  const std::string ext = fs::path(path).extension().string();
+  if (ext == ".onnx") return workload::build_graph(workload::import_onnx(path));
+  if (ext == ".csv") return workload::build_graph(workload::import_scalesim(path));
   return load_model(path);
+}
+
+workload::ModelSpec import_model_file(const std::string& path) {
+  const std::string ext = fs::path(path).extension().string();
+  if (ext == ".onnx") return workload::import_onnx(path);
+  if (ext == ".csv") return workload::import_scalesim(path);
+  throw ConfigError(path + ": import reads .onnx and SCALE-Sim .csv files (got '" + ext + "')");
+}
+
+std::string model_yaml(const workload::ModelSpec& spec) {
+  YAML::Emitter out;
+  out << YAML::Comment(spec.source_note.empty() ? "imported by ncoresim import" : spec.source_note);
+  out << YAML::BeginMap << YAML::Key << "name" << YAML::Value << spec.name;
+  out << YAML::Key << "input" << YAML::Value << YAML::Flow << YAML::BeginMap;
+  out << YAML::Key << "channels" << YAML::Value << spec.input.c;
+  if (spec.input.h != 1 || spec.input.w != 1)
+    out << YAML::Key << "height" << YAML::Value << spec.input.h << YAML::Key << "width"
+        << YAML::Value << spec.input.w;
+  out << YAML::EndMap;
+  out << YAML::Key << "layers" << YAML::Value << YAML::BeginSeq;
+  for (size_t i = 0; i < spec.layers.size(); ++i) {
+    const auto& l = spec.layers[i];
+    out << YAML::Flow << YAML::BeginMap << YAML::Key << "name" << YAML::Value << l.name << YAML::Key
+        << "kind" << YAML::Value << l.kind;
+    // Inputs are written unless they are the default (the previous layer, or the model input).
+    const std::string prev = i == 0 ? "input" : spec.layers[i - 1].name;
+    if (!(l.inputs.empty() || (l.inputs.size() == 1 && l.inputs[0] == prev))) {
+      out << YAML::Key << "inputs" << YAML::Value << YAML::Flow << YAML::BeginSeq;
+      for (const auto& in : l.inputs) out << in;
+      out << YAML::EndSeq;
+    }
+    for (const auto& [k, v] : l.params) {
+      out << YAML::Key << k << YAML::Value;
+      switch (v.type) {
+        case workload::ParamValue::Type::integer:
+          out << v.integer;
+          break;
+        case workload::ParamValue::Type::list:
+          out << YAML::Flow << v.list;
+          break;
+        case workload::ParamValue::Type::boolean:
+          out << v.boolean;
+          break;
+        case workload::ParamValue::Type::text:
+          out << v.text;
+          break;
+      }
+    }
+    out << YAML::EndMap;
+  }
+  out << YAML::EndSeq << YAML::EndMap;
+  return std::string(out.c_str()) + "\n";
 }
 
 Override parse_set(const std::string& arg) {
@@ -123,10 +179,9 @@ RunConfig load_run(const std::string& path, const std::vector<Override>& overrid
   const std::string model = run.get("model", text());
   rc.model_file = (base / model).lexically_normal().string();
   const std::string ext = fs::path(rc.model_file).extension().string();
-  if (ext != ".yaml" && ext != ".yml")
-    run.fail("model", "unsupported model format '" + ext +
-                          "': this version reads .yaml models (ONNX and SCALE-Sim CSV import "
-                          "are not implemented yet)");
+  if (ext != ".yaml" && ext != ".yml" && ext != ".onnx" && ext != ".csv")
+    run.fail("model",
+             "unsupported model format '" + ext + "' (expected .yaml, .onnx or a SCALE-Sim .csv)");
   if (!fs::exists(rc.model_file)) run.fail("model", "model file not found: " + rc.model_file);
 
   rc.batch = static_cast<uint64_t>(run.get("batch", integer_in(1, 1 << 20)));
@@ -143,7 +198,7 @@ RunConfig load_run(const std::string& path, const std::vector<Override>& overrid
     opt->finish();
   }
   run.finish();
-  rc.model = load_model(rc.model_file);
+  rc.model = load_model_file(rc.model_file);
   return rc;
 }
 

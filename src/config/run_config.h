@@ -9,6 +9,7 @@
 
 #include "config/hw_config.h"
 #include "workload/graph.h"
+#include "workload/model_spec.h"
 
 namespace ncore::config {
 
@@ -40,8 +41,12 @@ struct Override {
 
 RunConfig load_run(const std::string& path, const std::vector<Override>& overrides = {});
 
-// Loads a model file on its own (models/*.yaml), for `inspect` and the tests.
+// Loads a model file on its own: a model YAML, an ONNX file or a SCALE-Sim CSV (by extension).
 workload::Graph load_model_file(const std::string& path);
+
+// `ncoresim import`: an ONNX file or SCALE-Sim CSV as a ModelSpec, and the spec as model YAML.
+workload::ModelSpec import_model_file(const std::string& path);
+std::string model_yaml(const workload::ModelSpec& spec);
 
 // Parses "key=value" from the command line.
 Override parse_set(const std::string& arg);

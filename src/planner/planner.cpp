@@ -45,6 +45,7 @@ struct Tensor {
   int producer = -1;  // layer index; -1 for the network input
   int last_use = -1;  // last consuming layer index
   bool io_home = false;
+  bool source = false;  // the network input or an external layer's: read from DRAM by design
   bool resident = false;
 };
 
@@ -82,8 +83,9 @@ class Planner {
       m_p.sbuf_capacity = m_hw.state_buffer.capacity;
       m_p.input_bytes = m_t[0].bytes;
       for (int t : m_g.outputs()) m_p.output_bytes += tensor(resolve(t)).bytes;
-      for (auto& t : m_t) t.resident = !t.io_home;
-      m_t[0].resident = m_t[0].last_use >= 0;
+      // Sources are loaded into SBUF once (unless they have to give way: then their consumers
+      // stream them); outputs stream to DRAM as they are produced.
+      for (auto& t : m_t) t.resident = t.source ? t.last_use >= 0 : !t.io_home;
       size_weight_region();
       const bool ok = decide_residency();
       if (ok || !m_working_set_too_big || (m_mcap == 1 && m_chunk_cap == 1)) {
@@ -167,10 +169,11 @@ class Planner {
       return static_cast<uint64_t>(b);
     };
     m_t[0].bytes = bytes(m_g.input);
-    m_t[0].io_home = true;
+    m_t[0].io_home = m_t[0].source = true;
     for (size_t i = 0; i < n; ++i) {
       m_t[i + 1].bytes = bytes(m_g.layers[i].out);
       m_t[i + 1].producer = static_cast<int>(i);
+      m_t[i + 1].io_home = m_t[i + 1].source = m_g.layers[i].external;
     }
     for (size_t i = 0; i < n; ++i) {
       if (m_g.layers[i].shape_only) continue;
@@ -250,7 +253,7 @@ class Planner {
         occ += kStreamSlots * lane_share(layer, chunk);
     }
     const Tensor& out = tensor(out_tensor(l));
-    if (!out.resident) {
+    if (!out.resident && !layer.external) {
       if (layer.gemm)
         occ += kStreamSlots * block_m(layer) * c.chunk * m_dtb;
       else if (layer.vector)
@@ -476,7 +479,8 @@ class Planner {
       LayerPlan lp;
       lp.name = layer.name;
       lp.kind = layer.kind;
-      lp.order = !layer.gemm         ? (layer.gather ? "gather" : "vector")
+      lp.order = layer.external      ? "external"
+                 : !layer.gemm       ? (layer.gather ? "gather" : "vector")
                  : per_sample(layer) ? "activation_operands"
                                      : (m_as[l] ? "activation_stationary" : "weight_stationary");
       lp.macs = layer.macs_per_sample() * m_b;
@@ -485,7 +489,12 @@ class Planner {
       if (!layer.shape_only) {
         lp.sbuf_bytes = occupancy(l);
         lp.n_chunks = n_chunks(layer);
-        if (layer.gather)
+        if (layer.external)  // read whole into SBUF, or left in DRAM for its consumers
+          m_ready[l + 1] = tensor(static_cast<int>(l + 1)).resident
+                               ? dma(Op::dma_read, tensor(static_cast<int>(l + 1)).bytes,
+                                     TrafficClass::io, static_cast<uint32_t>(l), {})
+                               : std::vector<Dep>{};
+        else if (layer.gather)
           emit_gather(l);
         else if (per_sample(layer))
           emit_gemm_activations(l, lp);

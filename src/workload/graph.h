@@ -64,6 +64,7 @@ struct Layer {
   std::optional<Gather> gather;      // DMA only
   std::string activation = "none";   // fused into the PSUM eviction (free): relu, gelu, tanh
   bool shape_only = false;           // no data moves: the output aliases the input (flatten)
+  bool external = false;             // the output is read from DRAM (class io), not computed
   uint32_t line = 0;                 // the model file's line of this layer, for messages
 
   uint64_t macs_per_sample() const;

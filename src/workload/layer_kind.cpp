@@ -27,9 +27,10 @@ std::vector<std::string> LayerRegistry::names() const {
   return out;
 }
 
-uint64_t window_out(uint64_t in, uint64_t kernel, uint64_t stride, uint64_t pad) {
+uint64_t window_out(uint64_t in, uint64_t kernel, uint64_t stride, uint64_t pad, bool ceil_mode) {
   if (in + 2 * pad < kernel) return 0;
-  return (in + 2 * pad - kernel) / stride + 1;
+  const uint64_t span = in + 2 * pad - kernel;
+  return (ceil_mode ? (span + stride - 1) / stride : span / stride) + 1;
 }
 
 std::string read_activation(Params& p) {

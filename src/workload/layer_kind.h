@@ -54,8 +54,10 @@ struct LayerRegistrar {
 };
 
 // Output size of a sliding window (conv, pool): floor((in + 2 pad - kernel) / stride) + 1,
-// or 0 when the window does not fit.
-uint64_t window_out(uint64_t in, uint64_t kernel, uint64_t stride, uint64_t pad);
+// or with ceil_mode ceil(...) + 1 (PyTorch's ceil_mode; SCALE-Sim's ceil((in - k + s) / s));
+// 0 when the window does not fit.
+uint64_t window_out(uint64_t in, uint64_t kernel, uint64_t stride, uint64_t pad,
+                    bool ceil_mode = false);
 
 // The fused activation key shared by conv2d, linear and add: none | relu | gelu | tanh, applied
 // while the vector engine evicts PSUM (or writes the sum), at no extra cost.
