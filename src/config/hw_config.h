@@ -23,9 +23,14 @@ struct TensorEngineConfig {
   double preload_speedup = 1.0;  // s: a background load takes ceil(R / s) cycles
 };
 
+struct VectorPasses {  // passes over the data per op class (vector_engine.passes)
+  double elementwise = 1, pool = 1, reduce = 1, softmax = 3, layernorm = 3, evict = 1;
+};
+
 struct VectorEngineConfig {
   double clock_hz = 1.4e9;
   uint32_t lanes = 128;  // elements per vector cycle, one per partition
+  VectorPasses passes;
 };
 
 struct StateBufferConfig {

@@ -4,6 +4,7 @@
 #include "planner/planner.h"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 
 namespace ncore::planner {
@@ -126,6 +127,30 @@ class Planner {
   Tensor& tensor(int t) { return m_t[static_cast<size_t>(t)]; }
   const Tensor& tensor(int t) const { return m_t[static_cast<size_t>(t)]; }
   uint64_t R() const { return m_rows; }
+
+  // Lane-cycles of `ops` element operations of class `op`: ops x the configured passes.
+  uint64_t passes(workload::VectorOp op, uint64_t ops) const {
+    const auto& p = m_hw.vector_engine.passes;
+    double f = p.elementwise;
+    switch (op) {
+      case workload::VectorOp::elementwise:
+        f = p.elementwise;
+        break;
+      case workload::VectorOp::pool:
+        f = p.pool;
+        break;
+      case workload::VectorOp::reduce:
+        f = p.reduce;
+        break;
+      case workload::VectorOp::softmax:
+        f = p.softmax;
+        break;
+      case workload::VectorOp::layernorm:
+        f = p.layernorm;
+        break;
+    }
+    return static_cast<uint64_t>(std::ceil(static_cast<double>(ops) * f - 1e-9));
+  }
 
   static bool per_sample(const Layer& l) { return l.gemm && l.gemm->stationary_activation; }
 
@@ -546,6 +571,8 @@ class Planner {
     e.op = Op::vector;
     e.layer = lid;
     e.vector_cycles = ceil_div(m, m_hw.vector_engine.lanes) * nn;
+    e.vector_cycles = static_cast<uint64_t>(
+        std::ceil(static_cast<double>(e.vector_cycles) * m_hw.vector_engine.passes.evict - 1e-9));
     e.m = static_cast<uint32_t>(m);
     e.n = static_cast<uint32_t>(nn);
     e.sbuf_bytes = m * nn * m_dtb;
@@ -726,7 +753,7 @@ class Planner {
         Instr v;
         v.op = Op::vector;
         v.layer = lid;
-        v.vector_cycles = nn * vw.ops_per_position;
+        v.vector_cycles = passes(vw.op, nn * vw.ops_per_position);
         v.deps = params;
         std::vector<int> slots(ins.size(), -1);
         for (size_t k = 0; k < ins.size(); ++k) {

@@ -38,6 +38,22 @@ std::optional<DType> parse_dtype(const std::string& s) {
   return std::nullopt;
 }
 
+const char* vector_op_name(VectorOp op) {
+  switch (op) {
+    case VectorOp::elementwise:
+      return "elementwise";
+    case VectorOp::pool:
+      return "pool";
+    case VectorOp::reduce:
+      return "reduce";
+    case VectorOp::softmax:
+      return "softmax";
+    case VectorOp::layernorm:
+      return "layernorm";
+  }
+  return "?";
+}
+
 std::string Shape::str() const {
   return std::to_string(c) + "x" + std::to_string(h) + "x" + std::to_string(w);
 }

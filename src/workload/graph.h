@@ -37,8 +37,14 @@ struct Gemm {
 };
 
 // Vector-engine work of a layer that does not use the tensor engine. Channels sit on the
-// engine's lanes (one partition each); each output position costs `ops_per_position` lane-cycles.
+// engine's lanes (one partition each); each output position costs `ops_per_position` lane-cycles
+// times the hardware's passes for the op class (vector_engine.passes: softmax and layernorm
+// take several passes over their data).
+enum class VectorOp { elementwise, pool, reduce, softmax, layernorm };
+const char* vector_op_name(VectorOp op);
+
 struct VectorWork {
+  VectorOp op = VectorOp::elementwise;
   uint64_t channels = 0;
   uint64_t positions = 0;         // output positions per sample
   uint64_t ops_per_position = 0;  // e.g. the window size of a pool

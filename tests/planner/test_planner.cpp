@@ -147,3 +147,24 @@ TEST_CASE("a plan replays without deadlock on every engine") {
   for (uint64_t b : {1, 5})
     REQUIRE(replays(planner::plan(load("configs/runs/resnet50_inf1.yaml", b))));
 }
+
+TEST_CASE("vector ops cost lane-cycles times the configured passes of their class") {
+  const std::string dir = test::scratch("passes");
+  test::write(dir + "/m.yaml",
+              "name: sm\ninput: {channels: 4, height: 8}\nlayers:\n"
+              "  - {name: s, kind: softmax}\n  - {name: p, kind: maxpool, kernel: [2, 1]}\n");
+  test::write(dir + "/run.yaml",
+              "hw: " + test::repo("configs/hw/tiny.yaml") + "\nmodel: m.yaml\nbatch: 2\n");
+  auto vector_cycles = [&](std::vector<config::Override> o) {
+    const auto p = planner::plan(config::load_run(dir + "/run.yaml", o));
+    std::vector<uint64_t> per_layer(p.layers.size(), 0);
+    for (const auto& i : p.queues[planner::kVectorEngine]) per_layer[i.layer] += i.vector_cycles;
+    return per_layer;
+  };
+  // softmax: 4 channels on 4 lanes, 2 x 8 positions, 3 passes by default: 48
+  // maxpool 2x1 (stride 2x1): 2 x 4 positions x a 2-element window x 1 pass: 16
+  REQUIRE(vector_cycles({}) == std::vector<uint64_t>{48, 16});
+  REQUIRE(vector_cycles({{"hw.vector_engine.passes.softmax", "5", "test"},
+                         {"hw.vector_engine.passes.pool", "1.5", "test"}}) ==
+          std::vector<uint64_t>{80, 24});
+}

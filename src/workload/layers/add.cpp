@@ -11,7 +11,7 @@ void build_add(Params& p, Layer& l) {
     if (!(l.in_shapes[i] == l.in_shapes[0]))
       p.fail("inputs", "shapes differ: " + l.in_shapes[0].str() + " and " + l.in_shapes[i].str());
   l.out = l.in_shapes[0];
-  l.vector = VectorWork{l.out.c, l.out.h * l.out.w, l.in_shapes.size() - 1};
+  l.vector = VectorWork{VectorOp::elementwise, l.out.c, l.out.h * l.out.w, l.in_shapes.size() - 1};
 }
 
 }  // namespace

@@ -8,7 +8,7 @@ namespace {
 void build_global_avgpool(Params&, Layer& l) {
   const Shape& in = l.in_shapes[0];
   l.out = Shape{in.c, 1, 1};
-  l.vector = VectorWork{in.c, 1, in.h * in.w};
+  l.vector = VectorWork{VectorOp::reduce, in.c, 1, in.h * in.w, 0};
 }
 
 }  // namespace

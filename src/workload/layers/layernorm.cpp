@@ -1,5 +1,6 @@
-// layernorm over the features of each position, on the vector engine: three passes (mean,
-// variance, normalize with scale and shift), 3 lane-cycles per element. Parameters: a scale
+// layernorm over the features of each position, on the vector engine: one lane-cycle per
+// element per pass; vector_engine.passes.layernorm passes (default 3: mean, variance, normalize
+// with scale and shift). Parameters: a scale
 // and a shift per feature (2 x features), read once per invocation.
 #include "workload/layer_kind.h"
 
@@ -8,7 +9,7 @@ namespace {
 
 void build_layernorm(Params&, Layer& l) {
   l.out = l.in_shapes[0];
-  l.vector = VectorWork{l.out.c, l.out.h * l.out.w, 3, 2 * l.out.c};
+  l.vector = VectorWork{VectorOp::layernorm, l.out.c, l.out.h * l.out.w, 1, 2 * l.out.c};
 }
 
 }  // namespace

@@ -7,7 +7,7 @@ namespace {
 
 void build_relu(Params&, Layer& l) {
   l.out = l.in_shapes[0];
-  l.vector = VectorWork{l.out.c, l.out.h * l.out.w, 1};
+  l.vector = VectorWork{VectorOp::elementwise, l.out.c, l.out.h * l.out.w, 1, 0};
 }
 
 }  // namespace

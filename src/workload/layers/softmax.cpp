@@ -1,5 +1,6 @@
 // softmax over the features of each position (attention probabilities), on the vector engine:
-// three passes over every element (max, exp and sum, scale), so 3 lane-cycles per element.
+// one lane-cycle per element per pass; vector_engine.passes.softmax passes (default 3: max, exp
+// and sum, scale).
 #include "workload/layer_kind.h"
 
 namespace ncore::workload {
@@ -7,7 +8,7 @@ namespace {
 
 void build_softmax(Params&, Layer& l) {
   l.out = l.in_shapes[0];
-  l.vector = VectorWork{l.out.c, l.out.h * l.out.w, 3, 0};
+  l.vector = VectorWork{VectorOp::softmax, l.out.c, l.out.h * l.out.w, 1, 0};
 }
 
 }  // namespace
