@@ -98,6 +98,24 @@ HostConfig read_host(MapReader r) {
   return c;
 }
 
+EnergyConfig read_energy(MapReader r) {
+  EnergyConfig c;
+  c.enabled = true;
+  const auto pj = number_in(0, 1e6);
+  MapReader mac = r.map("mac_pj");
+  c.mac_pj.fp32 = mac.get("fp32", pj);
+  c.mac_pj.fp16 = mac.get("fp16", pj);
+  c.mac_pj.bf16 = mac.get("bf16", pj);
+  c.mac_pj.int8 = mac.get("int8", pj);
+  mac.finish();
+  c.sbuf_pj_per_byte = r.get("sbuf_pj_per_byte", pj);
+  c.psum_pj_per_byte = r.get("psum_pj_per_byte", pj);
+  c.dram_pj_per_byte = r.get("dram_pj_per_byte", pj);
+  c.static_w = r.get("static_w", number_in(0, 1e4));
+  r.finish();
+  return c;
+}
+
 }  // namespace
 
 HwConfig read_hw(MapReader r, const std::string& default_name) {
@@ -110,6 +128,7 @@ HwConfig read_hw(MapReader r, const std::string& default_name) {
   hw.dram = read_dram(r.map("dram"));
   hw.dma = read_dma(r.map("dma"));
   hw.host = read_host(r.map("host"));
+  if (auto e = r.opt_map("energy")) hw.energy = read_energy(*e);
   r.finish();
   // Cross-checks: the array's columns write PSUM partitions, its rows read SBUF partitions.
   if (hw.tensor_engine.cols > hw.psum.partitions)

@@ -63,6 +63,16 @@ struct HostConfig {
   double link_bandwidth = 1e9;  // host <-> device, bytes/s (inputs in, outputs out)
 };
 
+// Energy per event, Accelergy-style (hw file's optional `energy` section): picojoules per MAC
+// by dtype, per byte through the SBUF port, per PSUM byte, per DRAM byte, and static power of
+// the core while it runs. Derived in src/report from the counters; absent: no energy block.
+struct EnergyConfig {
+  bool enabled = false;
+  DtypeRates mac_pj{0, 0, 0, 0};
+  double sbuf_pj_per_byte = 0, psum_pj_per_byte = 0, dram_pj_per_byte = 0;
+  double static_w = 0;
+};
+
 struct HwConfig {
   std::string name;
   TensorEngineConfig tensor_engine;
@@ -72,6 +82,7 @@ struct HwConfig {
   DramConfig dram;
   DmaConfig dma;
   HostConfig host;
+  EnergyConfig energy;
 };
 
 }  // namespace ncore::config

@@ -243,6 +243,18 @@ void emit_hw(YAML::Emitter& out, const HwConfig& hw) {
   out << YAML::Key << "host" << YAML::Value << YAML::BeginMap << YAML::Key << "overhead"
       << YAML::Value << exact(hw.host.overhead_s) << YAML::Key << "link_bandwidth" << YAML::Value
       << exact(hw.host.link_bandwidth) << YAML::EndMap;
+  if (hw.energy.enabled) {
+    const auto& e = hw.energy;
+    out << YAML::Key << "energy" << YAML::Value << YAML::BeginMap << YAML::Key << "mac_pj"
+        << YAML::Value << YAML::Flow << YAML::BeginMap << YAML::Key << "fp32" << YAML::Value
+        << exact(e.mac_pj.fp32) << YAML::Key << "fp16" << YAML::Value << exact(e.mac_pj.fp16)
+        << YAML::Key << "bf16" << YAML::Value << exact(e.mac_pj.bf16) << YAML::Key << "int8"
+        << YAML::Value << exact(e.mac_pj.int8) << YAML::EndMap;
+    out << YAML::Key << "sbuf_pj_per_byte" << YAML::Value << exact(e.sbuf_pj_per_byte) << YAML::Key
+        << "psum_pj_per_byte" << YAML::Value << exact(e.psum_pj_per_byte) << YAML::Key
+        << "dram_pj_per_byte" << YAML::Value << exact(e.dram_pj_per_byte) << YAML::Key << "static_w"
+        << YAML::Value << exact(e.static_w) << YAML::EndMap;
+  }
   out << YAML::EndMap;
 }
 

@@ -85,6 +85,33 @@ void add_client(json& j, const config::RunConfig& rc, double device_s, double in
   c["throughput_inferences_per_s"] = ran ? json(t.throughput_inferences_per_s) : json(nullptr);
 }
 
+// Energy of the invocation from the counters (joules), and per inference.
+void add_energy(json& j, const config::RunConfig& rc, const Stats& s) {
+  const auto& e = rc.hw.energy;
+  const double pj = 1e-12;
+  const double mac =
+      static_cast<double>(s.get("tensor_engine.macs")) * hw::rate_for(e.mac_pj, rc.dtype) * pj;
+  const double sbuf =
+      static_cast<double>(s.get("state_buffer.port_bytes")) * e.sbuf_pj_per_byte * pj;
+  const double psum = static_cast<double>(s.get("psum.write_bytes") + s.get("psum.read_bytes")) *
+                      e.psum_pj_per_byte * pj;
+  uint64_t dram_bytes = 0;
+  for (const char* c : kClasses)
+    dram_bytes +=
+        s.get(std::string("dram.read_bytes.") + c) + s.get(std::string("dram.write_bytes.") + c);
+  const double dram = static_cast<double>(dram_bytes) * e.dram_pj_per_byte * pj;
+  const double stat = e.static_w * j["seconds"].get<double>();
+  const double total = mac + sbuf + psum + dram + stat;
+  json& o = j["energy"];
+  o["mac_j"] = mac;
+  o["sbuf_j"] = sbuf;
+  o["psum_j"] = psum;
+  o["dram_j"] = dram;
+  o["static_j"] = stat;
+  o["total_j"] = total;
+  o["per_inference_j"] = total / static_cast<double>(rc.batch);
+}
+
 }  // namespace
 
 json make_summary(const config::RunConfig& rc, const planner::Program& p, const Stats* s) {
@@ -149,6 +176,7 @@ json make_summary(const config::RunConfig& rc, const planner::Program& p, const 
     j["state_buffer"]["capacity_bytes"] = rc.hw.state_buffer.capacity;
     j["state_buffer"]["peak_bytes"] = nullptr;
   }
+  if (s && rc.hw.energy.enabled) add_energy(j, rc, *s);
   if (!p.feasible) {
     j["infeasible"]["layer"] = p.infeasible.layer;
     j["infeasible"]["shortfall_bytes"] = p.infeasible.shortfall_bytes;
