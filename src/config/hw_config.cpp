@@ -3,6 +3,7 @@
 #include <limits>
 
 #include "config/hw_loader.h"
+#include "hw/dram_presets/registry.h"
 
 namespace ncore::config {
 namespace {
@@ -75,9 +76,57 @@ PsumConfig read_psum(MapReader r) {
 
 DramConfig read_dram(MapReader r) {
   DramConfig c;
+  const std::string model = r.get("model", one_of({"simple", "ideal", "banks"}), "simple");
+  c.model = model == "banks"   ? DramModel::banks
+            : model == "ideal" ? DramModel::ideal
+                               : DramModel::simple;
   c.channels = static_cast<uint32_t>(r.get("channels", integer_in(1, 1024)));
-  c.bandwidth = r.get("bandwidth", rate());
-  c.latency_s = r.get("latency", time_s());
+  if (c.model != DramModel::banks) {
+    c.bandwidth = r.get("bandwidth", rate());
+    // ideal: zero latency (a file's latency key, as for a switch to banks, is checked, then
+    // superseded).
+    c.latency_s = c.model == DramModel::ideal ? 0.0 : r.get("latency", time_s());
+    if (c.model == DramModel::ideal && r.has("latency")) r.get("latency", time_s());
+    if (r.has("preset")) r.fail("preset", "a preset needs model: banks");
+    r.finish();
+    return c;
+  }
+  // The simple model's keys may stay in a file switched to banks (--set hw.dram.model=banks):
+  // still validated, then superseded by the preset's timing (config.yaml shows what ran).
+  if (r.has("bandwidth")) r.get("bandwidth", rate());
+  if (r.has("latency")) r.get("latency", time_s());
+  const std::string name = r.get("preset", text());
+  const auto* preset = hw::DramPresets::instance().find(name);
+  if (!preset) {
+    std::string known;
+    for (const auto& n : hw::DramPresets::instance().names())
+      known += (known.empty() ? "" : ", ") + n;
+    r.fail("preset", "unknown DRAM preset '" + name + "' (known: " + known + ")");
+  }
+  DramTimingConfig& t = c.timing;
+  t = *preset;
+  const auto ns = [&](const char* key, double& v) { v = r.get(key, time_s(0, 1), v * 1e-9) * 1e9; };
+  t.burst_bytes =
+      static_cast<uint32_t>(r.get("burst_bytes", integer_in(1, 4096), int64_t{t.burst_bytes}));
+  ns("t_burst", t.t_burst);
+  ns("t_cl", t.t_cl);
+  ns("t_rcd", t.t_rcd);
+  ns("t_rp", t.t_rp);
+  ns("t_ras", t.t_ras);
+  ns("t_rrd", t.t_rrd);
+  ns("t_faw", t.t_faw);
+  ns("t_rfc", t.t_rfc);
+  ns("t_refi", t.t_refi);
+  t.banks = static_cast<uint32_t>(r.get("banks", integer_in(1, 1024), int64_t{t.banks}));
+  t.row_bytes =
+      static_cast<uint32_t>(r.get("row_bytes", integer_in(64, 1 << 20), int64_t{t.row_bytes}));
+  t.interleave_bytes = static_cast<uint32_t>(
+      r.get("interleave_bytes", integer_in(64, 1 << 24), int64_t{t.interleave_bytes}));
+  t.open_page = r.get("page_policy", one_of({"open", "closed"}), "open") == "open";
+  if (t.t_burst <= 0) r.fail("t_burst", "must be positive");
+  if (t.t_rfc >= t.t_refi) r.fail("t_rfc", "must be shorter than t_refi");
+  c.bandwidth = c.channels * t.burst_bytes / (t.t_burst * 1e-9);  // peak, for the roofline
+  c.latency_s = 0;
   r.finish();
   return c;
 }

@@ -47,10 +47,33 @@ struct PsumConfig {
   uint64_t moving_limit() const { return capacity / partitions / banks / 4; }
 };
 
+// A DRAM standard's timing per channel (dram.model: banks), all times in ns. Filled from a preset
+// (dram.preset) and overridden key by key.
+struct DramTimingConfig {
+  std::string preset;
+  uint32_t burst_bytes = 64;  // bytes one burst moves on the channel
+  double t_burst = 3.333;     // data-bus time of one burst
+  double t_cl = 14.16, t_rcd = 14.16, t_rp = 14.16, t_ras = 32;
+  double t_rrd = 3.3, t_faw = 21;     // activate-to-activate, four-activate window
+  double t_rfc = 350, t_refi = 7800;  // refresh: the channel is blocked t_rfc every t_refi
+  uint32_t banks = 16;
+  uint32_t row_bytes = 8192;         // page size per bank
+  uint32_t interleave_bytes = 4096;  // consecutive addresses per channel before the next one
+  bool open_page = true;             // false: closed page (auto-precharge after each access)
+};
+
+enum class DramModel {
+  simple,  // peak bandwidth shared by the channels, plus a fixed latency
+  ideal,   // peak bandwidth, zero latency (for comparisons)
+  banks    // per-channel banks and rows with a standard's timing and refresh (DramTimingConfig)
+};
+
 struct DramConfig {
+  DramModel model = DramModel::simple;
   uint32_t channels = 1;
-  double bandwidth = 12.5 * 1073741824.0;  // this core's share, bytes/s
-  double latency_s = 100e-9;               // first byte of a transfer
+  double bandwidth = 12.5 * 1073741824.0;  // this core's share, bytes/s (simple, ideal)
+  double latency_s = 100e-9;               // first byte of a transfer (simple)
+  DramTimingConfig timing;                 // banks
 };
 
 struct DmaConfig {

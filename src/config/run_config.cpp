@@ -202,6 +202,41 @@ RunConfig load_run(const std::string& path, const std::vector<Override>& overrid
   return rc;
 }
 
+void emit_dram(YAML::Emitter& out, const DramConfig& d) {
+  out << YAML::Key << "dram" << YAML::Value << YAML::BeginMap;
+  const char* model = d.model == DramModel::banks   ? "banks"
+                      : d.model == DramModel::ideal ? "ideal"
+                                                    : "simple";
+  out << YAML::Key << "model" << YAML::Value << model << YAML::Key << "channels" << YAML::Value
+      << d.channels;
+  if (d.model == DramModel::simple)
+    out << YAML::Key << "bandwidth" << YAML::Value << exact(d.bandwidth) << YAML::Key << "latency"
+        << YAML::Value << exact(d.latency_s);
+  if (d.model == DramModel::ideal)
+    out << YAML::Key << "bandwidth" << YAML::Value << exact(d.bandwidth);
+  if (d.model == DramModel::banks) {
+    const auto& t = d.timing;
+    auto ns = [&](const char* k, double v) {
+      out << YAML::Key << k << YAML::Value << exact(v * 1e-9);
+    };
+    out << YAML::Key << "preset" << YAML::Value << t.preset << YAML::Key << "burst_bytes"
+        << YAML::Value << t.burst_bytes;
+    ns("t_burst", t.t_burst);
+    ns("t_cl", t.t_cl);
+    ns("t_rcd", t.t_rcd);
+    ns("t_rp", t.t_rp);
+    ns("t_ras", t.t_ras);
+    ns("t_rrd", t.t_rrd);
+    ns("t_faw", t.t_faw);
+    ns("t_rfc", t.t_rfc);
+    ns("t_refi", t.t_refi);
+    out << YAML::Key << "banks" << YAML::Value << t.banks << YAML::Key << "row_bytes" << YAML::Value
+        << t.row_bytes << YAML::Key << "interleave_bytes" << YAML::Value << t.interleave_bytes
+        << YAML::Key << "page_policy" << YAML::Value << (t.open_page ? "open" : "closed");
+  }
+  out << YAML::EndMap;
+}
+
 void emit_hw(YAML::Emitter& out, const HwConfig& hw) {
   const auto& te = hw.tensor_engine;
   out << YAML::BeginMap << YAML::Key << "name" << YAML::Value << hw.name;
@@ -233,10 +268,7 @@ void emit_hw(YAML::Emitter& out, const HwConfig& hw) {
   out << YAML::Key << "psum" << YAML::Value << YAML::BeginMap << YAML::Key << "capacity"
       << YAML::Value << hw.psum.capacity << YAML::Key << "partitions" << YAML::Value
       << hw.psum.partitions << YAML::Key << "banks" << YAML::Value << hw.psum.banks << YAML::EndMap;
-  out << YAML::Key << "dram" << YAML::Value << YAML::BeginMap << YAML::Key << "channels"
-      << YAML::Value << hw.dram.channels << YAML::Key << "bandwidth" << YAML::Value
-      << exact(hw.dram.bandwidth) << YAML::Key << "latency" << YAML::Value
-      << exact(hw.dram.latency_s) << YAML::EndMap;
+  emit_dram(out, hw.dram);
   out << YAML::Key << "dma" << YAML::Value << YAML::BeginMap << YAML::Key << "queues" << YAML::Value
       << hw.dma.queues << YAML::Key << "queue_bandwidth" << YAML::Value
       << exact(hw.dma.queue_bandwidth) << YAML::EndMap;

@@ -33,7 +33,8 @@ void DmaQueue::run() {
       [this](const planner::Instr& i, uint64_t t0) {
         const auto own = static_cast<uint64_t>(
             std::ceil(static_cast<double>(i.bytes) / m_bytes_per_cycle - 1e-9));
-        const DramIf::Span d = dram->transfer(t0, i.bytes);
+        const auto stream = static_cast<uint32_t>(i.cls) * 2 + (i.op == planner::Op::dma_write);
+        const DramIf::Span d = dram->transfer(t0, i.bytes, stream);
         const uint64_t end = std::max({t0 + own, d.end, sbuf->access(t0, i.bytes, i.layer)});
         return end - t0;
       },

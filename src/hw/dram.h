@@ -1,33 +1,41 @@
-// Dram: this core's share of device DRAM as `channels` equal channels, each a resource busy
-// until a cycle. A transfer's bytes are interleaved evenly over the channels; each channel
-// serves its share at bandwidth / channels after whatever it already holds, and the transfer
-// completes when the last channel does, plus the access latency. Concurrent DMA queues thus
-// contend for the channels. Banks, rows, refresh and read/write turnaround are not modelled
-// (a documented optimism: peak bandwidth is reachable). Numbers: configs/hw/*.yaml.
+// Dram: this core's share of device DRAM as `channels` channels. dram.model:
+//  - simple: each channel a resource busy until a cycle; a transfer's bytes are interleaved
+//    evenly over the channels, each serving its share at bandwidth / channels after what it
+//    already holds; done when the last channel is, plus the access latency. Banks, rows and
+//    refresh are not modelled (peak bandwidth is reachable: an optimism).
+//  - ideal: the same with zero latency, for comparisons.
+//  - banks: DramTiming (dram_timing.h): banks, rows, open/closed page, tRCD/tRP/tCL/tRAS/
+//    tRRD/tFAW and refresh from a JEDEC preset. Addresses: each traffic class and direction is a
+//    sequential stream in its own DRAM region (the planner does not place tensors), so weights
+//    read in program order hit open rows as a real layout would.
+// Either way a transfer costs one call and one wait, converted to core cycles once.
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <systemc>
 #include <vector>
 
 #include "config/hw_config.h"
+#include "hw/dram_timing.h"
 #include "report/stats.h"
 
 namespace ncore::hw {
 
 class DramIf : public virtual sc_core::sc_interface {
  public:
-  // Reserves the channels for a transfer that may start at cycle `now`.
+  // Reserves the channels for a transfer of `stream` (0..5: traffic class x 2 + write) that
+  // may start at cycle `now`.
   struct Span {
     uint64_t start = 0;  // the first cycle a channel serves it
     uint64_t end = 0;    // its last channel done, plus the access latency
   };
-  virtual Span transfer(uint64_t now, uint64_t bytes) = 0;
+  virtual Span transfer(uint64_t now, uint64_t bytes, uint32_t stream) = 0;
 };
 
 class Dram : public sc_core::sc_module, public DramIf {
  public:
   Dram(sc_core::sc_module_name n, const config::DramConfig& c, double core_hz, report::Stats& s);
-  Span transfer(uint64_t now, uint64_t bytes) override;
+  Span transfer(uint64_t now, uint64_t bytes, uint32_t stream = 0) override;
   uint64_t latency_cycles() const { return m_latency; }
 
  private:
@@ -36,6 +44,12 @@ class Dram : public sc_core::sc_module, public DramIf {
   const uint64_t m_latency;
   std::vector<uint64_t> m_free_at;
   report::Stats& m_stats;
+  const double m_core_hz;
+  std::unique_ptr<DramTiming> m_timing;  // model banks
+  std::vector<uint64_t> m_cursor;        // per stream: the next address
+  uint64_t& m_row_hits;
+  uint64_t& m_row_misses;
+  uint64_t& m_refreshes;
 };
 
 }  // namespace ncore::hw

@@ -188,3 +188,9 @@ TEST_CASE("the config loader throws ConfigError, never exits") {
   const Case c = make_case("throws", replace(tiny_hw(), "  lanes: 4\n", ""), tiny_cnn());
   REQUIRE_THROWS_AS(config::load_run(c.run), config::ConfigError);
 }
+
+TEST_CASE("an unknown DRAM preset lists the known ones") {
+  const Case c = make_case("preset", tiny_hw(), tiny_cnn());
+  expect_bad(c, "dram.preset: unknown DRAM preset 'ddr5' (known: ddr4-2400, hbm2e, lpddr4)",
+             "--set hw.dram.model=banks --set hw.dram.preset=ddr5");
+}

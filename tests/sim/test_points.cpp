@@ -82,6 +82,15 @@ TEST_CASE("cycles never beat the compute or DRAM roofline bound") {
   require_bounds(run_point("configs/runs/mlp_inf1.yaml", dir + "/mlp", "--batch 3"));
   require_bounds(
       run_point("configs/runs/tiny_cnn.yaml", dir + "/fp32", "--batch 2 --set dtype=fp32"));
+  // The banked DRAM model (its peak is the preset's) and the ideal one obey the same bounds.
+  const auto banks = run_point("configs/runs/resnet50_inf1.yaml", dir + "/banks",
+                               "--batch 2 --no-trace --set hw.dram.model=banks "
+                               "--set hw.dram.preset=ddr4-2400 --set hw.dram.channels=2");
+  require_bounds(banks);
+  REQUIRE(banks["roofline"]["peak_dram_bytes_per_s"].get<double>() ==
+          Approx(2 * 19.2e9).epsilon(1e-4));
+  require_bounds(run_point("configs/runs/resnet50_inf1.yaml", dir + "/ideal",
+                           "--batch 2 --no-trace --set hw.dram.model=ideal"));
 }
 
 TEST_CASE("an infeasible plan exits 3 with fits false, the layer, and null timings") {

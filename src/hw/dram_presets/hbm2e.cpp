@@ -1,0 +1,28 @@
+// HBM2E at 3.2 Gb/s per pin, one 64-bit pseudo-channel. Source: JEDEC JESD235 (HBM2/2E) and
+// vendor datasheets' typical values: tCK 0.625 ns (1.6 GHz), BL4 on 64 bits = 32 B per 2 tCK
+// (25.6 GB/s), tRCD 14 ns, tRP 14 ns, CL 14 ns, tRAS 33 ns, tRRD 4 ns, tFAW 16 ns, tRFC 350 ns,
+// tREFI 3.9 us; 16 banks (4 groups); a 1 KB page. Values not fixed by the standard are typical
+// datasheet figures (assumption).
+#include "hw/dram_presets/registry.h"
+
+namespace {
+ncore::config::DramTimingConfig hbm2e() {
+  ncore::config::DramTimingConfig t;
+  t.burst_bytes = 32;
+  t.t_burst = 2 * 0.625;
+  t.t_cl = 14;
+  t.t_rcd = 14;
+  t.t_rp = 14;
+  t.t_ras = 33;
+  t.t_rrd = 4;
+  t.t_faw = 16;
+  t.t_rfc = 350;
+  t.t_refi = 3900;
+  t.banks = 16;
+  t.row_bytes = 1024;
+  t.interleave_bytes = 1024;
+  return t;
+}
+}  // namespace
+
+NCORE_REGISTER_DRAM_PRESET("hbm2e", hbm2e());

@@ -1,0 +1,27 @@
+// LPDDR4-3200, one 16-bit channel of an 8 Gb die. Source: JEDEC JESD209-4 timing tables:
+// tCK 0.625 ns, RL 28 tCK (17.5 ns), tRCD 18 ns, tRPpb 18 ns, tRAS 42 ns, tRRD 10 ns, tFAW 40 ns,
+// tRFCab 280 ns (8 Gb), tREFI 3.9 us; BL16 on 16 bits = 32 B per 8 tCK (6.4 GB/s); 8 banks;
+// a 2 KB page.
+#include "hw/dram_presets/registry.h"
+
+namespace {
+ncore::config::DramTimingConfig lpddr4() {
+  ncore::config::DramTimingConfig t;
+  t.burst_bytes = 32;
+  t.t_burst = 8 * 0.625;
+  t.t_cl = 28 * 0.625;
+  t.t_rcd = 18;
+  t.t_rp = 18;
+  t.t_ras = 42;
+  t.t_rrd = 10;
+  t.t_faw = 40;
+  t.t_rfc = 280;
+  t.t_refi = 3900;
+  t.banks = 8;
+  t.row_bytes = 2048;
+  t.interleave_bytes = 2048;
+  return t;
+}
+}  // namespace
+
+NCORE_REGISTER_DRAM_PRESET("lpddr4", lpddr4());

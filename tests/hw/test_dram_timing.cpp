@@ -1,0 +1,86 @@
+// DRAM banks, rows and refresh (dram.model: banks) against values derived by hand from the
+// DDR4-2400 preset: tBURST 3.333 ns per 64 B (19.2 GB/s), tCL = tRCD = tRP = 14.16 ns,
+// tRAS 32 ns, tRFC 350 ns every tREFI 7.8 us, 16 banks of 8 KB rows.
+#include <catch2/catch.hpp>
+
+#include "hw/dram_presets/registry.h"
+#include "hw/dram_timing.h"
+
+using ncore::hw::DramPresets;
+using ncore::hw::DramTiming;
+
+namespace {
+ncore::config::DramTimingConfig ddr4() {
+  return *DramPresets::instance().find("ddr4-2400");
+}
+}  // namespace
+
+TEST_CASE("the DRAM preset registry lists every standard") {
+  REQUIRE(DramPresets::instance().names() ==
+          std::vector<std::string>{"ddr4-2400", "hbm2e", "lpddr4"});
+}
+
+TEST_CASE("a long sequential stream reaches peak bandwidth less refresh's share") {
+  const auto t = ddr4();
+  DramTiming d(t, 1);
+  const uint64_t bytes = 64ull << 20;  // 64 MiB in 4 KiB DMA pieces, all issued at 0
+  double end = 0;
+  for (uint64_t a = 0; a < bytes; a += 4096) end = d.access(0, a, 4096);
+  // Each row opens once (row-interleaved banks overlap their activations with the data); the
+  // bus then moves 64 B per tBURST, stopping tRFC every tREFI: time = data / (1 - tRFC/tREFI)
+  // plus the first access's tRCD + tCL.
+  const double data_ns = static_cast<double>(bytes) / t.burst_bytes * t.t_burst;
+  const double expect = data_ns / (1 - t.t_rfc / t.t_refi) + t.t_rcd + t.t_cl;
+  REQUIRE(end == Approx(expect).epsilon(0.002));
+  REQUIRE(d.row_misses == bytes / t.row_bytes);
+  REQUIRE(d.row_hits == bytes / 4096 - bytes / t.row_bytes);
+}
+
+TEST_CASE("a row-miss stream pays precharge, activate and CAS on every access") {
+  auto t = ddr4();
+  t.t_refi = 1e12;  // no refresh in this case
+  DramTiming d(t, 1);
+  // 100 dependent 64 B reads, each to a new row of bank 0 (rows of bank 0 are 16 x 8 KB apart)
+  double now = 0, first = 0;
+  for (int i = 0; i < 100; ++i) {
+    now = d.access(now, static_cast<uint64_t>(i) * 16 * t.row_bytes, 64);
+    if (i == 0) first = now;
+  }
+  REQUIRE(d.row_misses == 100);
+  // Per access after the first: the previous row stays open for tRAS, then tRP, then the new
+  // activate: a period of tRAS + tRP (46.16 ns), bounded below by tRP + tRCD + tCL (42.5 ns).
+  const double period = (now - first) / 99;
+  REQUIRE(period == Approx(t.t_ras + t.t_rp));
+  REQUIRE(period >= t.t_rp + t.t_rcd + t.t_cl);
+  // Closed page: every access activates, but the precharge follows the data at once.
+  t.open_page = false;
+  DramTiming c(t, 1);
+  REQUIRE(c.access(0, 0, 64) == Approx(t.t_rcd + t.t_cl + t.t_burst));
+}
+
+TEST_CASE("two streams on one channel share its bandwidth") {
+  auto t = ddr4();
+  t.t_refi = 1e12;
+  DramTiming one(t, 1), two(t, 1);
+  double a = 0, b = 0;
+  for (uint64_t x = 0; x < (1u << 20); x += 4096) a = one.access(0, x, 4096);
+  for (uint64_t x = 0; x < (1u << 20); x += 4096) {  // two queues' requests interleaved
+    b = two.access(0, x, 4096);
+    b = std::max(b, two.access(0, (1ull << 32) + x, 4096));
+  }
+  const double data_ns = static_cast<double>(1u << 20) / t.burst_bytes * t.t_burst;
+  REQUIRE(a == Approx(data_ns + t.t_rcd + t.t_cl).epsilon(0.001));
+  REQUIRE(b == Approx(2 * data_ns + t.t_rcd + t.t_cl).epsilon(0.002));
+}
+
+TEST_CASE("refresh costs tRFC / tREFI of the time") {
+  auto t = ddr4();
+  DramTiming with(t, 1);
+  t.t_refi = 1e12;
+  DramTiming without(t, 1);
+  const uint64_t bytes = 256ull << 20;
+  const double a = with.access(0, 0, bytes), b = without.access(0, 0, bytes);
+  // 256 MiB at 19.2 GB/s is ~14 ms: ~1790 refreshes of 350 ns
+  REQUIRE(with.refreshes > 1700);
+  REQUIRE((a - b) / a == Approx(350.0 / 7800.0).epsilon(0.01));
+}
