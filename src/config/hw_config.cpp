@@ -160,6 +160,7 @@ EnergyConfig read_energy(MapReader r) {
   c.sbuf_pj_per_byte = r.get("sbuf_pj_per_byte", pj);
   c.psum_pj_per_byte = r.get("psum_pj_per_byte", pj);
   c.dram_pj_per_byte = r.get("dram_pj_per_byte", pj);
+  c.dram_activate_pj = r.get("dram_activate_pj", pj, 0.0);
   c.static_w = r.get("static_w", number_in(0, 1e4));
   r.finish();
   return c;

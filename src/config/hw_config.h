@@ -93,6 +93,7 @@ struct EnergyConfig {
   bool enabled = false;
   DtypeRates mac_pj{0, 0, 0, 0};
   double sbuf_pj_per_byte = 0, psum_pj_per_byte = 0, dram_pj_per_byte = 0;
+  double dram_activate_pj = 0;  // per row activation + precharge (dram.model banks: row misses)
   double static_w = 0;
 };
 

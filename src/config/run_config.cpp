@@ -284,7 +284,8 @@ void emit_hw(YAML::Emitter& out, const HwConfig& hw) {
         << YAML::Value << exact(e.mac_pj.int8) << YAML::EndMap;
     out << YAML::Key << "sbuf_pj_per_byte" << YAML::Value << exact(e.sbuf_pj_per_byte) << YAML::Key
         << "psum_pj_per_byte" << YAML::Value << exact(e.psum_pj_per_byte) << YAML::Key
-        << "dram_pj_per_byte" << YAML::Value << exact(e.dram_pj_per_byte) << YAML::Key << "static_w"
+        << "dram_pj_per_byte" << YAML::Value << exact(e.dram_pj_per_byte) << YAML::Key
+        << "dram_activate_pj" << YAML::Value << exact(e.dram_activate_pj) << YAML::Key << "static_w"
         << YAML::Value << exact(e.static_w) << YAML::EndMap;
   }
   out << YAML::EndMap;

@@ -99,7 +99,9 @@ void add_energy(json& j, const config::RunConfig& rc, const Stats& s) {
   for (const char* c : kClasses)
     dram_bytes +=
         s.get(std::string("dram.read_bytes.") + c) + s.get(std::string("dram.write_bytes.") + c);
-  const double dram = static_cast<double>(dram_bytes) * e.dram_pj_per_byte * pj;
+  // Row activations are counted by the banked DRAM model only (zero otherwise).
+  const double dram = static_cast<double>(dram_bytes) * e.dram_pj_per_byte * pj +
+                      static_cast<double>(s.get("dram.row_misses")) * e.dram_activate_pj * pj;
   const double stat = e.static_w * j["seconds"].get<double>();
   const double total = mac + sbuf + psum + dram + stat;
   json& o = j["energy"];
@@ -143,6 +145,9 @@ json make_summary(const config::RunConfig& rc, const planner::Program& p, const 
       all += r + w;
     }
     j["dram"]["bytes_per_inference"] = static_cast<double>(all) / static_cast<double>(rc.batch);
+    if (rc.hw.dram.model == config::DramModel::banks)
+      for (const char* k : {"row_hits", "row_misses", "refreshes"})
+        j["dram"][k] = s->get(std::string("dram.") + k);
     const uint64_t busy = s->get("tensor_engine.busy_cycles");
     j["tensor_engine"]["busy_cycles"] = busy;
     j["tensor_engine"]["utilization"] =

@@ -89,6 +89,14 @@ TEST_CASE("cycles never beat the compute or DRAM roofline bound") {
   require_bounds(banks);
   REQUIRE(banks["roofline"]["peak_dram_bytes_per_s"].get<double>() ==
           Approx(2 * 19.2e9).epsilon(1e-4));
+  // inf1's energy table: 160 pJ per DRAM byte and 2000 pJ per row activation.
+  const auto& d = banks["dram"];
+  uint64_t bytes = 0;
+  for (const char* c : {"weights", "io", "spill"})
+    bytes += d["read_bytes"][c].get<uint64_t>() + d["write_bytes"][c].get<uint64_t>();
+  REQUIRE(d["row_misses"].get<uint64_t>() > 0);
+  REQUIRE(banks["energy"]["dram_j"].get<double>() ==
+          Approx((bytes * 160.0 + d["row_misses"].get<double>() * 2000.0) * 1e-12));
   require_bounds(run_point("configs/runs/resnet50_inf1.yaml", dir + "/ideal",
                            "--batch 2 --no-trace --set hw.dram.model=ideal"));
 }
