@@ -53,7 +53,8 @@ StateBufferConfig read_state_buffer(MapReader r) {
   StateBufferConfig c;
   c.capacity = r.get("capacity", size_in(1, kMaxBytes));
   c.partitions = static_cast<uint32_t>(r.get("partitions", integer_in(1, kMaxDim)));
-  c.bytes_per_cycle = r.get("bytes_per_cycle", number_in(1, 1 << 24));
+  c.read_bytes_per_cycle = r.get("read_bytes_per_cycle", number_in(0.001, 1 << 24));
+  c.write_bytes_per_cycle = r.get("write_bytes_per_cycle", number_in(0.001, 1 << 24));
   r.finish();
   return c;
 }

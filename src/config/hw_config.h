@@ -36,7 +36,9 @@ struct VectorEngineConfig {
 struct StateBufferConfig {
   uint64_t capacity = 24ull << 20;
   uint32_t partitions = 128;
-  double bytes_per_cycle = 1024;  // port bandwidth per core cycle, shared by engines and DMA
+  // Per partition and core cycle: the read port (the tensor engine's moving data, the vector
+  // engine's inputs, DMA to DRAM) and the write port (evictions, vector outputs, DMA from DRAM).
+  double read_bytes_per_cycle = 8, write_bytes_per_cycle = 8;
 };
 
 struct PsumConfig {

@@ -17,7 +17,8 @@ DmaQueue::DmaQueue(sc_core::sc_module_name n, uint16_t engine, const config::Dma
       m_queue(queue),
       m_sem(sem),
       m_stats(s),
-      m_busy(s.counter("dma.queue_busy_cycles")) {
+      m_busy(s.counter("dma.queue_busy_cycles")),
+      m_port_stalls(s.counter("state_buffer.port_stall_cycles")) {
   for (int k = 0; k < planner::kTrafficClasses; ++k) {
     const std::string cls = planner::traffic_class_name(static_cast<planner::TrafficClass>(k));
     m_read[static_cast<size_t>(k)] = &s.counter("dram.read_bytes." + cls);
@@ -35,7 +36,9 @@ void DmaQueue::run() {
             std::ceil(static_cast<double>(i.bytes) / m_bytes_per_cycle - 1e-9));
         const auto stream = static_cast<uint32_t>(i.cls) * 2 + (i.op == planner::Op::dma_write);
         const DramIf::Span d = dram->transfer(t0, i.bytes, stream);
-        const uint64_t end = std::max({t0 + own, d.end, sbuf->access(t0, i.bytes, i.layer)});
+        const uint64_t moved = std::max(t0 + own, d.end);
+        const uint64_t end = std::max(moved, sbuf->access(t0, i.sbuf_read, i.sbuf_write, i.layer));
+        m_port_stall = end - moved;
         return end - t0;
       },
       [](uint32_t) { return false; },
@@ -48,6 +51,8 @@ void DmaQueue::run() {
         report::LayerStats& ls = m_stats.layer(i.layer);
         (write ? ls.write_bytes : ls.read_bytes)[cls] += i.bytes;
         ls.dma_intervals.emplace_back(t0, t1);
+        ls.port_stall += m_port_stall;
+        m_port_stalls += m_port_stall;
         if (m_stats.tracing)
           m_stats.trace.push_back({m_engine, static_cast<uint8_t>(i.op), i.layer, t0, t1, i.bytes,
                                    static_cast<uint64_t>(i.cls), 0});

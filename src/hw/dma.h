@@ -37,6 +37,8 @@ class DmaQueue : public sc_core::sc_module {
   uint64_t& m_busy;
   std::array<uint64_t*, 3> m_read;
   std::array<uint64_t*, 3> m_write;
+  uint64_t& m_port_stalls;
+  uint64_t m_port_stall = 0;  // of the transfer just executed
 };
 
 }  // namespace ncore::hw

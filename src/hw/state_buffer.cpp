@@ -18,18 +18,22 @@ StateBuffer::StateBuffer(sc_core::sc_module_name n, const config::StateBufferCon
   s.counter("state_buffer.capacity_bytes") = c.capacity;
 }
 
-uint64_t StateBuffer::access(uint64_t now, uint64_t bytes, uint32_t layer) {
+uint64_t StateBuffer::access(uint64_t now, uint64_t read, uint64_t write, uint32_t layer) {
   if (!m_started[layer]) {
     m_started[layer] = true;
     m_peak = std::max(m_peak, m_planned[layer]);
     m_stats.sbuf_samples.emplace_back(now, m_planned[layer]);
   }
-  if (bytes == 0) return now;
-  m_port_bytes += bytes;
-  const uint64_t start = std::max(now, m_free_at);
-  m_free_at = start + static_cast<uint64_t>(
-                          std::ceil(static_cast<double>(bytes) / m_cfg.bytes_per_cycle - 1e-9));
-  return m_free_at;
+  m_port_bytes += read + write;
+  auto through = [&](uint64_t& free_at, uint64_t bytes, double per_partition) {
+    if (bytes == 0) return now;
+    const double width = per_partition * m_cfg.partitions;
+    free_at = std::max(now, free_at) +
+              static_cast<uint64_t>(std::ceil(static_cast<double>(bytes) / width - 1e-9));
+    return free_at;
+  };
+  return std::max(through(m_read_free, read, m_cfg.read_bytes_per_cycle),
+                  through(m_write_free, write, m_cfg.write_bytes_per_cycle));
 }
 
 }  // namespace ncore::hw

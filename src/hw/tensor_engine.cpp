@@ -43,7 +43,8 @@ TensorEngine::TensorEngine(sc_core::sc_module_name n, const config::TensorEngine
       m_stats(s),
       m_busy(s.counter("tensor_engine.busy_cycles")),
       m_macs(s.counter("tensor_engine.macs")),
-      m_matmuls(s.counter("tensor_engine.matmuls")) {
+      m_matmuls(s.counter("tensor_engine.matmuls")),
+      m_port_stalls(s.counter("state_buffer.port_stall_cycles")) {
   SC_HAS_PROCESS(TensorEngine);
   SC_THREAD(run);
 }
@@ -60,9 +61,10 @@ uint64_t TensorEngine::execute(const planner::Instr& i, uint64_t t0) {
   m_first = false;
   m_prev_stream_start = t0 + load;
   const uint64_t compute = load + stream_cycles(m_cfg, i.n, m_rate);
-  const uint64_t port_done = sbuf->access(t0, i.sbuf_bytes, i.layer);
+  const uint64_t port_done = sbuf->access(t0, i.sbuf_read, i.sbuf_write, i.layer);
   psum->accumulate(i.m, i.n);
-  return std::max(compute, port_done - t0);
+  m_port_stall = port_done - t0 > compute ? port_done - t0 - compute : 0;
+  return compute + m_port_stall;
 }
 
 void TensorEngine::run() {
@@ -78,6 +80,8 @@ void TensorEngine::run() {
         const uint64_t layer_start = m_stats.touch(i.layer, t0, t1);
         report::LayerStats& ls = m_stats.layer(i.layer);
         ls.tensor_busy += t1 - t0;
+        ls.port_stall += m_port_stall;
+        m_port_stalls += m_port_stall;
         ls.macs += macs;
         const uint64_t from = std::max(t_free, layer_start);
         if (t0 > from) ls.stall += t0 - from;

@@ -54,6 +54,8 @@ class TensorEngine : public sc_core::sc_module {
   uint64_t& m_busy;
   uint64_t& m_macs;
   uint64_t& m_matmuls;
+  uint64_t& m_port_stalls;
+  uint64_t m_port_stall = 0;  // of the instruction just executed
   bool m_first = true;
   uint64_t m_prev_stream_start = 0;
 };

@@ -22,7 +22,8 @@ VectorEngine::VectorEngine(sc_core::sc_module_name n, const config::VectorEngine
       m_has_matmul(std::move(layer_has_matmul)),
       m_sem(sem),
       m_stats(s),
-      m_busy(s.counter("vector_engine.busy_cycles")) {
+      m_busy(s.counter("vector_engine.busy_cycles")),
+      m_port_stalls(s.counter("state_buffer.port_stall_cycles")) {
   SC_HAS_PROCESS(VectorEngine);
   SC_THREAD(run);
 }
@@ -32,9 +33,10 @@ void VectorEngine::run() {
       planner::kVectorEngine, m_queue, m_sem,
       [this](const planner::Instr& i, uint64_t t0) {
         const uint64_t compute = vector_core_cycles(i.vector_cycles, m_core_hz, m_cfg.clock_hz);
-        const uint64_t port_done = sbuf->access(t0, i.sbuf_bytes, i.layer);
+        const uint64_t port_done = sbuf->access(t0, i.sbuf_read, i.sbuf_write, i.layer);
         if (i.m) psum->evict(i.m, i.n);  // a PSUM eviction (m x n accumulators)
-        return std::max(compute, port_done - t0);
+        m_port_stall = port_done - t0 > compute ? port_done - t0 - compute : 0;
+        return compute + m_port_stall;
       },
       [this](uint32_t layer) { return !m_has_matmul[layer]; },
       [this](const planner::Instr& i, uint64_t t_free, uint64_t t0, uint64_t t1, bool stall) {
@@ -42,6 +44,8 @@ void VectorEngine::run() {
         const uint64_t layer_start = m_stats.touch(i.layer, t0, t1);
         report::LayerStats& ls = m_stats.layer(i.layer);
         ls.vector_busy += t1 - t0;
+        ls.port_stall += m_port_stall;
+        m_port_stalls += m_port_stall;
         const uint64_t from = std::max(t_free, layer_start);
         if (stall && t0 > from) ls.stall += t0 - from;
         if (m_stats.tracing)

@@ -37,6 +37,8 @@ class VectorEngine : public sc_core::sc_module {
   Semaphores& m_sem;
   report::Stats& m_stats;
   uint64_t& m_busy;
+  uint64_t& m_port_stalls;
+  uint64_t m_port_stall = 0;  // of the instruction just executed
 };
 
 }  // namespace ncore::hw

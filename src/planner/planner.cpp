@@ -411,7 +411,7 @@ class Planner {
       i.layer = layer;
       i.cls = cls;
       i.bytes = part(bytes, p, 1, pieces);
-      i.sbuf_bytes = i.bytes;
+      (op == Op::dma_read ? i.sbuf_write : i.sbuf_read) = i.bytes;
       i.deps = std::vector<Dep>(deps);
       const auto q = static_cast<uint16_t>(kFirstDmaQueue + m_next_queue);
       m_next_queue = (m_next_queue + 1) % m_hw.dma.queues;
@@ -555,7 +555,7 @@ class Planner {
       i.m = static_cast<uint32_t>(m);
       i.n = static_cast<uint32_t>(nn);
       i.accumulate = k0 > 0;
-      i.sbuf_bytes = i.k * nn * m_dtb;
+      i.sbuf_read = i.k * nn * m_dtb;
       // The weight deps stay first and unmerged: background preload reads when they were met.
       std::vector<Dep> other = k_input(k0, i.k);
       merge(other, m_bank_free[bank]);
@@ -575,10 +575,10 @@ class Planner {
         std::ceil(static_cast<double>(e.vector_cycles) * m_hw.vector_engine.passes.evict - 1e-9));
     e.m = static_cast<uint32_t>(m);
     e.n = static_cast<uint32_t>(nn);
-    e.sbuf_bytes = m * nn * m_dtb;
+    e.sbuf_write = m * nn * m_dtb;
     e.deps = {last_mm};
     if (!tensor(t_out).resident) merge(e.deps, m_out_free[static_cast<size_t>(out_slot)]);
-    const uint64_t out_bytes = e.sbuf_bytes;
+    const uint64_t out_bytes = e.sbuf_write;
     const Dep ev = emit(kVectorEngine, std::move(e));
     m_bank_free[bank] = {ev};
     output_chunk(t_out, lid, out_bytes, ev, out_slot, ready);
@@ -759,12 +759,12 @@ class Planner {
         for (size_t k = 0; k < ins.size(); ++k) {
           const uint64_t block = part(tensor(ins[k]).bytes, ch0, cw, vw.channels);
           const uint64_t share = part(block, c0, nn, c.total);
-          v.sbuf_bytes += share;
+          v.sbuf_read += share;
           merge(v.deps, input_chunk(ins[k], lid, share, k, slots[k]));
         }
         const uint64_t out_share =
             part(part(tensor(t_out).bytes, ch0, cw, vw.channels), c0, nn, c.total);
-        v.sbuf_bytes += out_share;
+        v.sbuf_write += out_share;
         const int out_slot = static_cast<int>(m_out_ctr++ % kStreamSlots);
         if (!tensor(t_out).resident) merge(v.deps, m_out_free[static_cast<size_t>(out_slot)]);
         const Dep ev = emit(kVectorEngine, std::move(v));

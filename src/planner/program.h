@@ -37,8 +37,9 @@ struct Instr {
   uint64_t bytes = 0;
   // vector: work in vector-engine cycles (already divided by the lanes)
   uint64_t vector_cycles = 0;
-  // state-buffer port bytes this instruction moves (matmul: moving data read; vector: in + out)
-  uint64_t sbuf_bytes = 0;
+  // state-buffer bytes this instruction reads and writes (matmul: moving data read; vector:
+  // inputs read, output written; DMA from DRAM: written; DMA to DRAM: read)
+  uint64_t sbuf_read = 0, sbuf_write = 0;
   // matmul: the first `weight_deps` entries of deps are the weight tile's loads
   uint8_t weight_deps = 0;
   std::vector<Dep> deps;

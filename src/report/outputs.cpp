@@ -158,6 +158,7 @@ json make_summary(const config::RunConfig& rc, const planner::Program& p, const 
     j["vector_engine"]["busy_cycles"] = s->get("vector_engine.busy_cycles");
     j["state_buffer"]["capacity_bytes"] = rc.hw.state_buffer.capacity;
     j["state_buffer"]["peak_bytes"] = s->get("state_buffer.peak_bytes");
+    j["state_buffer"]["port_stall_cycles"] = s->get("state_buffer.port_stall_cycles");
     // The two roofline bounds no run may beat (DESIGN.md "Correctness is checked").
     const double macs = static_cast<double>(s->get("tensor_engine.macs"));
     j["bounds"]["compute_cycles"] = std::ceil(macs / (double(te.rows) * te.cols * peak_rate(rc)));
@@ -204,7 +205,7 @@ std::string layers_csv(const config::RunConfig& rc, const planner::Program& p, c
   std::ostringstream o;
   o << "layer,kind,order,macs,start_cycle,end_cycle,tensor_busy_cycles,vector_busy_cycles,"
        "dma_busy_cycles,stall_cycles,tensor_utilization,read_weights,read_io,read_spill,"
-       "write_io,write_spill,sbuf_bytes\n";
+       "write_io,write_spill,sbuf_bytes,sbuf_port_stall_cycles\n";
   for (size_t i = 0; i < p.layers.size(); ++i) {
     const planner::LayerPlan& lp = p.layers[i];
     const LayerStats& ls = s.layers()[i];
@@ -221,7 +222,8 @@ std::string layers_csv(const config::RunConfig& rc, const planner::Program& p, c
                 (double(te.rows) * te.cols * peak_rate(rc) * static_cast<double>(ls.tensor_busy)))
                .dump();
     o << ',' << ls.read_bytes[0] << ',' << ls.read_bytes[1] << ',' << ls.read_bytes[2] << ','
-      << ls.write_bytes[1] << ',' << ls.write_bytes[2] << ',' << lp.sbuf_bytes << '\n';
+      << ls.write_bytes[1] << ',' << ls.write_bytes[2] << ',' << lp.sbuf_bytes << ','
+      << ls.port_stall << '\n';
   }
   return o.str();
 }

@@ -86,3 +86,32 @@ TEST_CASE("background weight preload hides the next tile's load behind the strea
   // first ends: the second pays 0: 8 + 6 = 14. Busy = 30.
   REQUIRE(s.get("tensor_engine.busy_cycles") == 30);
 }
+
+TEST_CASE("a narrow state-buffer write port stalls DMA and evictions, attributed to the layer") {
+  const std::string dir = test::scratch("port");
+  test::write(dir + "/m.yaml",
+              "name: one_tile\ninput: {channels: 4}\nlayers:\n"
+              "  - {name: fc, kind: linear, out_features: 4}\n");
+  test::write(dir + "/run.yaml",
+              "hw: " + test::repo("configs/hw/tiny.yaml") + "\nmodel: m.yaml\nbatch: 8\n");
+  // 1 B per cycle per partition x 4 partitions = 4 B/cycle of writes into SBUF; one DMA queue,
+  // so the transfers go in program order.
+  const auto rc = config::load_run(
+      dir + "/run.yaml",
+      {{"hw.state_buffer.write_bytes_per_cycle", "1", "test"}, {"hw.dma.queues", "1", "test"}});
+  const auto p = planner::plan(rc);
+  report::Stats s;
+  hw::NeuronCore core("core", rc.hw, p, rc.dtype, s);
+  sc_core::sc_start();
+  REQUIRE(core.drained());
+  // Weights 40 B: DRAM done at 3, the write port at 40 / 4 = 10: 7 port-stall cycles.
+  // Input 64 B from 10: DRAM 10..14, the port 10..26: 12 stall cycles.
+  // MatMul 26..44 (18 cycles, reads 64 B at 1 KiB/cycle: no stall).
+  // Evict: 8 vector cycles, but writing 64 B takes 16: 44..60, 8 stall cycles.
+  // Output 64 B to DRAM 60..64 (the read port is wide).
+  const auto& l = s.layers()[0];
+  REQUIRE(l.end == 64);
+  REQUIRE(l.port_stall == 7 + 12 + 8);
+  REQUIRE(s.get("state_buffer.port_stall_cycles") == 27);
+  REQUIRE(l.tensor_busy == 18);
+}
