@@ -34,7 +34,7 @@ void VectorEngine::run() {
       [this](const planner::Instr& i, uint64_t t0) {
         const uint64_t compute = vector_core_cycles(i.vector_cycles, m_core_hz, m_cfg.clock_hz);
         const uint64_t port_done = sbuf->access(t0, i.sbuf_read, i.sbuf_write, i.layer);
-        if (i.m) psum->evict(i.m, i.n);  // a PSUM eviction (m x n accumulators)
+        if (m_has_matmul[i.layer]) psum->evict(i.m, i.n);  // a PSUM eviction (m x n sums)
         m_port_stall = port_done - t0 > compute ? port_done - t0 - compute : 0;
         return compute + m_port_stall;
       },

@@ -541,9 +541,13 @@ class Planner {
   // that lives in DRAM, its write. The MatMuls wait on `stationary` (the tile's weights: the
   // first deps, which background preload reads) and on `k_input(k0, kk)`, the deps under which
   // that K block's moving data is in SBUF; `k_done(mm)` learns each MatMul.
+  struct TileAt {
+    uint64_t group, m0, c0;  // group, first output channel of the group, first position
+  };
   template <class KInput, class KDone>
-  Dep emit_tile(uint32_t lid, uint64_t m, uint64_t nn, const std::vector<Dep>& stationary,
-                int t_out, LayerPlan& lp, std::vector<Dep>& ready, KInput k_input, KDone k_done) {
+  Dep emit_tile(uint32_t lid, TileAt at, uint64_t m, uint64_t nn,
+                const std::vector<Dep>& stationary, int t_out, LayerPlan& lp,
+                std::vector<Dep>& ready, KInput k_input, KDone k_done) {
     const auto& gm = *m_g.layers[lid].gemm;
     const size_t bank = m_bank_ctr++ % m_hw.psum.banks;
     Dep last_mm{};
@@ -556,6 +560,11 @@ class Planner {
       i.n = static_cast<uint32_t>(nn);
       i.accumulate = k0 > 0;
       i.sbuf_read = i.k * nn * m_dtb;
+      i.group = static_cast<uint32_t>(at.group);
+      i.k0 = static_cast<uint32_t>(k0);
+      i.m0 = static_cast<uint32_t>(at.m0);
+      i.c0 = at.c0;
+      i.bank = static_cast<uint32_t>(bank);
       // The weight deps stay first and unmerged: background preload reads when they were met.
       std::vector<Dep> other = k_input(k0, i.k);
       merge(other, m_bank_free[bank]);
@@ -576,6 +585,10 @@ class Planner {
     e.m = static_cast<uint32_t>(m);
     e.n = static_cast<uint32_t>(nn);
     e.sbuf_write = m * nn * m_dtb;
+    e.group = static_cast<uint32_t>(at.group);
+    e.m0 = static_cast<uint32_t>(at.m0);
+    e.c0 = at.c0;
+    e.bank = static_cast<uint32_t>(bank);
     e.deps = {last_mm};
     if (!tensor(t_out).resident) merge(e.deps, m_out_free[static_cast<size_t>(out_slot)]);
     const uint64_t out_bytes = e.sbuf_write;
@@ -605,7 +618,7 @@ class Planner {
           const uint64_t share = input_share(layer, t_in, c0, nn, c);
           int slot = -1;
           last_mm = emit_tile(
-              lid, std::min(mb, gm.m - m0), nn, m_loaded[j], t_out, lp, ready,
+              lid, TileAt{g, m0, c0}, std::min(mb, gm.m - m0), nn, m_loaded[j], t_out, lp, ready,
               [&](uint64_t k0, uint64_t kk) {
                 return input_chunk(t_in, lid, part(share, k0, kk, gm.k), 0, slot);
               },
@@ -646,7 +659,7 @@ class Planner {
         ensure_weights(j);
         ++lp.weight_blocks;
         last_mm = emit_tile(
-            lid, std::min(mb, gm.m - m0), nn, m_loaded[j], t_out, lp, ready,
+            lid, TileAt{0, m0, c0}, std::min(mb, gm.m - m0), nn, m_loaded[j], t_out, lp, ready,
             [&](uint64_t k0, uint64_t) { return k_ready[k0 / R()]; }, [](const Dep&) {});
         m_slot_free[j % m_opt.prefetch_depth] = {last_mm};
       }
@@ -681,7 +694,7 @@ class Planner {
             const uint64_t share = input_share(layer, t_mov, c0, nn, c);
             int slot = -1;
             last_mm = emit_tile(
-                lid, m, nn, stationary, t_out, lp, ready,
+                lid, TileAt{g, m0, c0}, m, nn, stationary, t_out, lp, ready,
                 [&](uint64_t k0, uint64_t kk) {
                   return input_chunk(t_mov, lid, part(share, k0, kk, gm.k), 0, slot);
                 },
@@ -754,6 +767,10 @@ class Planner {
         v.op = Op::vector;
         v.layer = lid;
         v.vector_cycles = passes(vw.op, nn * vw.ops_per_position);
+        v.ch0 = static_cast<uint32_t>(ch0);
+        v.m = static_cast<uint32_t>(cw);
+        v.n = static_cast<uint32_t>(nn);
+        v.c0 = c0;
         v.deps = params;
         std::vector<int> slots(ins.size(), -1);
         for (size_t k = 0; k < ins.size(); ++k) {

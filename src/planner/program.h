@@ -42,6 +42,11 @@ struct Instr {
   uint64_t sbuf_read = 0, sbuf_write = 0;
   // matmul: the first `weight_deps` entries of deps are the weight tile's loads
   uint8_t weight_deps = 0;
+  // Where the data is (for functional mode): matmul and eviction: group, the tile's first K row
+  // and M column, the PSUM bank; every compute instruction: its first output position (over
+  // the batch) and, for a vector op, its first channel.
+  uint32_t group = 0, k0 = 0, m0 = 0, bank = 0, ch0 = 0;
+  uint64_t c0 = 0;
   std::vector<Dep> deps;
 };
 

@@ -34,6 +34,13 @@ struct Gemm {
   // Q K^T and P V), not weights from DRAM: it differs per sample and per group (head), so a
   // MatMul never spans two samples, and the layer has no parameters.
   bool stationary_activation = false;
+  bool transpose_b = false;  // stationary_activation: Q K^T (true) or P V (false)
+};
+
+// The sliding window of a conv or pool (1x1, stride 1, no padding for a linear layer):
+// output (oh, ow) reads input rows oh * sh - ph + i, columns ow * sw - pw + j.
+struct Window {
+  uint64_t kh = 1, kw = 1, sh = 1, sw = 1, ph = 0, pw = 0;
 };
 
 // Vector-engine work of a layer that does not use the tensor engine. Channels sit on the
@@ -68,6 +75,8 @@ struct Layer {
   std::optional<Gemm> gemm;          // runs on the tensor engine
   std::optional<VectorWork> vector;  // runs on the vector engine only
   std::optional<Gather> gather;      // DMA only
+  Window window;                     // conv2d, maxpool, avgpool
+  uint64_t slice_start = 0;          // slice: the first position kept
   std::string activation = "none";   // fused into the PSUM eviction (free): relu, gelu, tanh
   bool shape_only = false;           // no data moves: the output aliases the input (flatten)
   bool external = false;             // the output is read from DRAM (class io), not computed

@@ -28,6 +28,7 @@ void build_conv2d(Params& p, Layer& l) {
   const uint64_t ow = window_out(in.w, k[1], s[1], pad[1], ceil_mode);
   if (oh == 0 || ow == 0) p.fail("kernel", "kernel larger than the padded input " + in.str());
   l.out = Shape{out_c, oh, ow};
+  l.window = Window{k[0], k[1], s[0], s[1], pad[0], pad[1]};
   l.gemm = Gemm{g, in.c / g * k[0] * k[1], out_c / g, oh * ow, bias};
 }
 

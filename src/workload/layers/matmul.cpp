@@ -24,6 +24,7 @@ void build_matmul(Params& p, Layer& l) {
   g.positions = a.h;
   g.bias = false;
   g.stationary_activation = true;
+  g.transpose_b = transpose_b;
   if (transpose_b) {
     if (a.c != b.c)
       p.fail("inputs", "Q K^T needs equal features, got " + a.str() + " and " + b.str());

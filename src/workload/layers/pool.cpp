@@ -19,6 +19,7 @@ void build_pool(Params& p, Layer& l) {
   const uint64_t ow = window_out(in.w, k[1], s[1], pad[1], ceil_mode);
   if (oh == 0 || ow == 0) p.fail("kernel", "kernel larger than the padded input " + in.str());
   l.out = Shape{in.c, oh, ow};
+  l.window = Window{k[0], k[1], s[0], s[1], pad[0], pad[1]};
   l.vector = VectorWork{VectorOp::pool, in.c, oh * ow, k[0] * k[1], 0};
 }
 

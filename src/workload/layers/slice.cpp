@@ -13,6 +13,7 @@ void build_slice(Params& p, Layer& l) {
     p.fail("count", "slice [" + std::to_string(start) + ", " + std::to_string(start + count) +
                         ") is outside the input's " + std::to_string(in.h) + " positions");
   l.out = Shape{in.c, count, in.w};
+  l.slice_start = start;
   l.vector = VectorWork{VectorOp::elementwise, in.c, count * in.w, 1, 0};
 }
 
