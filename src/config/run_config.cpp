@@ -191,6 +191,9 @@ RunConfig load_run(const std::string& path, const std::vector<Override>& overrid
     rc.options.allow_spill = opt->get("allow_spill", boolean(), rc.options.allow_spill);
     rc.options.prefetch_depth = static_cast<uint32_t>(
         opt->get("prefetch_depth", integer_in(1, 64), int64_t{rc.options.prefetch_depth}));
+    rc.options.functional = opt->get("functional", boolean(), false);
+    rc.options.seed =
+        static_cast<uint32_t>(opt->get("seed", integer_in(0, 0xFFFFFFFFll), int64_t{1}));
     rc.options.auto_order =
         opt->get("order", one_of({"auto", "weight_stationary"}), "auto") == "auto";
     rc.options.client_batch = static_cast<uint64_t>(
@@ -307,7 +310,9 @@ std::string resolved_yaml(const RunConfig& rc, const std::string& out_dir) {
       << YAML::Value << rc.options.allow_spill << YAML::Key << "prefetch_depth" << YAML::Value
       << rc.options.prefetch_depth << YAML::Key << "client_batch" << YAML::Value
       << rc.options.client_batch << YAML::Key << "order" << YAML::Value
-      << (rc.options.auto_order ? "auto" : "weight_stationary") << YAML::EndMap;
+      << (rc.options.auto_order ? "auto" : "weight_stationary") << YAML::Key << "functional"
+      << YAML::Value << rc.options.functional << YAML::Key << "seed" << YAML::Value
+      << rc.options.seed << YAML::EndMap;
   out << YAML::EndMap;
   return std::string(out.c_str()) + "\n";
 }

@@ -8,7 +8,7 @@ namespace ncore::hw {
 
 DmaQueue::DmaQueue(sc_core::sc_module_name n, uint16_t engine, const config::DmaConfig& c,
                    double core_hz, const planner::InstrQueue& queue, Semaphores& sem,
-                   report::Stats& s)
+                   report::Stats& s, Functional* functional)
     : sc_module(n),
       dram("dram"),
       sbuf("sbuf"),
@@ -18,7 +18,8 @@ DmaQueue::DmaQueue(sc_core::sc_module_name n, uint16_t engine, const config::Dma
       m_sem(sem),
       m_stats(s),
       m_busy(s.counter("dma.queue_busy_cycles")),
-      m_port_stalls(s.counter("state_buffer.port_stall_cycles")) {
+      m_port_stalls(s.counter("state_buffer.port_stall_cycles")),
+      m_functional(functional) {
   for (int k = 0; k < planner::kTrafficClasses; ++k) {
     const std::string cls = planner::traffic_class_name(static_cast<planner::TrafficClass>(k));
     m_read[static_cast<size_t>(k)] = &s.counter("dram.read_bytes." + cls);
@@ -39,6 +40,7 @@ void DmaQueue::run() {
         const uint64_t moved = std::max(t0 + own, d.end);
         const uint64_t end = std::max(moved, sbuf->access(t0, i.sbuf_read, i.sbuf_write, i.layer));
         m_port_stall = end - moved;
+        if (m_functional && i.op == planner::Op::dma_read) m_functional->gather(i.layer);
         return end - t0;
       },
       [](uint32_t) { return false; },

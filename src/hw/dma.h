@@ -12,6 +12,7 @@
 
 #include "config/hw_config.h"
 #include "hw/dram.h"
+#include "hw/functional.h"
 #include "hw/state_buffer.h"
 #include "hw/sync.h"
 #include "report/stats.h"
@@ -24,7 +25,8 @@ class DmaQueue : public sc_core::sc_module {
   sc_core::sc_port<SbufIf> sbuf;
 
   DmaQueue(sc_core::sc_module_name n, uint16_t engine, const config::DmaConfig& c, double core_hz,
-           const planner::InstrQueue& queue, Semaphores& sem, report::Stats& s);
+           const planner::InstrQueue& queue, Semaphores& sem, report::Stats& s,
+           Functional* functional = nullptr);
 
  private:
   void run();
@@ -39,6 +41,7 @@ class DmaQueue : public sc_core::sc_module {
   std::array<uint64_t*, 3> m_write;
   uint64_t& m_port_stalls;
   uint64_t m_port_stall = 0;  // of the transfer just executed
+  Functional* m_functional;
 };
 
 }  // namespace ncore::hw

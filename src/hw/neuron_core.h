@@ -10,6 +10,7 @@
 #include "config/hw_config.h"
 #include "hw/dma.h"
 #include "hw/dram.h"
+#include "hw/functional.h"
 #include "hw/psum.h"
 #include "hw/state_buffer.h"
 #include "hw/sync.h"
@@ -24,7 +25,7 @@ namespace ncore::hw {
 class NeuronCore : public sc_core::sc_module {
  public:
   NeuronCore(sc_core::sc_module_name n, const config::HwConfig& hw, const planner::Program& p,
-             workload::DType dtype, report::Stats& s);
+             workload::DType dtype, report::Stats& s, Functional* functional = nullptr);
 
   // True when every engine ran its whole queue (false means the replay deadlocked: a bug).
   bool drained() const;

@@ -32,7 +32,7 @@ uint64_t load_cycles(const config::TensorEngineConfig& c) {
 
 TensorEngine::TensorEngine(sc_core::sc_module_name n, const config::TensorEngineConfig& c,
                            double rate, const planner::InstrQueue& queue, Semaphores& sem,
-                           report::Stats& s)
+                           report::Stats& s, Functional* functional)
     : sc_module(n),
       sbuf("sbuf"),
       psum("psum"),
@@ -44,7 +44,8 @@ TensorEngine::TensorEngine(sc_core::sc_module_name n, const config::TensorEngine
       m_busy(s.counter("tensor_engine.busy_cycles")),
       m_macs(s.counter("tensor_engine.macs")),
       m_matmuls(s.counter("tensor_engine.matmuls")),
-      m_port_stalls(s.counter("state_buffer.port_stall_cycles")) {
+      m_port_stalls(s.counter("state_buffer.port_stall_cycles")),
+      m_functional(functional) {
   SC_HAS_PROCESS(TensorEngine);
   SC_THREAD(run);
 }
@@ -63,6 +64,7 @@ uint64_t TensorEngine::execute(const planner::Instr& i, uint64_t t0) {
   const uint64_t compute = load + stream_cycles(m_cfg, i.n, m_rate);
   const uint64_t port_done = sbuf->access(t0, i.sbuf_read, i.sbuf_write, i.layer);
   psum->accumulate(i.m, i.n);
+  if (m_functional) m_functional->matmul(i);
   m_port_stall = port_done - t0 > compute ? port_done - t0 - compute : 0;
   return compute + m_port_stall;
 }

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "config/hw_config.h"
+#include "hw/functional.h"
 #include "hw/psum.h"
 #include "hw/state_buffer.h"
 #include "hw/sync.h"
@@ -40,7 +41,8 @@ class TensorEngine : public sc_core::sc_module {
   sc_core::sc_port<PsumIf> psum;
 
   TensorEngine(sc_core::sc_module_name n, const config::TensorEngineConfig& c, double rate,
-               const planner::InstrQueue& queue, Semaphores& sem, report::Stats& s);
+               const planner::InstrQueue& queue, Semaphores& sem, report::Stats& s,
+               Functional* functional = nullptr);
 
  private:
   void run();
@@ -55,6 +57,7 @@ class TensorEngine : public sc_core::sc_module {
   uint64_t& m_macs;
   uint64_t& m_matmuls;
   uint64_t& m_port_stalls;
+  Functional* m_functional;
   uint64_t m_port_stall = 0;  // of the instruction just executed
   bool m_first = true;
   uint64_t m_prev_stream_start = 0;

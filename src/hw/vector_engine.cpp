@@ -12,7 +12,8 @@ uint64_t vector_core_cycles(uint64_t v, double core_hz, double vector_hz) {
 
 VectorEngine::VectorEngine(sc_core::sc_module_name n, const config::VectorEngineConfig& c,
                            double core_hz, const planner::InstrQueue& queue,
-                           std::vector<bool> layer_has_matmul, Semaphores& sem, report::Stats& s)
+                           std::vector<bool> layer_has_matmul, Semaphores& sem, report::Stats& s,
+                           Functional* functional)
     : sc_module(n),
       sbuf("sbuf"),
       psum("psum"),
@@ -23,7 +24,8 @@ VectorEngine::VectorEngine(sc_core::sc_module_name n, const config::VectorEngine
       m_sem(sem),
       m_stats(s),
       m_busy(s.counter("vector_engine.busy_cycles")),
-      m_port_stalls(s.counter("state_buffer.port_stall_cycles")) {
+      m_port_stalls(s.counter("state_buffer.port_stall_cycles")),
+      m_functional(functional) {
   SC_HAS_PROCESS(VectorEngine);
   SC_THREAD(run);
 }
@@ -35,6 +37,12 @@ void VectorEngine::run() {
         const uint64_t compute = vector_core_cycles(i.vector_cycles, m_core_hz, m_cfg.clock_hz);
         const uint64_t port_done = sbuf->access(t0, i.sbuf_read, i.sbuf_write, i.layer);
         if (m_has_matmul[i.layer]) psum->evict(i.m, i.n);  // a PSUM eviction (m x n sums)
+        if (m_functional) {
+          if (m_has_matmul[i.layer])
+            m_functional->evict(i);
+          else
+            m_functional->vector(i);
+        }
         m_port_stall = port_done - t0 > compute ? port_done - t0 - compute : 0;
         return compute + m_port_stall;
       },

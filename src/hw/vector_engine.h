@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "config/hw_config.h"
+#include "hw/functional.h"
 #include "hw/psum.h"
 #include "hw/state_buffer.h"
 #include "hw/sync.h"
@@ -25,7 +26,7 @@ class VectorEngine : public sc_core::sc_module {
 
   VectorEngine(sc_core::sc_module_name n, const config::VectorEngineConfig& c, double core_hz,
                const planner::InstrQueue& queue, std::vector<bool> layer_has_matmul,
-               Semaphores& sem, report::Stats& s);
+               Semaphores& sem, report::Stats& s, Functional* functional = nullptr);
 
  private:
   void run();
@@ -38,6 +39,7 @@ class VectorEngine : public sc_core::sc_module {
   report::Stats& m_stats;
   uint64_t& m_busy;
   uint64_t& m_port_stalls;
+  Functional* m_functional;
   uint64_t m_port_stall = 0;  // of the instruction just executed
 };
 

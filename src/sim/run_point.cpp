@@ -5,15 +5,20 @@
 #include <spdlog/spdlog.h>
 
 #include <filesystem>
+#include <memory>
 #include <stdexcept>
 #include <systemc>
 
+#include "hw/functional.h"
 #include "hw/neuron_core.h"
 #include "planner/planner.h"
 #include "report/outputs.h"
 #include "report/stats.h"
 
 namespace ncore::sim {
+
+// Functional mode's bound on |x - reference| / (1 + |reference|): float sums in another order.
+constexpr double kFunctionalTolerance = 1e-4;
 
 int run_point(const config::RunConfig& rc, const std::string& out_dir, const PointOptions& opt) {
   std::filesystem::create_directories(out_dir);
@@ -35,14 +40,36 @@ int run_point(const config::RunConfig& rc, const std::string& out_dir, const Poi
   stats.tracing = opt.trace;
   // Modules live until the process ends: SystemC does not support tearing a design down and
   // elaborating another, so they are deliberately not deleted.
-  auto* core = new hw::NeuronCore("core", rc.hw, program, rc.dtype, stats);
+  std::unique_ptr<hw::Functional> functional;
+  if (rc.options.functional)
+    functional = std::make_unique<hw::Functional>(
+        rc.model, rc.batch, rc.hw.psum.banks,
+        workload::make_model_data(rc.model, rc.batch, rc.options.seed));
+  auto* core = new hw::NeuronCore("core", rc.hw, program, rc.dtype, stats, functional.get());
   sc_core::sc_start();
   if (!core->drained())
     throw std::logic_error("replay deadlocked: an engine did not finish its queue");
 
-  const auto summary = report::make_summary(rc, program, &stats);
+  auto summary = report::make_summary(rc, program, &stats);
+  bool functional_failed = false;
+  if (functional) {
+    const auto check = functional->compare(kFunctionalTolerance);
+    auto& f = summary["functional"];
+    f["elements_checked"] = check.elements;
+    f["max_abs_error"] = check.max_abs_error;
+    f["max_rel_error"] = check.max_rel_error;
+    f["tolerance"] = kFunctionalTolerance;
+    f["worst_layer"] = check.worst_layer;
+    f["passed"] = check.passed;
+    functional_failed = !check.passed;
+  }
   report::write_file(out_dir + "/summary.json", summary.dump(2) + "\n");
   report::write_file(out_dir + "/layers.csv", report::layers_csv(rc, program, stats));
+  if (functional_failed)  // the tiled program did not compute the network: a bug
+    throw std::logic_error("functional check failed: layer " +
+                           summary["functional"]["worst_layer"].get<std::string>() +
+                           " differs from the reference by " +
+                           std::to_string(summary["functional"]["max_rel_error"].get<double>()));
   if (opt.trace)
     report::write_file(out_dir + "/trace.json", report::trace_json(rc, program, stats));
   spdlog::info(

@@ -1,0 +1,131 @@
+// Functional mode: the engines compute on seeded data through the same program the timing
+// replays, and every tensor must match a direct reference within |x - ref| <= 1e-4 (1 + |ref|)
+// (float sums in a different order). Shapes force tiles across the 4x4 array's rows (K > 4)
+// and columns (M > 4) and across PSUM banks (more than 512 positions per layer).
+#include <catch2/catch.hpp>
+#include <systemc>
+
+#include "config/run_config.h"
+#include "hw/functional.h"
+#include "hw/neuron_core.h"
+#include "planner/planner.h"
+#include "report/stats.h"
+#include "test_util.h"
+
+using namespace ncore;
+
+namespace {
+
+constexpr double kTolerance = 1e-4;
+
+config::RunConfig tiny_run(const std::string& name, const std::string& model, uint64_t batch,
+                           std::vector<config::Override> o = {}) {
+  const std::string dir = test::scratch(name);
+  test::write(dir + "/m.yaml", model);
+  test::write(dir + "/run.yaml", "hw: " + test::repo("configs/hw/tiny.yaml") +
+                                     "\nmodel: m.yaml\nbatch: " + std::to_string(batch) + "\n");
+  return config::load_run(dir + "/run.yaml", o);
+}
+
+// conv stride 1 and 2 with padding, a depthwise conv, a residual block, a linear layer
+const char* kCnn =
+    "name: cnn\ninput: {channels: 6, height: 20, width: 30}\nlayers:\n"
+    "  - {name: c1, kind: conv2d, out_channels: 9, kernel: 3, padding: 1, activation: relu}\n"
+    "  - {name: c2, kind: conv2d, out_channels: 10, kernel: 3, stride: 2, padding: 1}\n"
+    "  - {name: dw, kind: conv2d, out_channels: 10, kernel: 3, padding: 1, groups: 10, activation: "
+    "relu}\n"
+    "  - {name: pw, kind: conv2d, out_channels: 10, kernel: 1}\n"
+    "  - {name: res, kind: add, inputs: [pw, c2], activation: relu}\n"
+    "  - {name: pool, kind: maxpool, kernel: 2}\n"
+    "  - {name: gap, kind: global_avgpool}\n"
+    "  - {name: fc, kind: linear, out_features: 7}\n";
+
+// an attention block: embeddings, layernorm, Q K^T and P V over 2 heads, softmax, a pooler
+const char* kAttention =
+    "name: attn\ninput: {channels: 1, height: 24}\nlayers:\n"
+    "  - {name: emb, kind: embedding, vocab: 50, hidden: 8}\n"
+    "  - {name: pos, kind: embedding, inputs: [input], vocab: 24, hidden: 8, broadcast: true}\n"
+    "  - {name: x, kind: add, inputs: [emb, pos]}\n"
+    "  - {name: ln, kind: layernorm}\n"
+    "  - {name: q, kind: linear, out_features: 8}\n"
+    "  - {name: k, kind: linear, inputs: [ln], out_features: 8}\n"
+    "  - {name: v, kind: linear, inputs: [ln], out_features: 8}\n"
+    "  - {name: s, kind: matmul, inputs: [q, k], heads: 2, transpose_b: true}\n"
+    "  - {name: p, kind: softmax}\n"
+    "  - {name: c, kind: matmul, inputs: [p, v], heads: 2}\n"
+    "  - {name: o, kind: linear, out_features: 8, activation: gelu}\n"
+    "  - {name: r, kind: add, inputs: [o, x]}\n"
+    "  - {name: cls, kind: slice, count: 1}\n"
+    "  - {name: pool, kind: linear, out_features: 8, activation: tanh}\n";
+
+hw::Functional::Check simulate(const config::RunConfig& rc) {
+  const auto p = planner::plan(rc);
+  REQUIRE(p.feasible);
+  hw::Functional f(rc.model, rc.batch, rc.hw.psum.banks,
+                   workload::make_model_data(rc.model, rc.batch, 7));
+  report::Stats s;
+  hw::NeuronCore core("core", rc.hw, p, rc.dtype, s, &f);
+  sc_core::sc_start();
+  REQUIRE(core.drained());
+  return f.compare(kTolerance);
+}
+
+}  // namespace
+
+TEST_CASE(
+    "functional mode: convs (stride 1 and 2, padding, depthwise), a residual block and a "
+    "linear layer match the direct reference") {
+  const auto rc = tiny_run("fn_cnn", kCnn, 2);
+  // c1: K = 6 * 9 = 54 rows (14 K blocks), M = 9 (3 column blocks), 600 positions per sample
+  REQUIRE(rc.model.layers[0].gemm->k == 54);
+  REQUIRE(rc.model.layers[0].gemm->positions == 600);
+  const auto c = simulate(rc);
+  INFO("worst " << c.worst_layer << ": " << c.max_rel_error);
+  REQUIRE(c.passed);
+  REQUIRE(c.max_rel_error <= kTolerance);
+  REQUIRE(c.elements > 20000);
+}
+
+TEST_CASE("functional mode: attention MatMuls, softmax, layernorm and embeddings match") {
+  const auto c = simulate(tiny_run("fn_attn", kAttention, 3));
+  INFO("worst " << c.worst_layer << ": " << c.max_rel_error);
+  REQUIRE(c.passed);
+}
+
+TEST_CASE(
+    "functional mode still matches when activations spill and layers go activation-stationary") {
+  const auto rc = tiny_run("fn_spill", kCnn, 3, {{"hw.state_buffer.capacity", "40 KiB", "test"}});
+  const auto p = planner::plan(rc);
+  REQUIRE(p.spilled_tensors > 0);
+  const auto c = simulate(rc);
+  INFO("worst " << c.worst_layer << ": " << c.max_rel_error);
+  REQUIRE(c.passed);
+}
+
+TEST_CASE("the functional check catches a program that skips one MatMul") {
+  const auto rc = tiny_run("fn_skip", kCnn, 1);
+  auto p = planner::plan(rc);
+  // Executes the queues in an order their semaphores allow, without the kernel, dropping the
+  // compute of one MatMul in the middle of layer c1 (it still "completes").
+  hw::Functional f(rc.model, rc.batch, rc.hw.psum.banks, workload::make_model_data(rc.model, 1, 7));
+  const size_t skip = 20;
+  std::vector<uint32_t> done(p.engines(), 0);
+  for (bool progress = true; progress;) {
+    progress = false;
+    for (size_t e = 0; e < p.engines(); ++e)
+      while (done[e] < p.queues[e].size()) {
+        const auto& i = p.queues[e][done[e]];
+        bool ready = true;
+        for (const auto& d : i.deps) ready = ready && done[d.engine] >= d.count;
+        if (!ready) break;
+        if (e == planner::kTensorEngine && done[e] != skip) f.matmul(i);
+        if (e == planner::kVectorEngine) p.layers[i.layer].matmuls ? f.evict(i) : f.vector(i);
+        if (e >= planner::kFirstDmaQueue && i.op == planner::Op::dma_read) f.gather(i.layer);
+        ++done[e];
+        progress = true;
+      }
+  }
+  const auto c = f.compare(kTolerance);
+  REQUIRE_FALSE(c.passed);
+  REQUIRE(c.worst_layer == "c1");
+}
