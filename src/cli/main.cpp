@@ -110,6 +110,8 @@ int cli_main(int argc, char** argv) {
 
   std::string model_file, import_out;
   auto* inspect = app.add_subcommand("inspect", "print a model's layers, shapes, MACs, parameters");
+  std::string inspect_dtype = "fp16";
+  inspect->add_option("--dtype", inspect_dtype, "dtype for byte counts")->capture_default_str();
   inspect->add_option("model", model_file, "model file (.yaml, .onnx or SCALE-Sim .csv)")
       ->required();
   auto* import =
@@ -183,15 +185,40 @@ int cli_main(int argc, char** argv) {
     }
     if (*inspect) {
       const auto g = config::load_model_file(model_file);
+      const auto dt = workload::parse_dtype(inspect_dtype);
+      if (!dt)
+        throw config::ConfigError("--dtype " + inspect_dtype +
+                                  ": expected fp32, fp16, bf16 or int8");
+      const uint64_t eb = workload::dtype_bytes(*dt);
       std::printf("%s: input %s, %zu layers, %llu MACs and %llu parameters per sample\n",
                   g.name.c_str(), g.input.str().c_str(), g.layers.size(),
                   static_cast<unsigned long long>(g.macs_per_sample()),
                   static_cast<unsigned long long>(g.weight_elems()));
-      std::printf("%-28s %-16s %-14s %14s %12s\n", "layer", "kind", "output", "macs", "params");
-      for (const auto& l : g.layers)
-        std::printf("%-28s %-16s %-14s %14llu %12llu\n", l.name.c_str(), l.kind.c_str(),
-                    l.out.str().c_str(), static_cast<unsigned long long>(l.macs_per_sample()),
-                    static_cast<unsigned long long>(l.weight_elems()));
+      // Operational intensity of a layer alone at batch 1: MACs per byte of its parameters
+      // read (embedding rows, not tables), inputs and output, all from DRAM.
+      std::printf("%-28s %-16s %-14s %14s %12s %12s %10s\n", "layer", "kind", "output", "macs",
+                  "params", "act_bytes", "macs/byte");
+      uint64_t act_total = 0;
+      for (const auto& l : g.layers) {
+        const uint64_t act = l.shape_only ? 0 : l.out.elems() * eb;
+        uint64_t bytes = act + l.dense_weight_elems() * eb;
+        if (l.gather) bytes += l.gather->rows * l.gather->row_elems * eb;
+        if (!l.shape_only)
+          for (const auto& in : l.in_shapes) bytes += in.elems() * eb;
+        act_total += act;
+        std::printf(
+            "%-28s %-16s %-14s %14llu %12llu %12llu %10.2f\n", l.name.c_str(), l.kind.c_str(),
+            l.out.str().c_str(), static_cast<unsigned long long>(l.macs_per_sample()),
+            static_cast<unsigned long long>(l.weight_elems()), static_cast<unsigned long long>(act),
+            bytes ? static_cast<double>(l.macs_per_sample()) / static_cast<double>(bytes) : 0.0);
+      }
+      std::printf(
+          "total: %zu layers, %llu MACs, %llu parameters (%llu bytes at %s), %llu activation "
+          "bytes per sample\n",
+          g.layers.size(), static_cast<unsigned long long>(g.macs_per_sample()),
+          static_cast<unsigned long long>(g.weight_elems()),
+          static_cast<unsigned long long>(g.weight_elems() * eb), workload::dtype_name(*dt),
+          static_cast<unsigned long long>(act_total));
       return sim::kExitOk;
     }
   } catch (const config::ConfigError& e) {
