@@ -162,7 +162,14 @@ EnergyConfig read_energy(MapReader r) {
   c.psum_pj_per_byte = r.get("psum_pj_per_byte", pj);
   c.dram_pj_per_byte = r.get("dram_pj_per_byte", pj);
   c.dram_activate_pj = r.get("dram_activate_pj", pj, 0.0);
-  c.static_w = r.get("static_w", number_in(0, 1e4));
+  c.vector_pj_per_op = r.get("vector_pj_per_op", pj);
+  MapReader st = r.map("static_w");
+  const auto w = number_in(0, 1e4);
+  c.static_tensor_w = st.get("tensor_engine", w);
+  c.static_vector_w = st.get("vector_engine", w);
+  c.static_dma_w = st.get("dma", w);
+  c.static_sbuf_w = st.get("state_buffer", w);
+  st.finish();
   r.finish();
   return c;
 }

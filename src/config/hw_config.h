@@ -96,7 +96,9 @@ struct EnergyConfig {
   DtypeRates mac_pj{0, 0, 0, 0};
   double sbuf_pj_per_byte = 0, psum_pj_per_byte = 0, dram_pj_per_byte = 0;
   double dram_activate_pj = 0;  // per row activation + precharge (dram.model banks: row misses)
-  double static_w = 0;
+  double vector_pj_per_op = 0;  // per lane-cycle of the vector engine
+  // static power while the core is on, per engine
+  double static_tensor_w = 0, static_vector_w = 0, static_dma_w = 0, static_sbuf_w = 0;
 };
 
 struct HwConfig {

@@ -289,8 +289,13 @@ void emit_hw(YAML::Emitter& out, const HwConfig& hw) {
     out << YAML::Key << "sbuf_pj_per_byte" << YAML::Value << exact(e.sbuf_pj_per_byte) << YAML::Key
         << "psum_pj_per_byte" << YAML::Value << exact(e.psum_pj_per_byte) << YAML::Key
         << "dram_pj_per_byte" << YAML::Value << exact(e.dram_pj_per_byte) << YAML::Key
-        << "dram_activate_pj" << YAML::Value << exact(e.dram_activate_pj) << YAML::Key << "static_w"
-        << YAML::Value << exact(e.static_w) << YAML::EndMap;
+        << "dram_activate_pj" << YAML::Value << exact(e.dram_activate_pj) << YAML::Key
+        << "vector_pj_per_op" << YAML::Value << exact(e.vector_pj_per_op) << YAML::Key << "static_w"
+        << YAML::Value << YAML::Flow << YAML::BeginMap << YAML::Key << "tensor_engine"
+        << YAML::Value << exact(e.static_tensor_w) << YAML::Key << "vector_engine" << YAML::Value
+        << exact(e.static_vector_w) << YAML::Key << "dma" << YAML::Value << exact(e.static_dma_w)
+        << YAML::Key << "state_buffer" << YAML::Value << exact(e.static_sbuf_w) << YAML::EndMap
+        << YAML::EndMap;
   }
   out << YAML::EndMap;
 }

@@ -25,6 +25,7 @@ VectorEngine::VectorEngine(sc_core::sc_module_name n, const config::VectorEngine
       m_stats(s),
       m_busy(s.counter("vector_engine.busy_cycles")),
       m_port_stalls(s.counter("state_buffer.port_stall_cycles")),
+      m_lane_cycles(s.counter("vector_engine.lane_cycles")),
       m_functional(functional) {
   SC_HAS_PROCESS(VectorEngine);
   SC_THREAD(run);
@@ -49,6 +50,7 @@ void VectorEngine::run() {
       [this](uint32_t layer) { return !m_has_matmul[layer]; },
       [this](const planner::Instr& i, uint64_t t_free, uint64_t t0, uint64_t t1, bool stall) {
         m_busy += t1 - t0;
+        m_lane_cycles += i.vector_cycles * m_cfg.lanes;
         const uint64_t layer_start = m_stats.touch(i.layer, t0, t1);
         report::LayerStats& ls = m_stats.layer(i.layer);
         ls.vector_busy += t1 - t0;

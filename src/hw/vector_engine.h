@@ -39,6 +39,7 @@ class VectorEngine : public sc_core::sc_module {
   report::Stats& m_stats;
   uint64_t& m_busy;
   uint64_t& m_port_stalls;
+  uint64_t& m_lane_cycles;
   Functional* m_functional;
   uint64_t m_port_stall = 0;  // of the instruction just executed
 };

@@ -89,8 +89,10 @@ void add_client(json& j, const config::RunConfig& rc, double device_s, double in
 void add_energy(json& j, const config::RunConfig& rc, const Stats& s) {
   const auto& e = rc.hw.energy;
   const double pj = 1e-12;
-  const double mac =
+  const double tensor =
       static_cast<double>(s.get("tensor_engine.macs")) * hw::rate_for(e.mac_pj, rc.dtype) * pj;
+  const double vector =
+      static_cast<double>(s.get("vector_engine.lane_cycles")) * e.vector_pj_per_op * pj;
   const double sbuf =
       static_cast<double>(s.get("state_buffer.port_bytes")) * e.sbuf_pj_per_byte * pj;
   const double psum = static_cast<double>(s.get("psum.write_bytes") + s.get("psum.read_bytes")) *
@@ -102,10 +104,12 @@ void add_energy(json& j, const config::RunConfig& rc, const Stats& s) {
   // Row activations are counted by the banked DRAM model only (zero otherwise).
   const double dram = static_cast<double>(dram_bytes) * e.dram_pj_per_byte * pj +
                       static_cast<double>(s.get("dram.row_misses")) * e.dram_activate_pj * pj;
-  const double stat = e.static_w * j["seconds"].get<double>();
-  const double total = mac + sbuf + psum + dram + stat;
+  const double stat = (e.static_tensor_w + e.static_vector_w + e.static_dma_w + e.static_sbuf_w) *
+                      j["seconds"].get<double>();
+  const double total = tensor + vector + sbuf + psum + dram + stat;
   json& o = j["energy"];
-  o["mac_j"] = mac;
+  o["tensor_j"] = tensor;
+  o["vector_j"] = vector;
   o["sbuf_j"] = sbuf;
   o["psum_j"] = psum;
   o["dram_j"] = dram;

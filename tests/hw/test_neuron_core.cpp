@@ -53,15 +53,17 @@ TEST_CASE("a single-tile matmul run takes the hand-computed cycles") {
   REQUIRE(sum["tensor_engine"]["utilization"].get<double>() == Approx(128.0 / 288.0));
   // Energy with tiny.yaml's round figures: 128 MACs x 1 pJ; SBUF port 40 + 64 (DMA in) + 64
   // (MatMul moving data) + 64 (evict) + 64 (DMA out) = 296 B x 2 pJ; PSUM 128 B written + 128 B
-  // read x 3 pJ; DRAM 40 + 64 + 64 = 168 B x 100 pJ; static 1 W x 37 ns.
+  // read x 3 pJ; DRAM 40 + 64 + 64 = 168 B x 100 pJ; 32 lane-cycles x 0.5 pJ; static
+  // 0.5 + 0.25 + 0.125 + 0.125 = 1 W x 37 ns.
   const auto& e = sum["energy"];
-  REQUIRE(e["mac_j"].get<double>() == Approx(128e-12));
+  REQUIRE(e["tensor_j"].get<double>() == Approx(128e-12));
+  REQUIRE(e["vector_j"].get<double>() == Approx(8 * 4 * 0.5e-12));  // 8 vector cycles x 4 lanes
   REQUIRE(e["sbuf_j"].get<double>() == Approx(592e-12));
   REQUIRE(e["psum_j"].get<double>() == Approx(768e-12));
   REQUIRE(e["dram_j"].get<double>() == Approx(16800e-12));
   REQUIRE(e["static_j"].get<double>() == Approx(37e-9));
-  REQUIRE(e["total_j"].get<double>() == Approx(55288e-12));
-  REQUIRE(e["per_inference_j"].get<double>() == Approx(55288e-12 / 8));
+  REQUIRE(e["total_j"].get<double>() == Approx(55304e-12));
+  REQUIRE(e["per_inference_j"].get<double>() == Approx(55304e-12 / 8));
 }
 
 TEST_CASE("background weight preload hides the next tile's load behind the stream") {
