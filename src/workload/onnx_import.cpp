@@ -1,41 +1,52 @@
-// ONNX import (importers.h): the file is parsed with libonnx (initializers stored as external
-// data are never loaded: only their dims and dtypes are read), a dynamic batch dim is set to 1,
-// ONNX shape inference (with data propagation) gives every tensor's shape, and the nodes are
-// walked in order, each tensor becoming one of:
-//  - free: a constant, a shape computation or an attention mask (initializers, Constant, Shape,
-//    and any known op whose inputs are all free, e.g. Gather/Concat/Unsqueeze on shapes,
-//    Where/Expand/Equal/ConstantOfShape on masks). Free tensors cost nothing.
+// ONNX import (importers.h). The file is parsed with libonnx; initializers stored as external
+// data are never loaded (only their dims and dtypes are read). A dynamic batch dim (dim 0 of the
+// inputs) is set to 1, a fixed one kept and dropped per sample; other dynamic dims are an error.
+// ONNX shape inference (with data propagation) then runs, alternating with a constant folding of
+// the shape computations exporters emit (Shape -> Gather -> Concat -> Reshape, buffers sliced to
+// the sequence length), until every tensor has a shape. The nodes are walked in order and each
+// tensor becomes one of:
+//  - free: initializers, constants, shape computations and attention masks (anything computed
+//    from constants, static shapes and the secondary graph inputs, e.g. attention_mask). Free.
 //  - an activation: an IR tensor (the model input or a layer's output) seen through a layout that
-//    maps its ONNX dims (batch dropped) onto the IR's (channels, height, width): an image
-//    [C, H, W]; a vector [F]; a sequence [T, F] -> (F, T) (token ids [T] -> (1, T)) including its
-//    multi-head views [T, heads, d], [heads, T, d] and [heads, d, T] (Reshape/Transpose move heads
-//    for free); attention scores [heads, Tq, Tk] -> (heads x Tk, Tq).
+//    maps its per-sample ONNX dims onto the IR's (channels, height, width): an image [C, H, W]; a
+//    vector [F]; a sequence [T, F] -> (F, T, 1) (token ids [T] -> (1, T, 1)) with its multi-head
+//    views [T, heads, d], [heads, T, d], [heads, d, T] (Reshape/Transpose move heads for free) and
+//    its batch-folded view [B * T, F] (GPT-2's addmm); attention scores [heads, Tq, Tk] ->
+//    (heads x Tk, Tq, 1).
 // Mapping (op -> kind):
-//  Conv -> conv2d (groups; symmetric pads; auto_pad; asymmetric pads become the symmetric padding
-//  giving the same output size); Gemm, MatMul with an initializer -> linear (a following Add of
-//  a bias initializer sets `bias`); MatMul of two activations -> matmul when it is attention's
-//  Q K^T (K through a Transpose: `transpose_b`) or P V, with `heads` from the multi-head views;
-//  BatchNormalization -> folded into the preceding conv2d/linear (bias: true); Relu, Clip with
-//  min 0 (relu6), Tanh, Gelu -> fused into the preceding conv2d/linear/add/matmul's activation
-//  when it has no other consumer, else a relu/gelu layer; x * 0.5 * (1 + erf(x / sqrt 2)) and
-//  GPT-2's tanh form -> gelu the same way; ReduceMean/Sub/Pow/Add/Sqrt/Div (and x * 1/sqrt)
-//  patterns and LayerNormalization -> layernorm (the scale and shift are free); Add/Sub/Mul/Div of
-//  an activation and a constant or mask -> free (a scale or shift the neighbouring layer absorbs:
-//  the 1/sqrt(d) score scaling, the mask); Add of activations -> add (chains of adds merge into
-//  one add of up to 8 inputs); Sub/Mul/Div of same-shape activations -> add (one lane-cycle per
-//  element, like an add); x * sigmoid(x) (SiLU) -> one elementwise layer; MaxPool, AveragePool ->
-//  maxpool/avgpool; GlobalAveragePool, GlobalMaxPool, ReduceMean over H, W or tokens ->
-//  global_avgpool; Flatten/Reshape of an image -> flatten (nothing when it is already C x 1 x 1);
-//  Softmax, LogSoftmax -> softmax; Gather from a 2-D initializer table -> embedding (`broadcast`
-//  when the indices are constant, as position ids are, and there are no more tokens than rows);
-//  Gather/Slice of an activation along the tokens -> slice; Identity, Dropout, Cast, Squeeze,
-//  Unsqueeze, Where/Expand on a masked activation -> nothing.
-//  Other elementwise ops (Sigmoid, HardSwish, LeakyRelu, Exp, Erf alone, a mismatched broadcast
-//  Mul, ...) and BatchNormalization with no conv/linear before it -> a `relu` layer named after the
-//  node: the IR's one-lane-cycle-per-element vector cost (its parameters, if any, are not counted).
-// Anything else (Concat or Split of activations, LSTM, Resize, Pad, dilated convs, ...) is an
-// ImportError listing every unsupported op type with its node names; nothing is skipped silently.
-// Each layer's IR output shape is checked against ONNX's inferred shape.
+//  - Conv -> conv2d (groups; auto_pad; asymmetric pads become the symmetric padding that gives
+//    the same output size); Gemm, and MatMul with an initializer -> linear (an Add of a bias
+//    initializer right after sets `bias`); BatchNormalization -> folded into the conv2d/linear
+//    before it (`bias: true`).
+//  - MatMul of two activations -> matmul when it is attention's Q K^T (K through a Transpose:
+//    `transpose_b`) or P V, `heads` taken from the multi-head views; others are an error.
+//  - Relu, Clip with min 0 (relu6), Tanh, Gelu, x * 0.5 * (1 + erf(x / sqrt 2)) and GPT-2's
+//    0.5 x (1 + tanh(c (x + 0.044715 x^3))) -> a relu/gelu layer, fused afterwards into the
+//    conv2d/linear/add/matmul before it (`activation:`) when that layer has no other reader.
+//  - LayerNormalization and the ReduceMean/Sub/Pow/ReduceMean/Add/Sqrt/Div pattern (also with
+//    Reciprocal/Mul, and x / sqrt(mean(x^2)) forms) -> layernorm; the scale and shift are free.
+//  - Add/Sub/Mul/Div of an activation and a constant or mask -> free (a scale or shift the
+//    neighbouring layer absorbs: the 1/sqrt(d) score scaling, the mask add, a LayerNorm's affine);
+//    Where/Expand masking an activation -> free.
+//  - Add of two activations -> add (a chain of adds merges into one add of up to 8 inputs);
+//    Sub/Mul/Div of two same-shape activations -> add (the same one lane-cycle per element).
+//  - MaxPool, AveragePool -> maxpool/avgpool; GlobalAveragePool, GlobalMaxPool, ReduceMean over
+//    H and W or over the tokens -> global_avgpool; Softmax, LogSoftmax over the last axis ->
+//    softmax; Flatten/Reshape of an image -> flatten (nothing when it is already C x 1 x 1).
+//  - Gather from a 2-D float initializer -> embedding: indexed by the input (token ids) or a
+//    secondary input (token types), or `broadcast` when the indices are constant (position ids)
+//    and there are no more tokens than rows; Gather/Slice of a sequence's tokens -> slice.
+//  - Identity, Dropout, Cast, Squeeze, Unsqueeze, Shape and reshapes that only move heads or
+//    unit dims -> nothing.
+//  - Other elementwise ops (Sigmoid, HardSwish, LeakyRelu, Exp, an Erf outside the GELU, x *
+//    sigmoid(x), a broadcast Mul of activations as in squeeze-excitation) and a BatchNormalization
+//    with no conv/linear before it -> a `relu` layer named after the node: the IR's vector cost of
+//    one lane-cycle per element (a broadcast Mul reads only its larger input; a standalone
+//    BatchNormalization's scale and shift are not counted as parameters).
+// Anything else (Concat, Split or Tile of activations, LSTM, Resize, Pad, dilated convs, transposes
+// that move the batch, ...) is one ImportError listing every unsupported op type with its node
+// names (the walk goes on past the first, errors that follow from it are not repeated); nothing
+// is skipped silently. Each layer's IR output shape is checked against ONNX's inferred shape.
 #include <onnx/defs/schema.h>
 #include <onnx/onnx_pb.h>
 #include <onnx/shape_inference/implementation.h>
@@ -61,6 +72,7 @@ using Dims = std::vector<int64_t>;
 // A supported op used in a way the IR cannot express: recorded as "Op (node n: why)".
 struct Unmappable {
   std::string why;
+  bool op_level = false;  // the op is not supported on activations at all (Concat, Split)
 };
 
 // Partial results of the fused patterns (GELU, LayerNorm, SiLU), each about one IR tensor x.
@@ -105,7 +117,9 @@ struct Value {
   bool fusable = false;  // the layer's output reaches nothing but this value
   Layout layout;
   Tag tag = Tag::plain;
-  std::string tag_node;  // the node that started the pending pattern
+  std::string tag_node;   // the node that started the pending pattern
+  bool poisoned = false;  // follows an import error: later errors are not reported
+  bool folded = false;    // a [B * T, F] view: ONNX dim 0 is the batch times the tokens
 
   bool act() const { return cat == Cat::act; }
   bool free() const { return cat == Cat::free; }
@@ -358,19 +372,18 @@ std::optional<double> elementwise_value(const std::string& op, const std::vector
 
 class ShapeFolder {
  public:
-  ShapeFolder(onnx::GraphProto& g, const std::map<std::string, Dims>& shapes,
-              const std::map<std::string, int32_t>& types)
-      : m_g(g), m_shapes(shapes), m_types(types) {}
+  ShapeFolder(onnx::GraphProto& g, const std::map<std::string, Dims>& shapes)
+      : m_g(g), m_shapes(shapes) {}
 
   // Folds what it can; true when the model changed (inference should run again).
   bool run() {
-    std::set<std::string> inputs;
     for (const auto& t : m_g.initializer()) {
       CTensor c;
       c.dims.assign(t.dims().begin(), t.dims().end());
       c.type = t.data_type();
       if (auto v = tensor_values(t)) c.v = *v;
       m_known[t.name()] = c;
+      if (c.dims.size() == 2) m_tables.insert(t.name());
     }
     bool changed = false;
     for (auto& n : *m_g.mutable_node()) {
@@ -386,6 +399,7 @@ class ShapeFolder {
         continue;
       }
       if (n.output_size() != 1 || !(n.domain().empty() || n.domain() == "ai.onnx")) continue;
+      if (n.op_type() == "Gather" && m_tables.count(n.input(0))) continue;  // an embedding
       std::optional<CTensor> r;
       try {
         r = eval(n);
@@ -398,9 +412,13 @@ class ShapeFolder {
         to_constant(n, *r);
         changed = true;
       } else if (!has_full_shape(n.output(0))) {
-        auto* vi = m_g.add_value_info();
+        onnx::ValueInfoProto* vi = nullptr;
+        for (auto& v : *m_g.mutable_value_info())
+          if (v.name() == n.output(0)) vi = &v;
+        if (!vi) vi = m_g.add_value_info();
         vi->set_name(n.output(0));
         auto* tt = vi->mutable_type()->mutable_tensor_type();
+        tt->clear_shape();
         tt->set_elem_type(r->type);
         auto* sh = tt->mutable_shape();
         for (int64_t d : r->dims) sh->add_dim()->set_dim_value(d);
@@ -725,8 +743,8 @@ class ShapeFolder {
 
   onnx::GraphProto& m_g;
   const std::map<std::string, Dims>& m_shapes;
-  const std::map<std::string, int32_t>& m_types;
   std::map<std::string, CTensor> m_known;
+  std::set<std::string> m_tables;  // 2-D initializers: a Gather from one is an embedding
 };
 
 // Ops whose outputs are free when all their inputs are: shape arithmetic, masks, constants.
@@ -814,6 +832,20 @@ const std::set<std::string>& unary_ops() {
   return s;
 }
 
+// Ops the importer maps when they compute on activations (others are free only on constants).
+const std::set<std::string>& handled_ops() {
+  static const std::set<std::string> s = [] {
+    std::set<std::string> h{"Conv",        "BatchNormalization", "Relu",          "Tanh",
+                            "Gelu",        "FastGelu",           "Clip",          "MaxPool",
+                            "AveragePool", "GlobalAveragePool",  "GlobalMaxPool", "Gemm",
+                            "MatMul",      "LayerNormalization", "LogSoftmax"};
+    h.insert(free_ops().begin(), free_ops().end());
+    h.insert(unary_ops().begin(), unary_ops().end());
+    return h;
+  }();
+  return s;
+}
+
 class Importer {
  public:
   explicit Importer(std::string path) : m_path(std::move(path)) {}
@@ -898,7 +930,7 @@ class Importer {
   void infer() {
     for (int round = 0; round < 16; ++round) {
       infer_once();
-      if (!ShapeFolder(*m_graph, m_shapes, m_types).run()) break;
+      if (!ShapeFolder(*m_graph, m_shapes).run()) break;
     }
   }
 
@@ -950,8 +982,8 @@ class Importer {
       v.cat = Value::Cat::act;
       v.tensor = "input";
       v.dims.erase(v.dims.begin());
-      const bool ids = !is_float_type(m_types[name]) || m_types[name] == onnx::TensorProto::INT8 ||
-                       m_types[name] == onnx::TensorProto::UINT8;
+      const bool ids =
+          m_types[name] == onnx::TensorProto::INT64 || m_types[name] == onnx::TensorProto::INT32;
       const size_t r = v.dims.size();
       if (r == 3)
         v.layout = Layout{Layout::Kind::chw, ""};
@@ -1037,10 +1069,17 @@ class Importer {
     return it->second;
   }
 
-  // Per-sample dims of an activation: dim 0 must be the batch (or 1, broadcast over it).
+  // Per-sample dims of an activation: dim 0 must be the batch (or 1, broadcast over it); in a
+  // batch-folded view ([B * T, F], the current node reads one) dim 0 is B times the tokens.
   Dims sample_dims(const std::string& tensor) const {
     Dims d = full_dims(tensor);
     if (d.empty()) throw Unmappable{"'" + tensor + "' is a scalar, expected a batch dim"};
+    if (m_folded) {
+      if (d[0] % m_batch != 0)
+        throw Unmappable{"'" + tensor + "' " + dims_str(d) + ": dim 0 is not batch x tokens"};
+      d[0] /= m_batch;
+      return d;
+    }
     if (d[0] != m_batch && d[0] != 1)
       throw Unmappable{"'" + tensor + "' " + dims_str(d) +
                        ": dim 0 is not the batch (the batch folded into another axis?)"};
@@ -1072,8 +1111,10 @@ class Importer {
     s.origin = origin(n);
     m_spec.layers.push_back(s);
     m_expected.push_back(ir_shape(layout, dims));
-    return make_act(s.name, static_cast<int>(m_spec.layers.size()) - 1, std::move(layout),
-                    std::move(dims));
+    Value v = make_act(s.name, static_cast<int>(m_spec.layers.size()) - 1, std::move(layout),
+                       std::move(dims));
+    v.folded = m_folded;
+    return v;
   }
 
   // The same IR tensor seen through a free op (Identity, a scale, a mask, a reshape).
@@ -1117,7 +1158,10 @@ class Importer {
       throw Unmappable{"a reduction over the features outside a LayerNorm pattern (started at " +
                        v.tag_node + ")"};
     const onnx::NodeProto* start = m_nodes_by_name.at(v.tag_node);
+    const bool folded = m_folded;
+    m_folded = v.folded;
     v = emit(*start, "relu", {v.tensor}, {}, v.layout, v.dims);
+    m_folded = folded;
     return v;
   }
 
@@ -1147,41 +1191,72 @@ class Importer {
   // ---- the walk ---------------------------------------------------------------------------
   void visit(const onnx::NodeProto& n) {
     m_nodes_by_name[node_name(n)] = &n;
-    bool broken = false, any_act = false, any_input = false;
+    const std::string& op = n.op_type();
+    const bool std_domain = n.domain().empty() || n.domain() == "ai.onnx";
+    bool broken = false, poisoned = false, folded = false, any_act = false, any_input = false;
     for (const auto& i : n.input()) {
       if (i.empty()) continue;
       auto it = m_vals.find(i);
       if (it == m_vals.end()) {  // an input no node produced
         broken = true;
-        add_issue(n.op_type(), node_name(n), "input '" + i + "' is produced by no earlier node");
+        add_issue(op, node_name(n), "input '" + i + "' is produced by no earlier node");
         break;
       }
       if (it->second.cat == Value::Cat::broken) broken = true;
+      if (it->second.poisoned) poisoned = true;
+      if (it->second.folded) folded = true;
       if (it->second.act()) any_act = true;
       if (it->second.from_input) any_input = true;
     }
-    Value broken_v;
-    broken_v.cat = Value::Cat::broken;
+    m_folded = folded;
+    if (!(std_domain || op == "Gelu" || op == "FastGelu") || !handled_ops().count(op)) {
+      m_unsupported[std_domain ? op : n.domain() + "." + op].push_back(node_name(n));
+      return placeholders(n);
+    }
     if (broken) {
-      for (int o = 0; o < n.output_size(); ++o) set_out(n, broken_v, o);
+      Value b;
+      b.cat = Value::Cat::broken;
+      for (int o = 0; o < n.output_size(); ++o) set_out(n, b, o);
       return;
     }
-    const std::string& op = n.op_type();
-    const bool std_domain = n.domain().empty() || n.domain() == "ai.onnx";
     try {
-      bool known = std_domain || op == "Gelu" || op == "FastGelu";
-      if (known && !any_act && op != "Gather" && (free_ops().count(op) || unary_ops().count(op))) {
+      if (!any_act && op != "Gather" && (free_ops().count(op) || unary_ops().count(op)))
         free_node(n, any_input);
-        return;
-      }
-      if (known) known = dispatch(n);
-      if (!known) {
-        m_unsupported[std_domain ? op : n.domain() + "." + op].push_back(node_name(n));
-        for (int o = 0; o < n.output_size(); ++o) set_out(n, broken_v, o);
-      }
+      else
+        dispatch(n);
+      if (poisoned)
+        for (const auto& o : n.output())
+          if (m_vals.count(o)) m_vals[o].poisoned = true;
     } catch (const Unmappable& u) {
-      add_issue(op, node_name(n), u.why);
-      for (int o = 0; o < n.output_size(); ++o) set_out(n, broken_v, o);
+      if (u.op_level) {
+        m_unsupported[op].push_back(node_name(n));
+        m_reason[op] = u.why;
+      } else if (!poisoned) {
+        add_issue(op, node_name(n), u.why);
+      }
+      placeholders(n);
+    } catch (const std::exception& e) {  // a malformed node (a missing input, a bad attribute)
+      if (!poisoned) add_issue(op, node_name(n), std::string("cannot read the node: ") + e.what());
+      placeholders(n);
+    }
+  }
+
+  // After an error: outputs that let the walk go on (to find every unsupported op) without
+  // reporting errors that follow from the first.
+  void placeholders(const onnx::NodeProto& n) {
+    std::string tensor = "input";
+    for (const auto& i : n.input())
+      if (!i.empty() && m_vals.count(i) && m_vals[i].act()) tensor = m_vals[i].tensor;
+    for (int o = 0; o < n.output_size(); ++o) {
+      Value v;
+      v.cat = Value::Cat::broken;
+      try {
+        const Dims d = sample_dims(n.output(o));
+        if (auto l = default_layout(d.size())) v = make_act(tensor, -1, *l, d);
+      } catch (const Unmappable&) {
+      }
+      v.poisoned = true;
+      set_out(n, v, o);
     }
   }
 
@@ -1231,46 +1306,46 @@ class Importer {
   }
 
   // Handles a node with at least one activation input (or a Gather); false: unsupported op.
-  bool dispatch(const onnx::NodeProto& n) {
+  void dispatch(const onnx::NodeProto& n) {
     const std::string& op = n.op_type();
     if (op == "Identity" || op == "Dropout" || op == "Cast" || op == "CastLike") {
-      set_out(n, alias(val(n.input(0)), n.input(0)));
-      return true;
+      return set_out(n, alias(val(n.input(0)), n.input(0)));
     }
-    if (op == "Shape" || op == "Size") return free_node(n, false), true;  // shapes are static
-    if (op == "Conv") return conv(n), true;
-    if (op == "BatchNormalization") return batchnorm(n), true;
-    if (op == "Relu") return activation(n, "relu"), true;
-    if (op == "Tanh") return tanh(n), true;
-    if (op == "Gelu" || op == "FastGelu") return activation(n, "gelu"), true;
-    if (op == "Clip") return clip(n), true;
-    if (op == "MaxPool" || op == "AveragePool") return pool(n), true;
-    if (op == "GlobalAveragePool" || op == "GlobalMaxPool") return global_pool(n), true;
+    if (op == "Shape" || op == "Size") return free_node(n, false);  // shapes are static
+    if (op == "Conv") return conv(n);
+    if (op == "BatchNormalization") return batchnorm(n);
+    if (op == "Relu") return activation(n, "relu");
+    if (op == "Tanh") return tanh(n);
+    if (op == "Gelu" || op == "FastGelu") return activation(n, "gelu");
+    if (op == "Clip") return clip(n);
+    if (op == "MaxPool" || op == "AveragePool") return pool(n);
+    if (op == "GlobalAveragePool" || op == "GlobalMaxPool") return global_pool(n);
     if (op == "Flatten" || op == "Reshape" || op == "Squeeze" || op == "Unsqueeze")
-      return reshape(n), true;
-    if (op == "Transpose") return transpose(n), true;
-    if (op == "Gemm") return gemm(n), true;
-    if (op == "MatMul") return matmul(n), true;
-    if (op == "Add") return add(n), true;
-    if (op == "Sub") return sub(n), true;
-    if (op == "Mul") return mul(n), true;
-    if (op == "Div") return div(n), true;
-    if (op == "Pow") return pow(n), true;
-    if (op == "Sqrt") return sqrt(n), true;
-    if (op == "Reciprocal") return reciprocal(n), true;
-    if (op == "Erf") return erf(n), true;
-    if (op == "Sigmoid") return sigmoid(n), true;
-    if (op == "ReduceMean") return reduce_mean(n), true;
-    if (op == "Softmax" || op == "LogSoftmax") return softmax(n), true;
-    if (op == "LayerNormalization") return layernorm_op(n), true;
-    if (op == "Gather") return gather(n), true;
-    if (op == "Slice") return slice(n), true;
-    if (op == "Where" || op == "Expand") return where_expand(n), true;
-    if (op == "Concat" || op == "Split" || op == "Tile")
-      throw Unmappable{op == "Concat" ? "concatenating activations needs a concat layer kind"
-                                      : "splitting or tiling activations is not supported"};
-    if (unary_ops().count(op)) return elementwise(n, 0), true;
-    return false;
+      return reshape(n);
+    if (op == "Transpose") return transpose(n);
+    if (op == "Gemm") return gemm(n);
+    if (op == "MatMul") return matmul(n);
+    if (op == "Add") return add(n);
+    if (op == "Sub") return sub(n);
+    if (op == "Mul") return mul(n);
+    if (op == "Div") return div(n);
+    if (op == "Pow") return pow(n);
+    if (op == "Sqrt") return sqrt(n);
+    if (op == "Reciprocal") return reciprocal(n);
+    if (op == "Erf") return erf(n);
+    if (op == "Sigmoid") return sigmoid(n);
+    if (op == "ReduceMean") return reduce_mean(n);
+    if (op == "Softmax" || op == "LogSoftmax") return softmax(n);
+    if (op == "LayerNormalization") return layernorm_op(n);
+    if (op == "Gather") return gather(n);
+    if (op == "Slice") return slice(n);
+    if (op == "Where" || op == "Expand") return where_expand(n);
+    if (op == "Concat")
+      throw Unmappable{"concatenating activations needs a concat layer kind", true};
+    if (op == "Split" || op == "Tile")
+      throw Unmappable{"splitting or tiling activations is not supported", true};
+    if (unary_ops().count(op)) return elementwise(n, 0);
+    throw Unmappable{"not supported on activations", true};
   }
 
   // ---- ops --------------------------------------------------------------------------------
@@ -1462,11 +1537,26 @@ class Importer {
     const Value* xp = act_in(n, 0);
     if (!xp) throw Unmappable{"its data input is not an activation"};
     const Value x = *xp;
-    const Dims out = sample_dims(n.output(0));
-    const Dims& in = x.dims;
+    // [B, T, F] <-> [B * T, F] (Hugging Face GPT-2's Conv1D: an addmm on a 2-D view): free
+    const Dims full = full_dims(n.output(0));
     Value v = alias(x, n.input(0));
+    v.folded = false;
+    Dims out = full;
+    if (!full.empty() && full[0] == m_batch) {
+      out.erase(out.begin());
+    } else if (full.size() == 2 && m_batch > 0 && full[0] % m_batch == 0 &&
+               x.layout.kind == Layout::Kind::seq && x.layout.axes == "TD" &&
+               full[0] / m_batch == x.dims[0] && full[1] == x.dims[1]) {
+      out[0] /= m_batch;
+      v.folded = true;
+    } else {
+      throw Unmappable{"cannot map " + dims_str(x.dims) + " -> " + dims_str(full) +
+                       " (with the batch) onto the per-sample IR"};
+    }
+    const Dims& in = x.dims;
     v.dims = out;
     if (out == in) return set_out(n, v);
+    if (v.folded) throw Unmappable{"a batch-folded view that also changes the per-sample shape"};
     if (x.layout.kind == Layout::Kind::seq && x.layout.axes == "TD" && out.size() == 3 &&
         out[0] == in[0] && out[1] * out[2] == in[1]) {  // [T, F] -> [T, heads, d]
       v.layout.axes = "THD";
@@ -1497,6 +1587,7 @@ class Importer {
     if (!xp) throw Unmappable{"its data input is not an activation"};
     const Value x = *xp;
     const auto perm = attr_ints(n, "perm");
+    if (x.folded) throw Unmappable{"a transpose of a batch-folded [B * T, F] view"};
     Value v = alias(x, n.input(0));
     v.dims = sample_dims(n.output(0));
     if (!perm || perm->size() != x.dims.size() + 1 || (*perm)[0] != 0)
@@ -1764,6 +1855,7 @@ class Importer {
 
   // The reduced axes of a ReduceMean, per sample (0-based after the batch), sorted.
   Dims reduce_axes(const onnx::NodeProto& n, size_t rank) {
+    if (m_folded) throw Unmappable{"a reduction over a batch-folded [B * T, F] view"};
     Dims axes;
     if (auto a = attr_ints(n, "axes"))
       axes = *a;
@@ -1809,7 +1901,7 @@ class Importer {
 
   bool last_axis_ok(const onnx::NodeProto& n, const Value& x, int64_t fallback) {
     int64_t axis = attr_int(n, "axis", fallback);
-    const int64_t rank = static_cast<int64_t>(x.dims.size()) + 1;
+    const int64_t rank = static_cast<int64_t>(x.dims.size()) + (x.folded ? 0 : 1);
     if (axis < 0) axis += rank;
     return axis == rank - 1;
   }
@@ -1846,12 +1938,9 @@ class Importer {
       const Value& in = val(m_input_names[0]);
       if (!(in.layout.kind == Layout::Kind::seq && in.layout.axes == "T"))
         throw Unmappable{"an embedding needs token ids [N, T] as the model input"};
-      const Dims full = full_dims(n.output(0));
-      Dims out = full;
-      if (idx.free() && idx.dims.size() == 1)
-        ;  // constant 1-D indices: no batch dim
-      else
-        out = sample_dims(n.output(0));
+      // constant 1-D indices (no batch dim): [T, hidden] rows as they are
+      const Dims out =
+          idx.free() && idx.dims.size() == 1 ? full_dims(n.output(0)) : sample_dims(n.output(0));
       if (out.size() != 2) throw Unmappable{"expected [T, hidden] rows, got " + dims_str(out)};
       std::string anchor = "input";
       if (idx.act()) anchor = act_in(n, 1)->tensor;
@@ -1864,6 +1953,7 @@ class Importer {
       return set_out(n, emit(n, "embedding", {anchor}, p, Layout{Layout::Kind::seq, "TD"}, out));
     }
     if (!data.act()) return free_node(n, data.from_input || idx.from_input);
+    if (m_folded) throw Unmappable{"a gather from a batch-folded [B * T, F] view"};
     // a token picked from a sequence ([CLS]): a slice
     const Value x = need_act(n, 0);
     const auto i = const_values(n.input(1));
@@ -1881,6 +1971,7 @@ class Importer {
   }
 
   void slice(const onnx::NodeProto& n) {
+    if (m_folded) throw Unmappable{"a slice of a batch-folded [B * T, F] view"};
     const Value x = need_act(n, 0);
     const Dims out = sample_dims(n.output(0));
     if (out == x.dims) return set_out(n, alias(x, n.input(0)));
@@ -1933,7 +2024,8 @@ class Importer {
       msg += (msg.empty() ? "" : ", ") + op + (nodes.size() == 1 ? " (node " : " (nodes ");
       for (size_t i = 0; i < nodes.size() && i < 10; ++i) msg += (i ? ", " : "") + nodes[i];
       if (nodes.size() > 10) msg += " and " + std::to_string(nodes.size() - 10) + " more";
-      msg += ")";
+      auto r = m_reason.find(op);
+      msg += (r == m_reason.end() ? "" : ": " + r->second) + ")";
     }
     for (const auto& i : m_issues) msg += (msg.empty() ? "" : ", ") + i;
     throw ImportError(m_path + ": unsupported ops: " + msg);
@@ -2041,6 +2133,7 @@ class Importer {
   onnx::GraphProto* m_graph = nullptr;
   int64_t m_opset = 1;
   int64_t m_batch = 1;
+  bool m_folded = false;  // the node being visited reads a batch-folded view
   std::vector<std::string> m_input_names;
   std::map<std::string, Dims> m_shapes;
   std::map<std::string, int32_t> m_types;
@@ -2055,6 +2148,7 @@ class Importer {
   ModelSpec m_spec;
   std::vector<Shape> m_expected;
   std::map<std::string, std::vector<std::string>> m_unsupported;
+  std::map<std::string, std::string> m_reason;  // why an op type is unsupported, if known
   std::vector<std::string> m_issues;
 };
 
