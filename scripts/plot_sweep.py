@@ -24,6 +24,9 @@ from matplotlib.ticker import (FixedLocator, FuncFormatter, LogLocator, NullForm
 REQUIRED = ["batch", "throughput_inferences_per_s", "latency_s"]
 CLASSES = ["weights", "io", "spill"]
 CLASS_COLORS = {"weights": "#4c72b0", "io": "#55a868", "spill": "#c44e52"}
+ENERGY = ["tensor", "vector", "sbuf", "psum", "dram", "static"]  # energy.<name>_j columns
+ENERGY_COLORS = {"tensor": "#8172b2", "vector": "#dd8452", "sbuf": "#64b5cd", "psum": "#ccb974",
+                 "dram": "#c44e52", "static": "#8c8c8c"}
 GROUP_HATCHES = ["", "//", ".."]
 LINE_STYLES = ["-", "--", "-.", ":"]
 MAX_BAR_GROUPS = 3
@@ -120,6 +123,11 @@ def make_point(row, other_axes):
     for c in CLASSES:
         total = sum(to_float(row.get(f"dram.{d}_bytes.{c}")) or 0.0 for d in ("read", "write"))
         p["mb_" + c] = total / batch / 1e6
+    for e in ENERGY:  # mJ per inference, when the hardware file has an energy table
+        v = to_float(row.get(f"energy.{e}_j"))
+        p["mj_" + e] = v / batch * 1e3 if v is not None else None
+    p["has_energy"] = \
+        to_float(row.get("energy.total_j")) is not None
     return p
 
 
@@ -166,8 +174,9 @@ def plot_lines(ax, groups, key, colors):
     ax.set_ylim(bottom=0)
 
 
-def plot_stacked(ax, groups, batches):
-    """Stacked per-class MB/inference bars; up to MAX_BAR_GROUPS groups side by side."""
+def plot_stacked(ax, groups, batches, keys=CLASSES, colors=CLASS_COLORS, prefix="mb_",
+                 title="DRAM traffic per inference", ylabel="MB / inference (1 MB = 1e6 B)"):
+    """Stacked per-key bars per inference; up to MAX_BAR_GROUPS groups side by side."""
     shown = list(groups.items())[:MAX_BAR_GROUPS] if len(groups) <= MAX_BAR_GROUPS \
         else list(groups.items())[:1]
     logs = sorted({math.log2(b) for b in batches})
@@ -183,24 +192,23 @@ def plot_stacked(ax, groups, batches):
                         color="dimgray")
                 continue
             bottom = 0.0
-            for c in CLASSES:
-                h = p["mb_" + c]
+            for c in keys:
+                h = p[prefix + c] or 0.0
                 ax.bar(x0, h, width=x1 - x0, bottom=bottom, align="edge",
-                       color=CLASS_COLORS[c], hatch=GROUP_HATCHES[gi % len(GROUP_HATCHES)],
+                       color=colors[c], hatch=GROUP_HATCHES[gi % len(GROUP_HATCHES)],
                        edgecolor="black", linewidth=0.5)
                 bottom += h
-    handles = [Patch(facecolor=CLASS_COLORS[c], edgecolor="black", label=c) for c in CLASSES]
+    handles = [Patch(facecolor=colors[c], edgecolor="black", label=c) for c in keys]
     if len(shown) > 1:
         handles += [Patch(facecolor="white", edgecolor="black",
                           hatch=GROUP_HATCHES[i % len(GROUP_HATCHES)], label=group_label(g))
                     for i, (g, _) in enumerate(shown)]
     ax.legend(handles=handles, fontsize=8, loc="best")
     ax.set_ylim(0, ax.get_ylim()[1] * 1.05)
-    title = "DRAM traffic per inference"
     if len(groups) > len(shown):
         title += f"\n(only {group_label(shown[0][0])}; {len(groups)} combinations)"
     ax.set_title(title)
-    ax.set_ylabel("MB / inference (1 MB = 1e6 B)")
+    ax.set_ylabel(ylabel)
 
 
 def read_best(dir_path, other_axes):
@@ -377,7 +385,14 @@ def draw(points, first_row, out_path, best=(), slo=None):
     fig = plt.figure(figsize=(19, 12))
     gs = fig.add_gridspec(2, 6)
     ax_thr, ax_lat, ax_dram = (fig.add_subplot(gs[0, 2 * i:2 * i + 2]) for i in range(3))
-    ax_par, ax_roof = fig.add_subplot(gs[1, 0:3]), fig.add_subplot(gs[1, 3:6])
+    energy = any(p["feasible"] and p["has_energy"] for p in points)
+    if energy:  # bottom row: Pareto, roofline, energy per inference
+        ax_par, ax_roof, ax_en = (fig.add_subplot(gs[1, 2 * i:2 * i + 2]) for i in range(3))
+        plot_stacked(ax_en, groups, batches, ENERGY, ENERGY_COLORS, "mj_",
+                     "Energy per inference", "mJ / inference")
+        setup_batch_axis(ax_en, batches)
+    else:
+        ax_par, ax_roof = fig.add_subplot(gs[1, 0:3]), fig.add_subplot(gs[1, 3:6])
     top = (ax_thr, ax_lat, ax_dram)
     plot_lines(ax_thr, groups, "throughput", colors)
     ax_thr.set_title("Throughput")
