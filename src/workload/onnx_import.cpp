@@ -1340,8 +1340,7 @@ class Importer {
     if (op == "Gather") return gather(n);
     if (op == "Slice") return slice(n);
     if (op == "Where" || op == "Expand") return where_expand(n);
-    if (op == "Concat")
-      throw Unmappable{"concatenating activations needs a concat layer kind", true};
+    if (op == "Concat") return concat(n);
     if (op == "Split" || op == "Tile")
       throw Unmappable{"splitting or tiling activations is not supported", true};
     if (unary_ops().count(op)) return elementwise(n, 0);
@@ -1760,6 +1759,31 @@ class Importer {
       return set_out(n, v);
     }
     binary_acts(n, true);
+  }
+
+  // Concat of activations along the channels (NCHW axis 1, or the features of a vector).
+  void concat(const onnx::NodeProto& n) {
+    std::vector<std::string> ins;
+    Dims dims;
+    Layout layout;
+    for (int i = 0; i < n.input_size(); ++i) {
+      const Value x = need_act(n, i);
+      if (i == 0) {
+        layout = x.layout;
+        dims = x.dims;
+      } else if (!(x.layout == layout) || x.dims.size() != dims.size()) {
+        throw Unmappable{"concatenating activations of different layouts"};
+      }
+      ins.push_back(x.tensor);
+      if (i > 0) dims[0] += x.dims[0];
+    }
+    const int64_t rank = static_cast<int64_t>(dims.size()) + 1;  // with the batch
+    int64_t axis = attr_int(n, "axis", 1);
+    if (axis < 0) axis += rank;
+    if (axis != 1 || !(layout.kind == Layout::Kind::chw || layout.kind == Layout::Kind::vec))
+      throw Unmappable{"concatenating along an axis other than the channels is not supported"};
+    if (ins.size() > 8) throw Unmappable{"concatenating more than 8 activations"};
+    set_out(n, emit(n, "concat", ins, {}, layout, dims));
   }
 
   void sub(const onnx::NodeProto& n) {

@@ -135,6 +135,11 @@ void eval_layer(const Layer& l, const std::vector<const std::vector<float>*>& in
         v = static_cast<float>(sum / static_cast<double>(is.h * is.w));
       } else if (l.kind == "slice") {
         v = in[idx(is, n, c, oh + l.slice_start, ow)];
+      } else if (l.kind == "concat") {  // the input holding channel c
+        uint64_t off = 0;
+        size_t k = 0;
+        while (c >= off + l.in_shapes[k].c) off += l.in_shapes[k++].c;
+        v = (*ins[k])[idx(l.in_shapes[k], n, c - off, oh, ow)];
       } else {
         throw std::logic_error("functional mode: no evaluation for kind " + l.kind);
       }

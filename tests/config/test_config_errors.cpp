@@ -121,12 +121,10 @@ TEST_CASE("a bad unit lists the known units") {
 TEST_CASE("an unknown layer kind lists the known kinds") {
   const std::string model = replace(tiny_cnn(), "kind: maxpool", "kind: maxpool3d");
   const Case c = make_case("kind", tiny_hw(), model);
-  expect_bad(c,
-             c.model + ":" + std::to_string(line_of(model, "maxpool3d")) +
-                 ":24: layers[5].kind: unknown layer kind 'maxpool3d' (known: add, avgpool, "
-                 "conv2d, embedding, external, flatten, gelu, global_avgpool, layernorm, linear, "
-                 "matmul, "
-                 "maxpool, relu, slice, softmax)");
+  expect_bad(c, c.model + ":" + std::to_string(line_of(model, "maxpool3d")) +
+                    ":24: layers[5].kind: unknown layer kind 'maxpool3d' (known: add, avgpool, "
+                    "concat, conv2d, embedding, external, flatten, gelu, global_avgpool, "
+                    "layernorm, linear, matmul, maxpool, relu, slice, softmax)");
   expect_bad(c, "did you mean maxpool?");
 }
 
