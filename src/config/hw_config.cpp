@@ -106,18 +106,10 @@ DramConfig read_dram(MapReader r) {
   }
   DramTimingConfig& t = c.timing;
   t = *preset;
-  const auto ns = [&](const char* key, double& v) { v = r.get(key, time_s(0, 1), v * 1e-9) * 1e9; };
   t.burst_bytes =
       static_cast<uint32_t>(r.get("burst_bytes", integer_in(1, 4096), int64_t{t.burst_bytes}));
-  ns("t_burst", t.t_burst);
-  ns("t_cl", t.t_cl);
-  ns("t_rcd", t.t_rcd);
-  ns("t_rp", t.t_rp);
-  ns("t_ras", t.t_ras);
-  ns("t_rrd", t.t_rrd);
-  ns("t_faw", t.t_faw);
-  ns("t_rfc", t.t_rfc);
-  ns("t_refi", t.t_refi);
+  for (const auto& [key, field] : dram_timing_keys())  // seconds in the file, ns inside
+    t.*field = r.get(key, time_s(0, 1), t.*field * 1e-9) * 1e9;
   t.banks = static_cast<uint32_t>(r.get("banks", integer_in(1, 1024), int64_t{t.banks}));
   t.row_bytes =
       static_cast<uint32_t>(r.get("row_bytes", integer_in(64, 1 << 20), int64_t{t.row_bytes}));

@@ -5,6 +5,8 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace ncore::config {
 
@@ -63,6 +65,17 @@ struct DramTimingConfig {
   uint32_t interleave_bytes = 4096;  // consecutive addresses per channel before the next one
   bool open_page = true;             // false: closed page (auto-precharge after each access)
 };
+
+// The timing keys (ns) by name, for reading and writing them alike.
+inline const std::vector<std::pair<const char*, double DramTimingConfig::*>>& dram_timing_keys() {
+  static const std::vector<std::pair<const char*, double DramTimingConfig::*>> keys = {
+      {"t_burst", &DramTimingConfig::t_burst}, {"t_cl", &DramTimingConfig::t_cl},
+      {"t_rcd", &DramTimingConfig::t_rcd},     {"t_rp", &DramTimingConfig::t_rp},
+      {"t_ras", &DramTimingConfig::t_ras},     {"t_rrd", &DramTimingConfig::t_rrd},
+      {"t_faw", &DramTimingConfig::t_faw},     {"t_rfc", &DramTimingConfig::t_rfc},
+      {"t_refi", &DramTimingConfig::t_refi}};
+  return keys;
+}
 
 enum class DramModel {
   simple,  // peak bandwidth shared by the channels, plus a fixed latency

@@ -219,20 +219,10 @@ void emit_dram(YAML::Emitter& out, const DramConfig& d) {
     out << YAML::Key << "bandwidth" << YAML::Value << exact(d.bandwidth);
   if (d.model == DramModel::banks) {
     const auto& t = d.timing;
-    auto ns = [&](const char* k, double v) {
-      out << YAML::Key << k << YAML::Value << exact(v * 1e-9);
-    };
     out << YAML::Key << "preset" << YAML::Value << t.preset << YAML::Key << "burst_bytes"
         << YAML::Value << t.burst_bytes;
-    ns("t_burst", t.t_burst);
-    ns("t_cl", t.t_cl);
-    ns("t_rcd", t.t_rcd);
-    ns("t_rp", t.t_rp);
-    ns("t_ras", t.t_ras);
-    ns("t_rrd", t.t_rrd);
-    ns("t_faw", t.t_faw);
-    ns("t_rfc", t.t_rfc);
-    ns("t_refi", t.t_refi);
+    for (const auto& [key, field] : dram_timing_keys())
+      out << YAML::Key << key << YAML::Value << exact(t.*field * 1e-9);
     out << YAML::Key << "banks" << YAML::Value << t.banks << YAML::Key << "row_bytes" << YAML::Value
         << t.row_bytes << YAML::Key << "interleave_bytes" << YAML::Value << t.interleave_bytes
         << YAML::Key << "page_policy" << YAML::Value << (t.open_page ? "open" : "closed");
