@@ -60,6 +60,7 @@ struct DramTimingConfig {
   double t_cl = 14.16, t_rcd = 14.16, t_rp = 14.16, t_ras = 32;
   double t_rrd = 3.3, t_faw = 21;     // activate-to-activate, four-activate window
   double t_rfc = 350, t_refi = 7800;  // refresh: the channel is blocked t_rfc every t_refi
+  double t_wtr = 7.5, t_rtw = 5;      // bus turnaround: write to read, read to write
   uint32_t banks = 16;
   uint32_t row_bytes = 8192;         // page size per bank
   uint32_t interleave_bytes = 4096;  // consecutive addresses per channel before the next one
@@ -73,7 +74,8 @@ inline const std::vector<std::pair<const char*, double DramTimingConfig::*>>& dr
       {"t_rcd", &DramTimingConfig::t_rcd},     {"t_rp", &DramTimingConfig::t_rp},
       {"t_ras", &DramTimingConfig::t_ras},     {"t_rrd", &DramTimingConfig::t_rrd},
       {"t_faw", &DramTimingConfig::t_faw},     {"t_rfc", &DramTimingConfig::t_rfc},
-      {"t_refi", &DramTimingConfig::t_refi}};
+      {"t_refi", &DramTimingConfig::t_refi},   {"t_wtr", &DramTimingConfig::t_wtr},
+      {"t_rtw", &DramTimingConfig::t_rtw}};
   return keys;
 }
 

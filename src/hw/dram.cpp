@@ -29,8 +29,8 @@ DramIf::Span Dram::transfer(uint64_t now, uint64_t bytes, uint32_t stream) {
     m_cursor[stream] += bytes;
     std::vector<DramTiming::Segment> segs;
     const double ns_per_cycle = 1e9 / m_core_hz;
-    const double end =
-        m_timing->access(static_cast<double>(now) * ns_per_cycle, addr, bytes, &segs);
+    const double end = m_timing->access(static_cast<double>(now) * ns_per_cycle, addr, bytes, &segs,
+                                        stream % 2 == 1);  // odd streams are writes
     auto cycles = [&](double ns) {
       return static_cast<uint64_t>(std::ceil(ns / ns_per_cycle - 1e-9));
     };

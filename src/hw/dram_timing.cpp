@@ -29,7 +29,7 @@ void DramTiming::refresh_until(Channel& ch, double t) {
 }
 
 double DramTiming::serve(Channel& ch, uint32_t bank, int64_t row, uint64_t bytes, double t,
-                         double& start) {
+                         bool write, double& start) {
   refresh_until(ch, t);
   Bank& b = ch.banks[bank];
   double col;
@@ -52,7 +52,11 @@ double DramTiming::serve(Channel& ch, uint32_t bank, int64_t row, uint64_t bytes
     ++row_misses;
   }
   const double bursts = std::ceil(static_cast<double>(bytes) / m_t.burst_bytes);
-  start = std::max(col + m_t.t_cl, ch.bus_free);
+  double bus = ch.bus_free;
+  if (ch.last_dir >= 0 && ch.last_dir != static_cast<int>(write))
+    bus += write ? m_t.t_rtw : m_t.t_wtr;  // the bus turns around
+  ch.last_dir = static_cast<int>(write);
+  start = std::max(col + m_t.t_cl, bus);
   double end = start + bursts * m_t.t_burst;
   while (ch.next_refresh < end) {  // a refresh falls inside the data: it pauses for tRFC
     end += m_t.t_rfc;
@@ -69,7 +73,7 @@ double DramTiming::serve(Channel& ch, uint32_t bank, int64_t row, uint64_t bytes
 }
 
 double DramTiming::access(double now_ns, uint64_t addr, uint64_t bytes,
-                          std::vector<Segment>* segments) {
+                          std::vector<Segment>* segments, bool write) {
   const uint64_t il = m_t.interleave_bytes, nch = m_ch.size();
   double done = now_ns;
   while (bytes > 0) {
@@ -78,8 +82,9 @@ double DramTiming::access(double now_ns, uint64_t addr, uint64_t bytes,
     const uint64_t row_index = local / m_t.row_bytes;
     const uint64_t take = std::min({bytes, il - addr % il, m_t.row_bytes - local % m_t.row_bytes});
     double start = 0;
-    const double end = serve(m_ch[channel], static_cast<uint32_t>(row_index % m_t.banks),
-                             static_cast<int64_t>(row_index / m_t.banks), take, now_ns, start);
+    const double end =
+        serve(m_ch[channel], static_cast<uint32_t>(row_index % m_t.banks),
+              static_cast<int64_t>(row_index / m_t.banks), take, now_ns, write, start);
     if (segments) segments->push_back({static_cast<uint32_t>(channel), start, end, take});
     done = std::max(done, end);
     addr += take;

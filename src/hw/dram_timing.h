@@ -9,8 +9,10 @@
 //   data: tCL after the column command, or when the channel's data bus is free if later, then
 //         bursts x tBURST on the bus. Closed page: auto-precharge after the data (tRP).
 //   refresh: every tREFI the channel stops for tRFC and closes every row.
+//   turnaround: data in the other direction than the channel's last starts tWTR (after a
+//   write) or tRTW (after a read) after the bus is free.
 // Requests on a channel are served in arrival order (first come, first served): FR-FCFS
-// reordering, read/write turnaround and bank groups are not modelled. Sources: the presets.
+// reordering and bank groups are not modelled. Sources: the presets.
 #pragma once
 #include <cstdint>
 #include <deque>
@@ -31,7 +33,7 @@ class DramTiming {
   };
   // Serves [addr, addr + bytes) issued at now_ns; returns when its last data left the bus.
   double access(double now_ns, uint64_t addr, uint64_t bytes,
-                std::vector<Segment>* segments = nullptr);
+                std::vector<Segment>* segments = nullptr, bool write = false);
 
   uint64_t row_hits = 0, row_misses = 0, refreshes = 0;
 
@@ -44,11 +46,13 @@ class DramTiming {
   struct Channel {
     double bus_free = 0;
     double next_refresh = 0;
+    int last_dir = -1;  // 0 read, 1 write, -1 none yet
     std::vector<Bank> banks;
     std::deque<double> acts;  // the last four activates
   };
   void refresh_until(Channel& ch, double t);
-  double serve(Channel& ch, uint32_t bank, int64_t row, uint64_t bytes, double t, double& start);
+  double serve(Channel& ch, uint32_t bank, int64_t row, uint64_t bytes, double t, bool write,
+               double& start);
 
   config::DramTimingConfig m_t;
   std::vector<Channel> m_ch;

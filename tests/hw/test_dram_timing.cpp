@@ -84,3 +84,18 @@ TEST_CASE("refresh costs tRFC / tREFI of the time") {
   REQUIRE(with.refreshes > 1700);
   REQUIRE((a - b) / a == Approx(350.0 / 7800.0).epsilon(0.01));
 }
+
+TEST_CASE("the bus turns around between reads and writes") {
+  auto t = ddr4();
+  t.t_refi = 1e12;
+  DramTiming d(t, 1);
+  // A 64 B read of row 0, then a 64 B write to the same open row issued at once: the write's
+  // data waits for the read's data (tRCD + tCL + tBURST) plus the read-to-write turnaround.
+  const double r = d.access(0, 0, 64, nullptr, false);
+  REQUIRE(r == Approx(t.t_rcd + t.t_cl + t.t_burst));
+  const double w = d.access(0, 64, 64, nullptr, true);
+  REQUIRE(w == Approx(r + t.t_rtw + t.t_burst));
+  // and back to a read: write-to-read
+  const double r2 = d.access(0, 128, 64, nullptr, false);
+  REQUIRE(r2 == Approx(w + t.t_wtr + t.t_burst));
+}

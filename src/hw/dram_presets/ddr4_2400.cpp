@@ -1,7 +1,8 @@
 // DDR4-2400 (speed bin 2400R, 17-17-17), one 64-bit channel of x8 8 Gb devices. Source: JEDEC
 // JESD79-4 speed-bin and timing tables: tCK 0.833 ns, CL = tRCD = tRP = 17 tCK (14.16 ns),
 // tRAS 32 ns, tRRD_S 3.3 ns, tFAW 21 ns (1 KB page), tRFC1 350 ns (8 Gb), tREFI 7.8 us; BL8 on
-// 64 bits = 64 B per 4 tCK (19.2 GB/s); 16 banks; an 8 KB rank page (8 chips x 1 KB).
+// 64 bits = 64 B per 4 tCK (19.2 GB/s); 16 banks; an 8 KB rank page (8 chips x 1 KB);
+// tWTR_L 7.5 ns; read-to-write CL + BL/2 + 2 - CWL = 11 tCK (9.2 ns).
 #include "hw/dram_presets/registry.h"
 
 namespace {
@@ -15,6 +16,8 @@ ncore::config::DramTimingConfig ddr4_2400() {
   t.t_faw = 21;
   t.t_rfc = 350;
   t.t_refi = 7800;
+  t.t_wtr = 7.5;
+  t.t_rtw = 11 * 0.8333;
   t.banks = 16;
   t.row_bytes = 8192;
   return t;
