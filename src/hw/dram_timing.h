@@ -9,10 +9,14 @@
 //   data: tCL after the column command, or when the channel's data bus is free if later, then
 //         bursts x tBURST on the bus. Closed page: auto-precharge after the data (tRP).
 //   refresh: every tREFI the channel stops for tRFC and closes every row.
-//   turnaround: data in the other direction than the channel's last starts tWTR (after a
-//   write) or tRTW (after a read) after the bus is free.
-// Requests on a channel are served in arrival order (first come, first served): FR-FCFS
-// reordering and bank groups are not modelled. Sources: the presets.
+//   turnaround: data in the other direction than its neighbour on the bus keeps tWTR (after a
+//   write) or tRTW (after a read) from it.
+// Scheduling, first ready: the data bus keeps its reserved intervals, and a request takes the
+// earliest gap at or after the moment its data could start. A row hit, ready tCL after its
+// column command, thus overtakes an earlier row miss still activating its row, and requests
+// ready at the same time keep their order: FR-FCFS (row hits first, then oldest) as far as the
+// requests have arrived, within the last 64 reservations of the channel (a controller's queue
+// depth). Bank groups are not modelled. Sources: the presets.
 #pragma once
 #include <cstdint>
 #include <deque>
@@ -43,14 +47,19 @@ class DramTiming {
     double ready = 0;     // earliest next command
     double act = -1e300;  // last activate
   };
+  struct Slot {
+    double start, end;
+    int dir;  // 0 read, 1 write, 2 refresh
+  };
   struct Channel {
-    double bus_free = 0;
+    std::deque<Slot> bus;  // reserved data intervals, in time order
     double next_refresh = 0;
-    int last_dir = -1;  // 0 read, 1 write, -1 none yet
     std::vector<Bank> banks;
     std::deque<double> acts;  // the last four activates
   };
   void refresh_until(Channel& ch, double t);
+  double turn(int from, int to) const;
+  static void reserve(Channel& ch, Slot s);
   double serve(Channel& ch, uint32_t bank, int64_t row, uint64_t bytes, double t, bool write,
                double& start);
 

@@ -99,3 +99,20 @@ TEST_CASE("the bus turns around between reads and writes") {
   const double r2 = d.access(0, 128, 64, nullptr, false);
   REQUIRE(r2 == Approx(w + t.t_wtr + t.t_burst));
 }
+
+TEST_CASE("first-ready scheduling: a later row hit overtakes a row miss still activating") {
+  auto t = ddr4();
+  t.t_refi = 1e12;
+  DramTiming d(t, 1);
+  d.access(0, 0, 64);  // opens row 0 of bank 0
+  // At 40 ns a miss to bank 1 (row 5): activate at 40, data from 40 + tRCD + tCL = 68.3 ns.
+  const double miss = d.access(40, (5 * 16 + 1) * uint64_t{t.row_bytes}, 64);
+  REQUIRE(miss == Approx(40 + t.t_rcd + t.t_cl + t.t_burst));
+  // At 41 ns a hit to the open row of bank 0: ready at 41 + tCL, it takes the bus before the
+  // miss's data (first come, first served would have put it after, at 71.7 + 3.3 ns).
+  const double hit = d.access(41, 64, 64);
+  REQUIRE(hit == Approx(41 + t.t_cl + t.t_burst));
+  REQUIRE(hit < miss);
+  REQUIRE(d.row_hits == 1);
+  REQUIRE(d.row_misses == 2);
+}
