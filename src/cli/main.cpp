@@ -15,6 +15,8 @@
 #include "config/run_config.h"
 #include "config/sweep_config.h"
 #include "config/units.h"
+#include "hw/dram_presets/registry.h"
+#include "hw/dram_timing.h"
 #include "planner/planner.h"
 #include "report/outputs.h"
 #include "sim/run_point.h"
@@ -67,6 +69,42 @@ void print_plan(const config::RunConfig& rc, const planner::Program& p) {
                 p.infeasible.reason.c_str());
 }
 
+// `ncoresim dram`: each preset on one channel: a sequential stream in 4 KiB pieces, dependent
+// random 64 B reads, and random reads 16 at a time; efficiency is the achieved share of the
+// preset's peak bandwidth (refresh included).
+void print_dram_efficiency() {
+  std::printf("%-10s %10s %12s %16s %16s\n", "preset", "peak GB/s", "sequential", "random 1 deep",
+              "random 16 deep");
+  for (const auto& name : hw::DramPresets::instance().names()) {
+    const auto t = *hw::DramPresets::instance().find(name);
+    const double peak = t.burst_bytes / t.t_burst;  // bytes per ns
+    hw::DramTiming seq(t, 1);
+    const uint64_t bytes = 64ull << 20;
+    double end = 0;
+    for (uint64_t a = 0; a < bytes; a += 4096) end = seq.access(0, a, 4096);
+    uint64_t x = 88172645463325252ull;  // xorshift: the same addresses every time
+    auto next = [&] {
+      x ^= x << 13;
+      x ^= x >> 7;
+      x ^= x << 17;
+      return (x % (1ull << 32)) & ~uint64_t{63};
+    };
+    auto random = [&](int depth) {
+      hw::DramTiming d(t, 1);
+      double now = 0;
+      const int n = 160000;
+      for (int i = 0; i < n / depth; ++i) {
+        double done = now;
+        for (int k = 0; k < depth; ++k) done = std::max(done, d.access(now, next(), t.burst_bytes));
+        now = done;
+      }
+      return static_cast<double>(n) * t.burst_bytes / now / peak;
+    };
+    std::printf("%-10s %10.1f %11.1f%% %15.1f%% %15.1f%%\n", name.c_str(), peak,
+                100 * static_cast<double>(bytes) / end / peak, 100 * random(1), 100 * random(16));
+  }
+}
+
 int cli_main(int argc, char** argv) {
   CLI::App app{"ncoresim: a cycle-approximate NeuronCore-style inference accelerator simulator"};
   app.set_version_flag("--version", report::version_string());
@@ -114,6 +152,8 @@ int cli_main(int argc, char** argv) {
   inspect->add_option("--dtype", inspect_dtype, "dtype for byte counts")->capture_default_str();
   inspect->add_option("model", model_file, "model file (.yaml, .onnx or SCALE-Sim .csv)")
       ->required();
+  auto* dram =
+      app.add_subcommand("dram", "print each DRAM preset's sequential and random efficiency");
   auto* import =
       app.add_subcommand("import", "convert an ONNX file or SCALE-Sim CSV to model YAML");
   import->add_option("model", model_file, "model file (.onnx or SCALE-Sim .csv)")->required();
@@ -174,6 +214,10 @@ int cli_main(int argc, char** argv) {
       const auto p = planner::plan(rc);
       print_plan(rc, p);
       return p.feasible ? sim::kExitOk : sim::kExitInfeasible;
+    }
+    if (*dram) {
+      print_dram_efficiency();
+      return sim::kExitOk;
     }
     if (*import) {
       const auto spec = config::import_model_file(model_file);

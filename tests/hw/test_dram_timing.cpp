@@ -5,6 +5,7 @@
 
 #include "hw/dram_presets/registry.h"
 #include "hw/dram_timing.h"
+#include "test_util.h"
 
 using ncore::hw::DramPresets;
 using ncore::hw::DramTiming;
@@ -115,4 +116,14 @@ TEST_CASE("first-ready scheduling: a later row hit overtakes a row miss still ac
   REQUIRE(hit < miss);
   REQUIRE(d.row_hits == 1);
   REQUIRE(d.row_misses == 2);
+}
+
+TEST_CASE("ncoresim dram prints each preset's efficiency, sequential at peak less refresh") {
+  const auto r = ncore::test::ncoresim("dram");
+  INFO(r.output);
+  REQUIRE(r.code == 0);
+  // 1 - tRFC / tREFI: 1 - 350 / 7800 = 95.5 %, 1 - 350 / 3900 = 91.0 %, 1 - 280 / 3900 = 92.8 %
+  REQUIRE_THAT(r.output, Catch::Contains("ddr4-2400        19.2        95.5%"));
+  REQUIRE_THAT(r.output, Catch::Contains("hbm2e            25.6        91.0%"));
+  REQUIRE_THAT(r.output, Catch::Contains("lpddr4            6.4        92.8%"));
 }
