@@ -36,13 +36,8 @@ VectorEngineConfig read_vector_engine(MapReader r) {
   c.clock_hz = r.get("clock", freq());
   c.lanes = static_cast<uint32_t>(r.get("lanes", integer_in(1, kMaxDim)));
   if (auto p = r.opt_map("passes")) {
-    const auto n = number_in(0.01, 1000);
-    c.passes.elementwise = p->get("elementwise", n, c.passes.elementwise);
-    c.passes.pool = p->get("pool", n, c.passes.pool);
-    c.passes.reduce = p->get("reduce", n, c.passes.reduce);
-    c.passes.softmax = p->get("softmax", n, c.passes.softmax);
-    c.passes.layernorm = p->get("layernorm", n, c.passes.layernorm);
-    c.passes.evict = p->get("evict", n, c.passes.evict);
+    for (const auto& [key, field] : vector_pass_keys())
+      c.passes.*field = p->get(key, number_in(0.01, 1000), c.passes.*field);
     p->finish();
   }
   r.finish();

@@ -29,6 +29,16 @@ struct VectorPasses {  // passes over the data per op class (vector_engine.passe
   double elementwise = 1, pool = 1, reduce = 1, softmax = 3, layernorm = 3, evict = 1;
 };
 
+// The passes by key, for reading, writing and looking them up alike; the first five are in
+// workload::VectorOp's order (the planner indexes them by it).
+inline const std::vector<std::pair<const char*, double VectorPasses::*>>& vector_pass_keys() {
+  static const std::vector<std::pair<const char*, double VectorPasses::*>> keys = {
+      {"elementwise", &VectorPasses::elementwise}, {"pool", &VectorPasses::pool},
+      {"reduce", &VectorPasses::reduce},           {"softmax", &VectorPasses::softmax},
+      {"layernorm", &VectorPasses::layernorm},     {"evict", &VectorPasses::evict}};
+  return keys;
+}
+
 struct VectorEngineConfig {
   double clock_hz = 1.4e9;
   uint32_t lanes = 128;  // elements per vector cycle, one per partition

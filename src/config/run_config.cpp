@@ -247,13 +247,10 @@ void emit_hw(YAML::Emitter& out, const HwConfig& hw) {
   out << YAML::Key << "vector_engine" << YAML::Value << YAML::BeginMap << YAML::Key << "clock"
       << YAML::Value << exact(hw.vector_engine.clock_hz) << YAML::Key << "lanes" << YAML::Value
       << hw.vector_engine.lanes;
-  const auto& vp = hw.vector_engine.passes;
-  out << YAML::Key << "passes" << YAML::Value << YAML::Flow << YAML::BeginMap << YAML::Key
-      << "elementwise" << YAML::Value << exact(vp.elementwise) << YAML::Key << "pool" << YAML::Value
-      << exact(vp.pool) << YAML::Key << "reduce" << YAML::Value << exact(vp.reduce) << YAML::Key
-      << "softmax" << YAML::Value << exact(vp.softmax) << YAML::Key << "layernorm" << YAML::Value
-      << exact(vp.layernorm) << YAML::Key << "evict" << YAML::Value << exact(vp.evict)
-      << YAML::EndMap << YAML::EndMap;
+  out << YAML::Key << "passes" << YAML::Value << YAML::Flow << YAML::BeginMap;
+  for (const auto& [key, field] : vector_pass_keys())
+    out << YAML::Key << key << YAML::Value << exact(hw.vector_engine.passes.*field);
+  out << YAML::EndMap << YAML::EndMap;
   out << YAML::Key << "state_buffer" << YAML::Value << YAML::BeginMap << YAML::Key << "capacity"
       << YAML::Value << hw.state_buffer.capacity << YAML::Key << "partitions" << YAML::Value
       << hw.state_buffer.partitions << YAML::Key << "read_bytes_per_cycle" << YAML::Value

@@ -36,7 +36,6 @@ class Dram : public sc_core::sc_module, public DramIf {
  public:
   Dram(sc_core::sc_module_name n, const config::DramConfig& c, double core_hz, report::Stats& s);
   Span transfer(uint64_t now, uint64_t bytes, uint32_t stream = 0) override;
-  uint64_t latency_cycles() const { return m_latency; }
 
  private:
   const config::DramConfig m_cfg;

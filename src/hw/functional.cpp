@@ -23,12 +23,6 @@ Functional::Functional(const workload::Graph& g, uint64_t batch, uint32_t psum_b
                                       : std::vector<float>(g.layers[i].out.elems() * batch, 0.0f);
 }
 
-int Functional::resolve(int t) const {
-  while (t > 0 && m_g.layers[static_cast<size_t>(t - 1)].shape_only)
-    t = m_g.layers[static_cast<size_t>(t - 1)].inputs[0];
-  return t;
-}
-
 void Functional::matmul(const planner::Instr& i) {
   const workload::Layer& l = m_g.layers[i.layer];
   const auto& gm = *l.gemm;

@@ -36,8 +36,7 @@ class Functional {
   Check compare(double tolerance) const;
 
  private:
-  int resolve(int t) const;
-  const std::vector<float>& tensor(int t) const { return m_t[static_cast<size_t>(resolve(t))]; }
+  const std::vector<float>& tensor(int t) const { return m_t[static_cast<size_t>(m_g.resolve(t))]; }
 
   const workload::Graph& m_g;
   const uint64_t m_b;

@@ -113,11 +113,7 @@ class Planner {
  private:
   // ---- shapes, tensors and sizes ------------------------------------------------------
 
-  int resolve(int t) const {
-    while (t > 0 && m_g.layers[static_cast<size_t>(t - 1)].shape_only)
-      t = m_g.layers[static_cast<size_t>(t - 1)].inputs[0];
-    return t;
-  }
+  int resolve(int t) const { return m_g.resolve(t); }
   int out_tensor(size_t l) const { return resolve(static_cast<int>(l + 1)); }
   std::vector<int> in_tensors(size_t l) const {
     std::vector<int> v;
@@ -130,25 +126,9 @@ class Planner {
 
   // Lane-cycles of `ops` element operations of class `op`: ops x the configured passes.
   uint64_t passes(workload::VectorOp op, uint64_t ops) const {
-    const auto& p = m_hw.vector_engine.passes;
-    double f = p.elementwise;
-    switch (op) {
-      case workload::VectorOp::elementwise:
-        f = p.elementwise;
-        break;
-      case workload::VectorOp::pool:
-        f = p.pool;
-        break;
-      case workload::VectorOp::reduce:
-        f = p.reduce;
-        break;
-      case workload::VectorOp::softmax:
-        f = p.softmax;
-        break;
-      case workload::VectorOp::layernorm:
-        f = p.layernorm;
-        break;
-    }
+    // vector_pass_keys() lists the op classes in workload::VectorOp's order
+    const double f =
+        m_hw.vector_engine.passes.*config::vector_pass_keys()[static_cast<size_t>(op)].second;
     return static_cast<uint64_t>(std::ceil(static_cast<double>(ops) * f - 1e-9));
   }
 

@@ -101,7 +101,12 @@ struct Graph {
   // Tensor ids nobody consumes: the network's outputs.
   std::vector<int> outputs() const;
   const Shape& tensor_shape(int id) const { return id == 0 ? input : layers[id - 1].out; }
-  std::string tensor_name(int id) const { return id == 0 ? "input" : layers[id - 1].name; }
+  // The tensor whose data tensor id holds: a shape-only layer's output is its input's data.
+  int resolve(int id) const {
+    while (id > 0 && layers[static_cast<size_t>(id - 1)].shape_only)
+      id = layers[static_cast<size_t>(id - 1)].inputs[0];
+    return id;
+  }
 };
 
 }  // namespace ncore::workload

@@ -13,13 +13,13 @@
 using namespace ncore;
 
 namespace {
-config::RunConfig single_tile_run(const std::string& dir) {
+config::RunConfig single_tile_run(const std::string& dir, std::vector<config::Override> o = {}) {
   test::write(dir + "/m.yaml",
               "name: one_tile\ninput: {channels: 4}\nlayers:\n"
               "  - {name: fc, kind: linear, out_features: 4}\n");
   test::write(dir + "/run.yaml", "hw: " + test::repo("configs/hw/tiny.yaml") +
                                      "\nmodel: m.yaml\nbatch: 8\ndtype: fp16\n");
-  return config::load_run(dir + "/run.yaml");
+  return config::load_run(dir + "/run.yaml", o);
 }
 }  // namespace
 
@@ -90,16 +90,10 @@ TEST_CASE("background weight preload hides the next tile's load behind the strea
 }
 
 TEST_CASE("a narrow state-buffer write port stalls DMA and evictions, attributed to the layer") {
-  const std::string dir = test::scratch("port");
-  test::write(dir + "/m.yaml",
-              "name: one_tile\ninput: {channels: 4}\nlayers:\n"
-              "  - {name: fc, kind: linear, out_features: 4}\n");
-  test::write(dir + "/run.yaml",
-              "hw: " + test::repo("configs/hw/tiny.yaml") + "\nmodel: m.yaml\nbatch: 8\n");
   // 1 B per cycle per partition x 4 partitions = 4 B/cycle of writes into SBUF; one DMA queue,
   // so the transfers go in program order.
-  const auto rc = config::load_run(
-      dir + "/run.yaml",
+  const auto rc = single_tile_run(
+      test::scratch("port"),
       {{"hw.state_buffer.write_bytes_per_cycle", "1", "test"}, {"hw.dma.queues", "1", "test"}});
   const auto p = planner::plan(rc);
   report::Stats s;
