@@ -106,8 +106,21 @@ DramConfig read_dram(MapReader r) {
   for (const auto& [key, field] : dram_timing_keys())  // seconds in the file, ns inside
     t.*field = r.get(key, time_s(0, 1), t.*field * 1e-9) * 1e9;
   t.banks = static_cast<uint32_t>(r.get("banks", integer_in(1, 1024), int64_t{t.banks}));
+  t.bank_groups =
+      static_cast<uint32_t>(r.get("bank_groups", integer_in(1, 64), int64_t{t.bank_groups}));
+  if (t.banks % t.bank_groups != 0)
+    r.fail(r.has("bank_groups") ? "bank_groups" : "banks",
+           "banks (" + std::to_string(t.banks) + ") must be a multiple of bank_groups (" +
+               std::to_string(t.bank_groups) + ")");
   t.row_bytes =
       static_cast<uint32_t>(r.get("row_bytes", integer_in(64, 1 << 20), int64_t{t.row_bytes}));
+  t.group_interleave_bytes = static_cast<uint32_t>(
+      r.get("group_interleave_bytes", integer_in(1, 1 << 20), int64_t{t.group_interleave_bytes}));
+  if (t.group_interleave_bytes % t.burst_bytes != 0 || t.row_bytes % t.group_interleave_bytes != 0)
+    r.fail(r.has("group_interleave_bytes") ? "group_interleave_bytes" : "row_bytes",
+           "group_interleave_bytes (" + std::to_string(t.group_interleave_bytes) +
+               ") must be a multiple of burst_bytes (" + std::to_string(t.burst_bytes) +
+               ") and divide row_bytes (" + std::to_string(t.row_bytes) + ")");
   t.interleave_bytes = static_cast<uint32_t>(
       r.get("interleave_bytes", integer_in(64, 1 << 24), int64_t{t.interleave_bytes}));
   t.open_page = r.get("page_policy", one_of({"open", "closed"}), "open") == "open";

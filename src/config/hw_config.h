@@ -68,13 +68,18 @@ struct DramTimingConfig {
   uint32_t burst_bytes = 64;  // bytes one burst moves on the channel
   double t_burst = 3.333;     // data-bus time of one burst
   double t_cl = 14.16, t_rcd = 14.16, t_rp = 14.16, t_ras = 32;
-  double t_rrd = 3.3, t_faw = 21;     // activate-to-activate, four-activate window
+  double t_rrd = 3.3, t_faw = 21;     // activate-to-activate (tRRD_S), four-activate window
+  double t_rrd_l = 4.9;               // activate-to-activate within one bank group (tRRD_L)
+  double t_ccd_l = 5;                 // column-to-column within one bank group (tCCD_L); across
+                                      // groups the next burst follows after t_burst (tCCD_S)
   double t_rfc = 350, t_refi = 7800;  // refresh: the channel is blocked t_rfc every t_refi
   double t_wtr = 7.5, t_rtw = 5;      // bus turnaround: write to read, read to write
   uint32_t banks = 16;
-  uint32_t row_bytes = 8192;         // page size per bank
-  uint32_t interleave_bytes = 4096;  // consecutive addresses per channel before the next one
-  bool open_page = true;             // false: closed page (auto-precharge after each access)
+  uint32_t bank_groups = 4;              // banks / bank_groups banks in each group
+  uint32_t row_bytes = 8192;             // page size per bank
+  uint32_t group_interleave_bytes = 64;  // consecutive bytes in one bank group before the next
+  uint32_t interleave_bytes = 4096;      // consecutive addresses per channel before the next one
+  bool open_page = true;                 // false: closed page (auto-precharge after each access)
 };
 
 // The timing keys (ns) by name, for reading and writing them alike.
@@ -83,6 +88,7 @@ inline const std::vector<std::pair<const char*, double DramTimingConfig::*>>& dr
       {"t_burst", &DramTimingConfig::t_burst}, {"t_cl", &DramTimingConfig::t_cl},
       {"t_rcd", &DramTimingConfig::t_rcd},     {"t_rp", &DramTimingConfig::t_rp},
       {"t_ras", &DramTimingConfig::t_ras},     {"t_rrd", &DramTimingConfig::t_rrd},
+      {"t_rrd_l", &DramTimingConfig::t_rrd_l}, {"t_ccd_l", &DramTimingConfig::t_ccd_l},
       {"t_faw", &DramTimingConfig::t_faw},     {"t_rfc", &DramTimingConfig::t_rfc},
       {"t_refi", &DramTimingConfig::t_refi},   {"t_wtr", &DramTimingConfig::t_wtr},
       {"t_rtw", &DramTimingConfig::t_rtw}};

@@ -223,9 +223,11 @@ void emit_dram(YAML::Emitter& out, const DramConfig& d) {
         << YAML::Value << t.burst_bytes;
     for (const auto& [key, field] : dram_timing_keys())
       out << YAML::Key << key << YAML::Value << exact(t.*field * 1e-9);
-    out << YAML::Key << "banks" << YAML::Value << t.banks << YAML::Key << "row_bytes" << YAML::Value
-        << t.row_bytes << YAML::Key << "interleave_bytes" << YAML::Value << t.interleave_bytes
-        << YAML::Key << "page_policy" << YAML::Value << (t.open_page ? "open" : "closed");
+    out << YAML::Key << "banks" << YAML::Value << t.banks << YAML::Key << "bank_groups"
+        << YAML::Value << t.bank_groups << YAML::Key << "row_bytes" << YAML::Value << t.row_bytes
+        << YAML::Key << "group_interleave_bytes" << YAML::Value << t.group_interleave_bytes
+        << YAML::Key << "interleave_bytes" << YAML::Value << t.interleave_bytes << YAML::Key
+        << "page_policy" << YAML::Value << (t.open_page ? "open" : "closed");
   }
   out << YAML::EndMap;
 }

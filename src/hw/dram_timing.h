@@ -1,22 +1,32 @@
-// DRAM timing with banks and rows (dram.model: banks), pure C++ (no SystemC), one call per DMA
-// transfer. Address map: `interleave_bytes` consecutive bytes per channel, then the next
-// channel; within a channel, consecutive rows (`row_bytes`) go to consecutive banks, so a
-// sequential stream opens each bank in turn and its activations overlap the other banks' data.
-// Per access (a run of bursts within one row of one bank):
+// DRAM timing with banks, bank groups and rows (dram.model: banks), pure C++ (no SystemC), one
+// call per DMA transfer.
+// Address map, low bits first: `interleave_bytes` consecutive bytes per channel, then the next
+// channel; within a channel, `group_interleave_bytes` per bank group, then the next group; then
+// the columns of a row; then the bank within its group; then the row. A stripe of
+// bank_groups x row_bytes consecutive channel bytes is thus the same row of the same bank in every
+// group, and consecutive stripes go to the next bank, so a sequential stream opens each bank in
+// turn and its activations overlap the other banks' data.
+// Per access (a run of bursts within one stripe), for each bank it touches:
 //   row hit (open page, row open):  column command when the bank is ready
 //   row miss: precharge (after tRAS since the row's activation) + tRP, then activate (tRRD after
-//             the channel's last activate, tFAW after the fourth last), column command tRCD later
-//   data: tCL after the column command, or when the channel's data bus is free if later, then
-//         bursts x tBURST on the bus. Closed page: auto-precharge after the data (tRP).
-//   refresh: every tREFI the channel stops for tRFC and closes every row.
-//   turnaround: data in the other direction than its neighbour on the bus keeps tWTR (after a
-//   write) or tRTW (after a read) from it.
+//             the channel's last activate, tRRD_L after its group's, tFAW after the fourth last),
+//             column command tRCD later
+// data: tCL after the column commands, or when the channel's data bus is free if later. On the
+//   bus, bursts to one group follow each other tCCD_L apart, bursts to another group tBURST
+//   (tCCD_S) apart; a run that cycles g groups with n bursts per group in turn takes, per round,
+//   P = max(g ((n - 1) tCCD_L + tBURST), n tCCD_L), i.e. tBURST + (bursts - 1) P / (g n) in all
+//   (exact when each round is whole). Closed page: auto-precharge after the data (tRP).
+// refresh: every tREFI the channel stops for tRFC and closes every row.
+// turnaround: data in the other direction than its neighbour on the bus keeps tWTR (after a
+//   write) or tRTW (after a read) from it; a burst to the same group as its neighbour keeps
+//   tCCD_L - tBURST from it.
 // Scheduling, first ready: the data bus keeps its reserved intervals, and a request takes the
 // earliest gap at or after the moment its data could start. A row hit, ready tCL after its
 // column command, thus overtakes an earlier row miss still activating its row, and requests
-// ready at the same time keep their order: FR-FCFS (row hits first, then oldest) as far as the
-// requests have arrived, within the last 64 reservations of the channel (a controller's queue
-// depth). Bank groups are not modelled. Sources: the presets.
+// ready at the same time keep their order: FR-FCFS (row hits first, then oldest) among the
+// requests that have arrived, within the last 64 reservations of the channel (a controller's
+// queue depth). A request is scheduled when it arrives: one arriving later never delays it.
+// Sources: the presets.
 #pragma once
 #include <cstdint>
 #include <deque>
@@ -49,19 +59,21 @@ class DramTiming {
   };
   struct Slot {
     double start, end;
-    int dir;  // 0 read, 1 write, 2 refresh
+    int dir;                                // 0 read, 1 write, 2 refresh
+    int first_group = -1, last_group = -1;  // of its first and last burst
   };
   struct Channel {
     std::deque<Slot> bus;  // reserved data intervals, in time order
     double next_refresh = 0;
     std::vector<Bank> banks;
-    std::deque<double> acts;  // the last four activates
+    std::vector<double> group_act;  // each bank group's last activate
+    std::deque<double> acts;        // the channel's last four activates
   };
   void refresh_until(Channel& ch, double t);
-  double turn(int from, int to) const;
+  double gap(const Slot& a, const Slot& b) const;
   static void reserve(Channel& ch, Slot s);
-  double serve(Channel& ch, uint32_t bank, int64_t row, uint64_t bytes, double t, bool write,
-               double& start);
+  double open(Channel& ch, uint32_t group, Bank& b, int64_t row, double t);
+  double serve(Channel& ch, uint64_t local, uint64_t bytes, double t, bool write, double& start);
 
   config::DramTimingConfig m_t;
   std::vector<Channel> m_ch;

@@ -192,3 +192,17 @@ TEST_CASE("an unknown DRAM preset lists the known ones") {
   expect_bad(c, "dram.preset: unknown DRAM preset 'ddr5' (known: ddr4-2400, hbm2e, lpddr4)",
              "--set hw.dram.model=banks --set hw.dram.preset=ddr5");
 }
+
+TEST_CASE("bank groups must divide the banks and the group interleave the row") {
+  const Case c = make_case("groups", tiny_hw(), tiny_cnn());
+  const std::string banks = "--set hw.dram.model=banks --set hw.dram.preset=ddr4-2400 ";
+  expect_bad(c,
+             "--set hw.dram.bank_groups=3: dram.bank_groups: banks (16) must be a multiple of "
+             "bank_groups (3)",
+             banks + "--set hw.dram.bank_groups=3");
+  expect_bad(c,
+             "--set hw.dram.group_interleave_bytes=96: dram.group_interleave_bytes: "
+             "group_interleave_bytes (96) must be a multiple of burst_bytes (64) and divide "
+             "row_bytes (8192)",
+             banks + "--set hw.dram.group_interleave_bytes=96");
+}

@@ -1,8 +1,11 @@
 // DDR4-2400 (speed bin 2400R, 17-17-17), one 64-bit channel of x8 8 Gb devices. Source: JEDEC
 // JESD79-4 speed-bin and timing tables: tCK 0.833 ns, CL = tRCD = tRP = 17 tCK (14.16 ns),
-// tRAS 32 ns, tRRD_S 3.3 ns, tFAW 21 ns (1 KB page), tRFC1 350 ns (8 Gb), tREFI 7.8 us; BL8 on
-// 64 bits = 64 B per 4 tCK (19.2 GB/s); 16 banks; an 8 KB rank page (8 chips x 1 KB);
-// tWTR_L 7.5 ns; read-to-write CL + BL/2 + 2 - CWL = 11 tCK (9.2 ns).
+// tRAS 32 ns, tRRD_S 3.3 ns and tRRD_L 4.9 ns (1 KB page), tFAW 21 ns, tCCD_S 4 tCK (= tBURST),
+// tCCD_L 6 tCK (5 ns), tRFC1 350 ns (8 Gb), tREFI 7.8 us; BL8 on 64 bits = 64 B per 4 tCK
+// (19.2 GB/s); 16 banks in 4 bank groups (x8 devices); an 8 KB rank page (8 chips x 1 KB);
+// tWTR_L 7.5 ns; read-to-write CL + BL/2 + 2 - CWL = 11 tCK (9.2 ns). Address map: bank groups
+// interleaved every 64 B (one burst), so a sequential stream alternates groups at tCCD_S, as a
+// controller with the bank-group bits just above the burst offset does.
 #include "hw/dram_presets/registry.h"
 
 namespace {
@@ -13,13 +16,17 @@ ncore::config::DramTimingConfig ddr4_2400() {
   t.t_cl = t.t_rcd = t.t_rp = 17 * 0.8333;
   t.t_ras = 32;
   t.t_rrd = 3.3;
+  t.t_rrd_l = 4.9;
+  t.t_ccd_l = 6 * 0.8333;
   t.t_faw = 21;
   t.t_rfc = 350;
   t.t_refi = 7800;
   t.t_wtr = 7.5;
   t.t_rtw = 11 * 0.8333;
   t.banks = 16;
+  t.bank_groups = 4;
   t.row_bytes = 8192;
+  t.group_interleave_bytes = 64;
   return t;
 }
 }  // namespace

@@ -1,7 +1,10 @@
 // HBM2E at 3.2 Gb/s per pin, one 64-bit pseudo-channel. Source: JEDEC JESD235 (HBM2/2E) and
 // vendor datasheets' typical values: tCK 0.625 ns (1.6 GHz), BL4 on 64 bits = 32 B per 2 tCK
 // (25.6 GB/s), tRCD 14 ns, tRP 14 ns, CL 14 ns, tRAS 33 ns, tRRD 4 ns, tFAW 16 ns, tRFC 350 ns,
-// tREFI 3.9 us; 16 banks (4 groups); a 1 KB page; tWTR 8 ns, read-to-write 4 ns (assumption).
+// tREFI 3.9 us; 16 banks in 4 bank groups; a 1 KB page; tWTR 8 ns, read-to-write 4 ns
+// (assumption). Bank groups (assumption): tCCD_S = tBURST (2 tCK), tCCD_L 3 tCK (1.875 ns) and
+// tRRD_L 6 ns (1.5 x tRRD_S), the ratios of DRAMsim3's and Ramulator 2's HBM presets; groups
+// interleaved every 32 B burst.
 // Values not fixed by the standard are typical datasheet figures (assumption).
 #include "hw/dram_presets/registry.h"
 
@@ -15,13 +18,17 @@ ncore::config::DramTimingConfig hbm2e() {
   t.t_rp = 14;
   t.t_ras = 33;
   t.t_rrd = 4;
+  t.t_rrd_l = 6;
+  t.t_ccd_l = 3 * 0.625;
   t.t_faw = 16;
   t.t_rfc = 350;
   t.t_refi = 3900;
   t.t_wtr = 8;
   t.t_rtw = 4;
   t.banks = 16;
+  t.bank_groups = 4;
   t.row_bytes = 1024;
+  t.group_interleave_bytes = 32;
   t.interleave_bytes = 1024;
   return t;
 }

@@ -2,6 +2,7 @@
 // tCK 0.625 ns, RL 28 tCK (17.5 ns), tRCD 18 ns, tRPpb 18 ns, tRAS 42 ns, tRRD 10 ns, tFAW 40 ns,
 // tRFCab 280 ns (8 Gb), tREFI 3.9 us; BL16 on 16 bits = 32 B per 8 tCK (6.4 GB/s); 8 banks;
 // a 2 KB page; tWTR 10 ns; read-to-write about 8 ns (assumption from RL, BL/2 and WL).
+// LPDDR4 has no bank groups: one group, tRRD_L = tRRD, tCCD_L = tCCD = tBURST.
 #include "hw/dram_presets/registry.h"
 
 namespace {
@@ -13,14 +14,17 @@ ncore::config::DramTimingConfig lpddr4() {
   t.t_rcd = 18;
   t.t_rp = 18;
   t.t_ras = 42;
-  t.t_rrd = 10;
+  t.t_rrd = t.t_rrd_l = 10;
+  t.t_ccd_l = t.t_burst;
   t.t_faw = 40;
   t.t_rfc = 280;
   t.t_refi = 3900;
   t.t_wtr = 10;
   t.t_rtw = 8;
   t.banks = 8;
+  t.bank_groups = 1;
   t.row_bytes = 2048;
+  t.group_interleave_bytes = 32;
   t.interleave_bytes = 2048;
   return t;
 }
