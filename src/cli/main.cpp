@@ -93,10 +93,12 @@ void print_dram_efficiency() {
       hw::DramTiming d(t, 1);
       double now = 0;
       const int n = 160000;
-      for (int i = 0; i < n / depth; ++i) {
-        double done = now;
-        for (int k = 0; k < depth; ++k) done = std::max(done, d.access(now, next(), t.burst_bytes));
-        now = done;
+      for (int i = 0; i < n / depth; ++i) {  // `depth` requests at once, then wait for all
+        std::vector<uint64_t> ids;
+        for (int k = 0; k < depth; ++k) ids.push_back(d.submit(now, next(), t.burst_bytes));
+        d.advance(1e300);
+        for (const uint64_t id : ids) now = std::max(now, d.release(id).end);
+        d.take_finished();
       }
       return static_cast<double>(n) * t.burst_bytes / now / peak;
     };

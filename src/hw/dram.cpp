@@ -1,8 +1,11 @@
-// Dram channel reservation (see dram.h).
+// Dram: channel reservation (simple, ideal) and the memory controller's thread (banks); see
+// dram.h.
 #include "hw/dram.h"
 
 #include <algorithm>
 #include <cmath>
+
+#include "hw/sync.h"
 
 namespace ncore::hw {
 
@@ -18,8 +21,52 @@ Dram::Dram(sc_core::sc_module_name n, const config::DramConfig& c, double core_h
       m_row_hits(s.counter("dram.row_hits")),
       m_row_misses(s.counter("dram.row_misses")),
       m_refreshes(s.counter("dram.refreshes")) {
-  if (c.model == config::DramModel::banks)
+  if (c.model == config::DramModel::banks) {
     m_timing = std::make_unique<DramTiming>(c.timing, c.channels);
+    m_timing->keep_segments = s.tracing;
+    SC_HAS_PROCESS(Dram);
+    SC_THREAD(schedule);
+  }
+}
+
+// The controller: makes each decision when it is due or when a request arrives, and wakes each
+// transfer's thread at its end once its last piece is scheduled.
+void Dram::schedule() {
+  const double ns_per_cycle = 1e9 / m_core_hz;
+  for (;;) {
+    const double next = m_timing->next_decision();
+    const uint64_t now = now_cycles();
+    if (std::isinf(next)) {
+      sc_core::wait(m_arrival);
+    } else {
+      const auto at = std::max(now + 1, static_cast<uint64_t>(std::ceil(next / ns_per_cycle)));
+      sc_core::wait(sc_core::sc_time::from_value(at - now), m_arrival);
+    }
+    m_timing->advance(static_cast<double>(now_cycles()) * ns_per_cycle);
+    for (const uint64_t id : m_timing->take_finished()) {
+      Waiter& w = m_waiting.at(id);
+      w.span = finish(id);
+      w.done->notify(sc_core::sc_time::from_value(w.span.end - std::min(w.span.end, now_cycles())));
+    }
+  }
+}
+
+// A scheduled request's span in cycles; counters and the trace's DRAM intervals.
+DramIf::Span Dram::finish(uint64_t id) {
+  const double ns_per_cycle = 1e9 / m_core_hz;
+  auto cycles = [&](double ns) {
+    return static_cast<uint64_t>(std::ceil(ns / ns_per_cycle - 1e-9));
+  };
+  const DramTiming::Result r = m_timing->release(id);
+  Span span{std::min(static_cast<uint64_t>(r.start / ns_per_cycle), cycles(r.end)), cycles(r.end)};
+  for (const auto& g : r.segments) {  // tracing only
+    const auto from = static_cast<uint64_t>(g.start_ns / ns_per_cycle);
+    m_stats.dram_busy.push_back({from, std::max(from + 1, cycles(g.end_ns)), g.bytes});
+  }
+  m_row_hits = m_timing->row_hits;
+  m_row_misses = m_timing->row_misses;
+  m_refreshes = m_timing->refreshes;
+  return span;
 }
 
 DramIf::Span Dram::transfer(uint64_t now, uint64_t bytes, uint32_t stream) {
@@ -27,24 +74,21 @@ DramIf::Span Dram::transfer(uint64_t now, uint64_t bytes, uint32_t stream) {
     // Each stream a sequential region of its own, 2^40 bytes apart.
     const uint64_t addr = (uint64_t{stream} << 40) + m_cursor[stream];
     m_cursor[stream] += bytes;
-    std::vector<DramTiming::Segment> segs;
-    const double ns_per_cycle = 1e9 / m_core_hz;
-    const double end = m_timing->access(static_cast<double>(now) * ns_per_cycle, addr, bytes, &segs,
-                                        stream % 2 == 1);  // odd streams are writes
-    auto cycles = [&](double ns) {
-      return static_cast<uint64_t>(std::ceil(ns / ns_per_cycle - 1e-9));
-    };
-    Span span{UINT64_MAX, std::max(now, cycles(end))};
-    for (const auto& g : segs) {
-      const uint64_t from = static_cast<uint64_t>(g.start_ns / ns_per_cycle);
-      span.start = std::min(span.start, from);
-      if (m_stats.tracing)
-        m_stats.dram_busy.push_back({from, std::max(from + 1, cycles(g.end_ns)), g.bytes});
+    const uint64_t id = m_timing->submit(static_cast<double>(now) * 1e9 / m_core_hz, addr, bytes,
+                                         stream % 2 == 1);  // odd streams are writes
+    std::unique_ptr<sc_core::sc_event> done;                // from the pool, or a new one
+    if (m_free_events.empty()) {
+      done = std::make_unique<sc_core::sc_event>();
+    } else {
+      done = std::move(m_free_events.back());
+      m_free_events.pop_back();
     }
-    if (span.start == UINT64_MAX) span.start = now;
-    m_row_hits = m_timing->row_hits;
-    m_row_misses = m_timing->row_misses;
-    m_refreshes = m_timing->refreshes;
+    m_waiting[id].done = done.get();
+    m_arrival.notify(sc_core::SC_ZERO_TIME);
+    sc_core::wait(*done);
+    const Span span = m_waiting[id].span;
+    m_waiting.erase(id);
+    m_free_events.push_back(std::move(done));
     return span;
   }
   Span span{UINT64_MAX, now};

@@ -4,15 +4,19 @@
 //    already holds; done when the last channel is, plus the access latency. Banks, rows and
 //    refresh are not modelled (peak bandwidth is reachable: an optimism).
 //  - ideal: the same with zero latency, for comparisons.
-//  - banks: DramTiming (dram_timing.h): banks, rows, open/closed page, tRCD/tRP/tCL/tRAS/
-//    tRRD/tFAW and refresh from a JEDEC preset. Addresses: each traffic class and direction is a
+//  - banks: a memory controller with a request queue per channel (DramTiming, dram_timing.h):
+//    bank groups, banks, rows, open/closed page, FR-FCFS, JEDEC timings and refresh from a
+//    preset. A transfer blocks its DMA queue's thread until the controller has scheduled its
+//    last piece; the controller's own thread makes each decision when it is due, so requests
+//    that arrive meanwhile compete for it. Addresses: each traffic class and direction is a
 //    sequential stream in its own DRAM region (the planner does not place tensors), so weights
 //    read in program order hit open rows as a real layout would.
-// Either way a transfer costs one call and one wait, converted to core cycles once.
+// Either way a transfer costs one call, converted to core cycles once.
 #pragma once
 #include <cstdint>
 #include <memory>
 #include <systemc>
+#include <unordered_map>
 #include <vector>
 
 #include "config/hw_config.h"
@@ -23,8 +27,9 @@ namespace ncore::hw {
 
 class DramIf : public virtual sc_core::sc_interface {
  public:
-  // Reserves the channels for a transfer of `stream` (0..5: traffic class x 2 + write) that
-  // may start at cycle `now`.
+  // Moves a transfer of `stream` (0..5: traffic class x 2 + write) that may start at cycle
+  // `now`. With dram.model banks the calling SC_THREAD waits until the controller has scheduled
+  // it (never past its end); otherwise it returns at once.
   struct Span {
     uint64_t start = 0;  // the first cycle a channel serves it
     uint64_t end = 0;    // its last channel done, plus the access latency
@@ -38,6 +43,8 @@ class Dram : public sc_core::sc_module, public DramIf {
   Span transfer(uint64_t now, uint64_t bytes, uint32_t stream = 0) override;
 
  private:
+  void schedule();  // banks: the controller's thread
+  Span finish(uint64_t id);
   const config::DramConfig m_cfg;
   const double m_bytes_per_cycle_per_channel;
   const uint64_t m_latency;
@@ -46,6 +53,13 @@ class Dram : public sc_core::sc_module, public DramIf {
   const double m_core_hz;
   std::unique_ptr<DramTiming> m_timing;  // model banks
   std::vector<uint64_t> m_cursor;        // per stream: the next address
+  sc_core::sc_event m_arrival;           // a request joined the queues
+  struct Waiter {
+    sc_core::sc_event* done = nullptr;
+    Span span;
+  };
+  std::unordered_map<uint64_t, Waiter> m_waiting;                 // by request id
+  std::vector<std::unique_ptr<sc_core::sc_event>> m_free_events;  // for waiting transfers
   uint64_t& m_row_hits;
   uint64_t& m_row_misses;
   uint64_t& m_refreshes;

@@ -1,158 +1,274 @@
-// DRAM bank/row timing (see dram_timing.h).
+// DRAM controller and bank timing (see dram_timing.h).
 #include "hw/dram_timing.h"
 
 #include <algorithm>
+#include <bitset>
 #include <cmath>
+#include <limits>
+#include <tuple>
 
 namespace ncore::hw {
 
-constexpr std::ptrdiff_t kQueue = 64;  // reservations a new request may be placed before
+namespace {
+constexpr size_t kQueue = 64;     // pieces a channel's scheduler looks at, oldest first
+constexpr uint32_t kHitCap = 16;  // younger row hits a waiting piece lets pass
+constexpr double kNever = std::numeric_limits<double>::infinity();
+}  // namespace
 
-DramTiming::DramTiming(const config::DramTimingConfig& t, uint32_t channels) : m_t(t) {
+DramTiming::DramTiming(const config::DramTimingConfig& t, uint32_t channels)
+    : m_t(t), m_per_group(t.banks / t.bank_groups) {
   m_ch.resize(channels);
   for (auto& c : m_ch) {
     c.banks.resize(t.banks);
     c.group_act.assign(t.bank_groups, -1e300);
     c.next_refresh = t.t_refi;
+    c.next = kNever;
   }
 }
 
-// The bus time between data slot a and data slot b just after it: a turnaround between
-// directions, tCCD_L - tBURST between bursts to one bank group.
-double DramTiming::gap(const Slot& a, const Slot& b) const {
-  double g = 0;
-  if (a.dir != 2 && b.dir != 2 && a.dir != b.dir) g = a.dir == 1 ? m_t.t_wtr : m_t.t_rtw;
-  if (a.last_group >= 0 && a.last_group == b.first_group)
-    g = std::max(g, m_t.t_ccd_l - m_t.t_burst);
-  return g;
+bool DramTiming::is_open(const Channel& ch, const Piece& p) const {
+  for (uint32_t i = 0; i < p.groups; ++i)
+    if (ch.banks[bank_of(p, i)].open_row != p.row) return false;
+  return true;
 }
 
-// Inserts a reserved interval, keeping the bus in time order.
-void DramTiming::reserve(Channel& ch, Slot s) {
-  auto it = std::upper_bound(ch.bus.begin(), ch.bus.end(), s.start,
-                             [](double v, const Slot& x) { return v < x.start; });
-  ch.bus.insert(it, s);
-}
-
-// Refreshes that start before t: the channel stops for tRFC and every row closes.
-void DramTiming::refresh_until(Channel& ch, double t) {
-  while (ch.next_refresh <= t) {
-    const double done = ch.next_refresh + m_t.t_rfc;
-    reserve(ch, Slot{ch.next_refresh, done, 2});
-    for (auto& b : ch.banks) {
-      b.open_row = -1;
-      b.ready = std::max(b.ready, done);
+// Opens the piece's rows that are not open, from lo on: precharge, activate. Returns when its
+// first command issues; with `commit`, the banks take the new rows.
+double DramTiming::open_rows(Channel& ch, Piece& p, double lo, bool commit) {
+  Acts acts = ch.acts;
+  double first = kNever;
+  for (uint32_t i = 0; i < p.groups; ++i) {
+    const uint32_t x = bank_of(p, i);
+    Bank& b = ch.banks[x];
+    if (b.open_row == p.row) continue;
+    const uint32_t group = x / m_per_group;
+    double cmd = std::max(lo, b.ready), act = cmd;
+    if (b.open_row >= 0) {  // precharge first
+      cmd = std::max(cmd, b.act + m_t.t_ras);
+      act = cmd + m_t.t_rp;
     }
-    ch.next_refresh += m_t.t_refi;
-    ++refreshes;
+    act = std::max(
+        {act, ch.group_act[group] + m_t.t_rrd_l, acts.t[3] + m_t.t_rrd, acts.t[0] + m_t.t_faw});
+    first = std::min(first, b.open_row >= 0 ? cmd : act);
+    acts.push(act);
+    if (commit) {
+      ch.group_act[group] = act;
+      b.act = act;
+      b.open_row = p.row;
+      b.ready = act + m_t.t_rcd;
+      p.opened |= uint64_t{1} << i;
+      ++row_misses;
+    }
   }
+  if (commit) ch.acts = acts;
+  return first;
 }
 
-// Opens `row` in bank b of `group` for a request arriving at t (if it is not open); returns when
-// its column command can issue.
-double DramTiming::open(Channel& ch, uint32_t group, Bank& b, int64_t row, double t) {
-  if (m_t.open_page && b.open_row == row) {
-    ++row_hits;
-    return std::max(t, b.ready);
-  }
-  double pre = std::max(t, b.ready);
-  if (b.open_row >= 0) pre = std::max(pre, b.act + m_t.t_ras) + m_t.t_rp;
-  double act = std::max(pre, ch.group_act[group] + m_t.t_rrd_l);
-  if (!ch.acts.empty()) act = std::max(act, ch.acts.back() + m_t.t_rrd);
-  if (ch.acts.size() == 4) act = std::max(act, ch.acts.front() + m_t.t_faw);
-  refresh_until(ch, act);
-  act = std::max(act, b.ready);
-  ch.acts.push_back(act);
-  if (ch.acts.size() > 4) ch.acts.pop_front();
-  ch.group_act[group] = act;
-  b.act = act;
-  b.open_row = row;
-  ++row_misses;
-  return act + m_t.t_rcd;
-}
-
-// Serves `bytes` at channel address `local`, all within one stripe.
-double DramTiming::serve(Channel& ch, uint64_t local, uint64_t bytes, double t, bool write,
-                         double& start) {
-  refresh_until(ch, t);
-  const uint32_t groups = m_t.bank_groups, per_group = m_t.banks / groups;
-  const uint64_t gran = m_t.group_interleave_bytes;
-  const uint64_t stripe = local / (uint64_t{groups} * m_t.row_bytes);
-  const auto bank = static_cast<uint32_t>(stripe % per_group);
-  const auto row = static_cast<int64_t>(stripe / per_group);
-  const uint64_t q0 = local / gran, granules = (local + bytes - 1) / gran - q0 + 1;
-  const auto g = static_cast<uint32_t>(std::min<uint64_t>(groups, granules));
-  // Bursts: n per granule, tCCD_L apart within a group, tBURST to the next group's first.
+// When a ready piece's column command can issue, from lo on: each bank's group takes its first
+// burst in turn, after the data already on the bus and its gap.
+double DramTiming::column_time(const Channel& ch, const Piece& p, double lo) const {
   const double s = m_t.t_burst, l = std::max(s, m_t.t_ccd_l);
-  const double n = static_cast<double>(gran / m_t.burst_bytes);
-  const double first_gap = (n - 1) * l + s;  // between consecutive groups' first bursts
-  const double period = std::max(g * first_gap, n * l);
-  const double bursts = std::ceil(static_cast<double>(bytes) / m_t.burst_bytes);
-  const double dur = s + (bursts - 1) * period / (g * n);
-  // The data starts once every bank it touches can deliver its first burst in turn.
-  start = 0;
-  for (uint32_t i = 0; i < g; ++i) {
-    const auto group = static_cast<uint32_t>((q0 + i) % groups);
-    Bank& b = ch.banks[group * per_group + bank];
-    const double col = open(ch, group, b, row, t);
-    start = std::max(start, col + m_t.t_cl - i * first_gap);
-    b.ready = col;  // column commands to the open row pipeline
+  const double n = static_cast<double>(m_t.group_interleave_bytes / m_t.burst_bytes);
+  const double first_gap = (n - 1) * l + s;
+  double c = lo;
+  for (uint32_t i = 0; i < p.groups; ++i)
+    c = std::max(c, ch.banks[bank_of(p, i)].ready - i * first_gap);
+  double gap = 0;
+  if (ch.bus_dir != 2 && ch.bus_dir != p.dir) gap = ch.bus_dir == 1 ? m_t.t_wtr : m_t.t_rtw;
+  if (ch.bus_group == static_cast<int>(p.group0)) gap = std::max(gap, l - s);
+  return std::max(c, ch.bus_end + gap - m_t.t_cl);
+}
+
+// All-bank refresh: once the data on the bus has finished, tRFC with every row closed.
+void DramTiming::refresh(Channel& ch) {
+  const double done = std::max(ch.next_refresh, ch.bus_end) + m_t.t_rfc;
+  for (auto& b : ch.banks) {
+    b.open_row = -1;
+    b.ready = std::max(b.ready, done);
   }
-  const int dir = write ? 1 : 0;
-  const Slot me{0, 0, dir, static_cast<int>(q0 % groups),
-                static_cast<int>((q0 + granules - 1) % groups)};
-  // First ready: the earliest gap of the bus at or after this request's data could start.
-  // Intervals that ended long before t cannot matter any more: drop them.
-  const double max_gap = std::max({m_t.t_wtr, m_t.t_rtw, l - s});
-  const double horizon = t - 2 * (max_gap + m_t.t_rfc);
-  while (ch.bus.size() > 1 && ch.bus.front().end < horizon) ch.bus.pop_front();
-  // Intervals do not overlap, so their ends are in order too: skip those that end (with any
-  // gap) before this request is ready.
-  auto it = std::lower_bound(ch.bus.begin(), ch.bus.end(), start - max_gap,
-                             [](const Slot& x, double v) { return x.end < v; });
-  // Like a controller's request queue, only the last kQueue reservations can be overtaken.
-  if (ch.bus.end() - it > kQueue) {
-    it = ch.bus.end() - kQueue;
-    start = std::max(start, (it - 1)->end + gap(*(it - 1), me));
-  }
-  for (; it != ch.bus.end(); ++it) {
-    if (it->start >= start + dur + gap(me, *it)) break;  // fits before it
-    start = std::max(start, it->end + gap(*it, me));
-  }
-  double end = start + dur;
-  while (ch.next_refresh < end) {  // a refresh falls inside the data: it pauses for tRFC
-    reserve(ch, Slot{ch.next_refresh, ch.next_refresh + m_t.t_rfc, 2});
-    end += m_t.t_rfc;
-    ch.next_refresh += m_t.t_refi;
-    ++refreshes;
-  }
-  reserve(ch, Slot{start, end, dir, me.first_group, me.last_group});
-  if (!m_t.open_page)
-    for (uint32_t i = 0; i < g; ++i) {
-      Bank& b = ch.banks[static_cast<uint32_t>((q0 + i) % groups) * per_group + bank];
+  ch.bus_end = done;
+  ch.bus_dir = 2;
+  ch.bus_group = -1;
+  ch.next_refresh += m_t.t_refi;
+  ++refreshes;
+}
+
+void DramTiming::issue_column(uint32_t c, size_t k, double when) {
+  Channel& ch = m_ch[c];
+  const Piece p = ch.queue[k];
+  const double start = when + m_t.t_cl, end = start + p.dur;
+  ch.bus_end = end;
+  ch.bus_dir = p.dir;
+  ch.bus_group = p.last_group;
+  row_hits += p.groups - static_cast<uint32_t>(std::bitset<64>(p.opened).count());
+  for (uint32_t i = 0; i < p.groups; ++i) {
+    Bank& b = ch.banks[bank_of(p, i)];
+    b.ready = when;  // column commands to an open row pipeline
+    if (!m_t.open_page) {
       b.open_row = -1;
       b.ready = end + m_t.t_rp;
     }
-  return end;
+  }
+  for (size_t j = 0; j < k; ++j)  // older pieces waiting for this bank let a hit pass
+    if (ch.queue[j].bank == p.bank && !is_open(ch, ch.queue[j])) ++ch.queue[j].bypassed;
+  Request& r = m_requests[p.request];
+  if (keep_segments) r.result.segments.push_back({c, start, end, p.bytes});
+  r.result.start = std::min(r.result.start, start);
+  r.result.end = std::max(r.result.end, end);
+  if (--r.pending == 0) m_finished.push_back(p.request);
+  ch.queue.erase(ch.queue.begin() + static_cast<std::ptrdiff_t>(k));
+}
+
+// Channel c's decisions due at or before t, in time order; then when the next is due.
+void DramTiming::run(uint32_t c, double t) {
+  Channel& ch = m_ch[c];
+  std::vector<int>& owner = m_owner;
+  std::vector<int>& oldest_ready = m_oldest_ready;
+  std::vector<char>& ready = m_ready;
+  owner.resize(ch.banks.size());
+  oldest_ready.resize(ch.banks.size());
+  ready.resize(kQueue);
+  for (;;) {
+    if (ch.queue.empty()) {
+      ch.next = kNever;
+      return;
+    }
+    const size_t n = std::min(ch.queue.size(), kQueue);
+    // Per bank: the oldest piece waiting for a row of it, and the oldest ready piece using it.
+    std::fill(owner.begin(), owner.end(), -1);
+    std::fill(oldest_ready.begin(), oldest_ready.end(), -1);
+    for (size_t k = 0; k < n; ++k) {
+      const Piece& p = ch.queue[k];
+      ready[k] = is_open(ch, p);
+      for (uint32_t i = 0; i < p.groups; ++i) {
+        int& slot = ready[k] ? oldest_ready[bank_of(p, i)] : owner[bank_of(p, i)];
+        if (slot < 0) slot = static_cast<int>(k);
+      }
+    }
+    double best = std::max(ch.next_refresh, ch.clock);
+    int kind = 0;  // 0 refresh, 1 column, 2 open rows
+    size_t which = 0;
+    // Columns win a tie with a refresh, the oldest a tie among them; none can issue before the
+    // bus (less tCL) and the last decision allow.
+    const double bound = std::max(ch.clock, ch.bus_end - m_t.t_cl);
+    for (size_t k = 0; k < n; ++k) {
+      if (!ready[k]) continue;
+      const Piece& p = ch.queue[k];
+      const double when = column_time(ch, p, std::max(p.arrive, ch.clock));
+      if (when < best || (kind == 0 && when == best)) {
+        std::tie(best, kind, which) = std::make_tuple(when, 1, k);
+        if (when <= bound) break;
+      }
+    }
+    for (size_t k = 0; k < n && best > ch.clock; ++k) {  // opening rows wins no tie
+      if (ready[k]) continue;
+      Piece& p = ch.queue[k];
+      const double lo = std::max(p.arrive, ch.clock);
+      if (lo >= best) continue;
+      bool allowed = true;
+      for (uint32_t i = 0; i < p.groups && allowed; ++i) {
+        const uint32_t x = bank_of(p, i);
+        if (ch.banks[x].open_row == p.row) continue;
+        const int hit = oldest_ready[x];  // hits first, up to the cap for younger ones
+        allowed = owner[x] == static_cast<int>(k) &&
+                  (hit < 0 || (hit > static_cast<int>(k) && p.bypassed >= kHitCap));
+      }
+      if (!allowed) continue;
+      const double when = open_rows(ch, p, lo, false);
+      if (when < best) std::tie(best, kind, which) = std::make_tuple(when, 2, k);
+    }
+    if (best > t) {
+      ch.next = best;
+      return;
+    }
+    ch.clock = std::max(ch.clock, best);
+    if (kind == 0)
+      refresh(ch);
+    else if (kind == 1)
+      issue_column(c, which, best);
+    else
+      open_rows(ch, ch.queue[which], best, true);
+  }
+}
+
+uint64_t DramTiming::submit(double now_ns, uint64_t addr, uint64_t bytes, bool write) {
+  const uint64_t id = m_next_id++;
+  Request& r = m_requests[id];
+  r.result.end = now_ns;  // and its start, if it moves no bytes
+  const uint64_t il = m_t.interleave_bytes, nch = m_ch.size();
+  const uint64_t groups = m_t.bank_groups, per_group = m_t.banks / groups;
+  const uint64_t stripe = groups * m_t.row_bytes, gran = m_t.group_interleave_bytes;
+  const double s = m_t.t_burst, l = std::max(s, m_t.t_ccd_l);
+  const double n = static_cast<double>(gran / m_t.burst_bytes);
+  while (bytes > 0) {
+    const uint64_t c = (addr / il) % nch;
+    const uint64_t local = (addr / (il * nch)) * il + addr % il;
+    const uint64_t take = std::min({bytes, il - addr % il, stripe - local % stripe});
+    Channel& ch = m_ch[c];
+    if (ch.queue.empty())  // refreshes while the channel was idle
+      while (ch.next_refresh <= now_ns) refresh(ch);
+    Piece p{};
+    p.request = id;
+    p.arrive = now_ns;
+    p.bank = static_cast<uint32_t>(local / stripe % per_group);
+    p.row = static_cast<int64_t>(local / stripe / per_group);
+    const uint64_t q0 = local / gran, granules = (local + take - 1) / gran - q0 + 1;
+    p.group0 = static_cast<uint32_t>(q0 % groups);
+    p.groups = static_cast<uint32_t>(std::min(groups, granules));
+    p.last_group = static_cast<int>((q0 + granules - 1) % groups);
+    // Bursts: n per granule, tCCD_L apart within a group, tBURST to the next group's first.
+    const double g = p.groups, period = std::max(g * ((n - 1) * l + s), n * l);
+    const double bursts = std::ceil(static_cast<double>(take) / m_t.burst_bytes);
+    p.dur = s + (bursts - 1) * period / (g * n);
+    p.dir = write ? 1 : 0;
+    p.bytes = take;
+    ch.queue.push_back(p);
+    ++r.pending;
+    ch.next = -kNever;  // to be found again
+    addr += take;
+    bytes -= take;
+  }
+  if (r.pending == 0) {
+    r.result.start = now_ns;
+    m_finished.push_back(id);
+  }
+  return id;
+}
+
+void DramTiming::advance(double t_ns) {
+  for (uint32_t c = 0; c < m_ch.size(); ++c) run(c, t_ns);
+}
+
+double DramTiming::next_decision() {
+  double next = kNever;
+  for (uint32_t c = 0; c < m_ch.size(); ++c) {
+    if (m_ch[c].next == -kNever) run(c, -kNever);  // a request arrived since: no decision yet
+    next = std::min(next, m_ch[c].next);
+  }
+  return next;
+}
+
+std::vector<uint64_t> DramTiming::take_finished() {
+  std::vector<uint64_t> done;
+  done.swap(m_finished);
+  return done;
+}
+
+DramTiming::Result DramTiming::release(uint64_t id) {
+  const auto it = m_requests.find(id);
+  Result r = std::move(it->second.result);
+  m_requests.erase(it);
+  return r;
 }
 
 double DramTiming::access(double now_ns, uint64_t addr, uint64_t bytes,
                           std::vector<Segment>* segments, bool write) {
-  const uint64_t il = m_t.interleave_bytes, nch = m_ch.size();
-  const uint64_t stripe = uint64_t{m_t.bank_groups} * m_t.row_bytes;
-  double done = now_ns;
-  while (bytes > 0) {
-    const uint64_t channel = (addr / il) % nch;
-    const uint64_t local = (addr / (il * nch)) * il + addr % il;
-    const uint64_t take = std::min({bytes, il - addr % il, stripe - local % stripe});
-    double start = 0;
-    const double end = serve(m_ch[channel], local, take, now_ns, write, start);
-    if (segments) segments->push_back({static_cast<uint32_t>(channel), start, end, take});
-    done = std::max(done, end);
-    addr += take;
-    bytes -= take;
-  }
-  return done;
+  const uint64_t id = submit(now_ns, addr, bytes, write);
+  advance(kNever);
+  m_finished.erase(std::remove(m_finished.begin(), m_finished.end(), id), m_finished.end());
+  Result r = release(id);
+  if (segments) *segments = std::move(r.segments);
+  return r.end;
 }
 
 }  // namespace ncore::hw

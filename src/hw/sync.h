@@ -45,8 +45,8 @@ void replay(uint16_t engine, const planner::InstrQueue& queue, Semaphores& sem, 
     const uint64_t t_free = now_cycles();
     sem.wait_for(i.deps);
     const uint64_t t0 = now_cycles();
-    const uint64_t cycles = execute(i, t0);
-    wait_cycles(cycles);
+    const uint64_t cycles = execute(i, t0);  // may itself wait (a DRAM transfer)
+    wait_cycles(t0 + cycles - now_cycles());
     record(i, t_free, t0, t0 + cycles, counts_stall(i.layer));
     sem.complete(engine);
   }
