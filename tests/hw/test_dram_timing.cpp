@@ -51,6 +51,21 @@ TEST_CASE("a long sequential stream reaches peak bandwidth less refresh's share"
   REQUIRE(d.row_hits <= accesses - bytes / t.row_bytes);
 }
 
+TEST_CASE("a 1 MiB sequential read is a handful of events: one per 32 KB stripe") {
+  const auto t = ddr4();
+  for (const uint32_t channels : {1u, 4u}) {
+    DramTiming d(t, channels);
+    std::vector<DramTiming::Segment> segs;
+    d.access(0, 0, 1u << 20, &segs);
+    // Each channel's share is contiguous in its own addresses (4 KB interleave): 1 MiB /
+    // (4 groups x 8 KB rows) = 32 pieces in all, whatever the channel count.
+    REQUIRE(segs.size() == 32);
+    uint64_t bytes = 0;
+    for (const auto& g : segs) bytes += g.bytes;
+    REQUIRE(bytes == 1u << 20);
+  }
+}
+
 TEST_CASE("a row-miss stream pays precharge, activate and CAS on every access") {
   auto t = ddr4();
   t.t_refi = 1e12;  // no refresh in this case
