@@ -124,6 +124,8 @@ DramConfig read_dram(MapReader r) {
   t.interleave_bytes = static_cast<uint32_t>(
       r.get("interleave_bytes", integer_in(64, 1 << 24), int64_t{t.interleave_bytes}));
   t.open_page = r.get("page_policy", one_of({"open", "closed"}), "open") == "open";
+  t.pj_per_byte = r.get("pj_per_byte", number_in(0, 1e6), t.pj_per_byte);
+  t.activate_pj = r.get("activate_pj", number_in(0, 1e9), t.activate_pj);
   if (t.t_burst <= 0) r.fail("t_burst", "must be positive");
   if (t.t_rfc >= t.t_refi) r.fail("t_rfc", "must be shorter than t_refi");
   c.bandwidth = c.channels * t.burst_bytes / (t.t_burst * 1e-9);  // peak, for the roofline
@@ -161,7 +163,6 @@ EnergyConfig read_energy(MapReader r) {
   c.sbuf_pj_per_byte = r.get("sbuf_pj_per_byte", pj);
   c.psum_pj_per_byte = r.get("psum_pj_per_byte", pj);
   c.dram_pj_per_byte = r.get("dram_pj_per_byte", pj);
-  c.dram_activate_pj = r.get("dram_activate_pj", pj, 0.0);
   c.vector_pj_per_op = r.get("vector_pj_per_op", pj);
   MapReader st = r.map("static_w");
   const auto w = number_in(0, 1e4);

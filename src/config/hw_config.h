@@ -80,6 +80,9 @@ struct DramTimingConfig {
   uint32_t group_interleave_bytes = 64;  // consecutive bytes in one bank group before the next
   uint32_t interleave_bytes = 4096;      // consecutive addresses per channel before the next one
   bool open_page = true;                 // false: closed page (auto-precharge after each access)
+  // Energy (used when the hardware file has an energy table): per byte moved (array access and
+  // I/O, no activation) and per row activation + precharge.
+  double pj_per_byte = 120, activate_pj = 2000;
 };
 
 // The timing keys (ns) by name, for reading and writing them alike.
@@ -125,8 +128,8 @@ struct HostConfig {
 struct EnergyConfig {
   bool enabled = false;
   DtypeRates mac_pj{0, 0, 0, 0};
-  double sbuf_pj_per_byte = 0, psum_pj_per_byte = 0, dram_pj_per_byte = 0;
-  double dram_activate_pj = 0;  // per row activation + precharge (dram.model banks: row misses)
+  double sbuf_pj_per_byte = 0, psum_pj_per_byte = 0;
+  double dram_pj_per_byte = 0;  // dram.model simple, ideal; banks: the preset's figures
   double vector_pj_per_op = 0;  // per lane-cycle of the vector engine
   // static power while the core is on, per engine
   double static_tensor_w = 0, static_vector_w = 0, static_dma_w = 0, static_sbuf_w = 0;

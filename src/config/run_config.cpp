@@ -227,7 +227,9 @@ void emit_dram(YAML::Emitter& out, const DramConfig& d) {
         << YAML::Value << t.bank_groups << YAML::Key << "row_bytes" << YAML::Value << t.row_bytes
         << YAML::Key << "group_interleave_bytes" << YAML::Value << t.group_interleave_bytes
         << YAML::Key << "interleave_bytes" << YAML::Value << t.interleave_bytes << YAML::Key
-        << "page_policy" << YAML::Value << (t.open_page ? "open" : "closed");
+        << "page_policy" << YAML::Value << (t.open_page ? "open" : "closed") << YAML::Key
+        << "pj_per_byte" << YAML::Value << exact(t.pj_per_byte) << YAML::Key << "activate_pj"
+        << YAML::Value << exact(t.activate_pj);
   }
   out << YAML::EndMap;
 }
@@ -278,7 +280,6 @@ void emit_hw(YAML::Emitter& out, const HwConfig& hw) {
     out << YAML::Key << "sbuf_pj_per_byte" << YAML::Value << exact(e.sbuf_pj_per_byte) << YAML::Key
         << "psum_pj_per_byte" << YAML::Value << exact(e.psum_pj_per_byte) << YAML::Key
         << "dram_pj_per_byte" << YAML::Value << exact(e.dram_pj_per_byte) << YAML::Key
-        << "dram_activate_pj" << YAML::Value << exact(e.dram_activate_pj) << YAML::Key
         << "vector_pj_per_op" << YAML::Value << exact(e.vector_pj_per_op) << YAML::Key << "static_w"
         << YAML::Value << YAML::Flow << YAML::BeginMap << YAML::Key << "tensor_engine"
         << YAML::Value << exact(e.static_tensor_w) << YAML::Key << "vector_engine" << YAML::Value

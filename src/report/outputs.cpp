@@ -101,9 +101,13 @@ void add_energy(json& j, const config::RunConfig& rc, const Stats& s) {
   for (const char* c : kClasses)
     dram_bytes +=
         s.get(std::string("dram.read_bytes.") + c) + s.get(std::string("dram.write_bytes.") + c);
-  // Row activations are counted by the banked DRAM model only (zero otherwise).
-  const double dram = static_cast<double>(dram_bytes) * e.dram_pj_per_byte * pj +
-                      static_cast<double>(s.get("dram.row_misses")) * e.dram_activate_pj * pj;
+  // The banked DRAM model: its preset's energy per byte and per row activation; otherwise the
+  // energy table's per byte.
+  const auto& d = rc.hw.dram;
+  const bool banks = d.model == config::DramModel::banks;
+  const double dram =
+      static_cast<double>(dram_bytes) * (banks ? d.timing.pj_per_byte : e.dram_pj_per_byte) * pj +
+      (banks ? static_cast<double>(s.get("dram.row_misses")) * d.timing.activate_pj * pj : 0.0);
   const double stat = (e.static_tensor_w + e.static_vector_w + e.static_dma_w + e.static_sbuf_w) *
                       j["seconds"].get<double>();
   const double total = tensor + vector + sbuf + psum + dram + stat;

@@ -89,14 +89,25 @@ TEST_CASE("cycles never beat the compute or DRAM roofline bound") {
   require_bounds(banks);
   REQUIRE(banks["roofline"]["peak_dram_bytes_per_s"].get<double>() ==
           Approx(2 * 19.2e9).epsilon(1e-4));
-  // inf1's energy table: 160 pJ per DRAM byte and 2000 pJ per row activation.
-  const auto& d = banks["dram"];
-  uint64_t bytes = 0;
-  for (const char* c : {"weights", "io", "spill"})
-    bytes += d["read_bytes"][c].get<uint64_t>() + d["write_bytes"][c].get<uint64_t>();
-  REQUIRE(d["row_misses"].get<uint64_t>() > 0);
-  REQUIRE(banks["energy"]["dram_j"].get<double>() ==
-          Approx((bytes * 160.0 + d["row_misses"].get<double>() * 2000.0) * 1e-12));
+  // With banks, the ddr4-2400 preset's energy: 120 pJ per DRAM byte and 2000 pJ per row
+  // activation (not the inf1 table's 160 pJ per byte).
+  auto dram_j = [](const nlohmann::json& s, double pj_per_byte, double activate_pj) {
+    const auto& d = s["dram"];
+    uint64_t bytes = 0;
+    for (const char* c : {"weights", "io", "spill"})
+      bytes += d["read_bytes"][c].get<uint64_t>() + d["write_bytes"][c].get<uint64_t>();
+    REQUIRE(d["row_misses"].get<uint64_t>() > 0);
+    return (static_cast<double>(bytes) * pj_per_byte +
+            d["row_misses"].get<double>() * activate_pj) *
+           1e-12;
+  };
+  REQUIRE(banks["energy"]["dram_j"].get<double>() == Approx(dram_j(banks, 120, 2000)));
+  // Each preset its own energy: hbm2e 22 pJ per byte, 500 pJ per activation.
+  const auto hbm = run_point("configs/runs/resnet50_inf1.yaml", dir + "/hbm",
+                             "--batch 2 --no-trace --set hw.dram.model=banks "
+                             "--set hw.dram.preset=hbm2e --set hw.dram.channels=2");
+  require_bounds(hbm);
+  REQUIRE(hbm["energy"]["dram_j"].get<double>() == Approx(dram_j(hbm, 22, 500)));
   require_bounds(run_point("configs/runs/resnet50_inf1.yaml", dir + "/ideal",
                            "--batch 2 --no-trace --set hw.dram.model=ideal"));
 }

@@ -4,7 +4,9 @@
 // tREFI 3.9 us; 16 banks in 4 bank groups; a 1 KB page; tWTR 8 ns, read-to-write 4 ns
 // (assumption). Bank groups (assumption): tCCD_S = tBURST (2 tCK), tCCD_L 3 tCK (1.875 ns) and
 // tRRD_L 6 ns (1.5 x tRRD_S), the ratios of DRAMsim3's and Ramulator 2's HBM presets; groups
-// interleaved every 32 B burst.
+// interleaved every 32 B burst. Energy: HBM2 takes about 3.9 pJ/bit in all (O'Connor et al.,
+// "Fine-Grained DRAM", MICRO 2017); split here (assumption) as 2.75 pJ/bit (22 pJ/B) for data
+// movement and I/O and 0.5 nJ per activation + precharge of a 1 KB row.
 // Values not fixed by the standard are typical datasheet figures (assumption).
 #include "hw/dram_presets/registry.h"
 
@@ -29,6 +31,8 @@ ncore::config::DramTimingConfig hbm2e() {
   t.bank_groups = 4;
   t.row_bytes = 1024;
   t.group_interleave_bytes = 32;
+  t.pj_per_byte = 22;
+  t.activate_pj = 500;
   t.interleave_bytes = 1024;
   return t;
 }

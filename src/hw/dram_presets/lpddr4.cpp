@@ -3,6 +3,8 @@
 // tRFCab 280 ns (8 Gb), tREFI 3.9 us; BL16 on 16 bits = 32 B per 8 tCK (6.4 GB/s); 8 banks;
 // a 2 KB page; tWTR 10 ns; read-to-write about 8 ns (assumption from RL, BL/2 and WL).
 // LPDDR4 has no bank groups: one group, tRRD_L = tRRD, tCCD_L = tCCD = tBURST.
+// Energy (assumption): 5 pJ/bit (40 pJ/B) for the array access and its low-swing I/O, and
+// 0.6 nJ per activation + precharge of a 2 KB page.
 #include "hw/dram_presets/registry.h"
 
 namespace {
@@ -25,6 +27,8 @@ ncore::config::DramTimingConfig lpddr4() {
   t.bank_groups = 1;
   t.row_bytes = 2048;
   t.group_interleave_bytes = 32;
+  t.pj_per_byte = 40;
+  t.activate_pj = 600;
   t.interleave_bytes = 2048;
   return t;
 }
