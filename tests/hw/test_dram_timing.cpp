@@ -5,6 +5,7 @@
 // each group; stripe s is bank s % 4 of its groups, row s / 4.
 #include <catch2/catch.hpp>
 
+#include "config/run_config.h"
 #include "hw/dram_presets/registry.h"
 #include "hw/dram_timing.h"
 #include "test_util.h"
@@ -82,10 +83,50 @@ TEST_CASE("a row-miss stream pays precharge, activate and CAS on every access") 
   const double period = (now - first) / 99;
   REQUIRE(period == Approx(t.t_ras + t.t_rp));
   REQUIRE(period >= t.t_rp + t.t_rcd + t.t_cl);
-  // Closed page: every access activates, but the precharge follows the data at once.
+  // With a short tRAS (20 ns, less than tRCD + tCL + tBURST) each access is bound by exactly
+  // tRP + tRCD + tCL, plus its burst: 45.8 ns.
+  t.t_ras = 20;
+  DramTiming s(t, 1);
+  now = 0;
+  for (int i = 0; i < 100; ++i) {
+    now = s.access(now, static_cast<uint64_t>(i) * 16 * t.row_bytes, 64);
+    if (i == 0) first = now;
+  }
+  REQUIRE((now - first) / 99 == Approx(t.t_rp + t.t_rcd + t.t_cl + t.t_burst));
+}
+
+TEST_CASE("closed page: each access activates and precharges its row") {
+  auto t = ddr4();
+  t.t_refi = 1e12;
+  DramTiming open(t, 1);
   t.open_page = false;
-  DramTiming c(t, 1);
-  REQUIRE(c.access(0, 0, 64) == Approx(t.t_rcd + t.t_cl + t.t_burst));
+  DramTiming closed(t, 1);
+  // A first 64 B read: the same either way, tRCD + tCL + tBURST.
+  const double e1 = open.access(0, 0, 64);
+  REQUIRE(closed.access(0, 0, 64) == Approx(e1));
+  REQUIRE(e1 == Approx(t.t_rcd + t.t_cl + t.t_burst));
+  // A second read of that row (256 B on, group 0) when the first is done: open page, a row hit
+  // (tCL + tBURST); closed page, the row was precharged after the data (tRP), so it activates
+  // again: tRP + tRCD + tCL + tBURST.
+  REQUIRE(open.access(e1, 256, 64) - e1 == Approx(t.t_cl + t.t_burst));
+  REQUIRE(closed.access(e1, 256, 64) - e1 == Approx(t.t_rp + t.t_rcd + t.t_cl + t.t_burst));
+  REQUIRE(open.row_hits == 1);
+  REQUIRE(closed.row_hits == 0);
+  REQUIRE(closed.row_misses == 2);
+}
+
+TEST_CASE("a fifth activate waits for tFAW after the first") {
+  auto t = ddr4();
+  t.t_refi = 1e12;
+  DramTiming d(t, 1);
+  // Five 64 B reads issued at once to five closed banks: four in groups 0..3 (stripes 0..3,
+  // 64 B apart), the fifth to bank 1 of group 0 (stripe 5). Activates at 0, 3.3, 6.6, 9.9 ns
+  // (tRRD_S), the fifth at tFAW = 21 ns: its data at 21 + tRCD + tCL.
+  uint64_t id[5];
+  for (uint64_t k = 0; k < 4; ++k) id[k] = d.submit(0, k * 4 * t.row_bytes + 64 * k, 64);
+  id[4] = d.submit(0, 5 * 4 * uint64_t{t.row_bytes}, 64);
+  REQUIRE(end_of(d, id[4]) == Approx(t.t_faw + t.t_rcd + t.t_cl + t.t_burst));
+  REQUIRE(d.row_misses == 5);
 }
 
 TEST_CASE("two streams on one channel share its bandwidth") {
@@ -267,4 +308,31 @@ TEST_CASE("ncoresim dram prints each preset's efficiency, sequential at peak les
   REQUIRE_THAT(r.output, Catch::Contains("ddr4-2400        19.2        95.2%"));
   REQUIRE_THAT(r.output, Catch::Contains("hbm2e            25.6        90.1%"));
   REQUIRE_THAT(r.output, Catch::Contains("lpddr4            6.4        91.9%"));
+}
+
+TEST_CASE("a preset's fields are overridden key by key, and ideal DRAM has no latency") {
+  using ncore::config::Override;
+  const std::string run = ncore::test::repo("configs/runs/mlp_inf1.yaml");  // inf1: 100 ns
+  const auto rc = ncore::config::load_run(
+      run,
+      {Override{"hw.dram.model", "banks", "test"}, Override{"hw.dram.preset", "hbm2e", "test"},
+       Override{"hw.dram.t_rcd", "20 ns", "test"}, Override{"hw.dram.bank_groups", "2", "test"},
+       Override{"hw.dram.activate_pj", "700", "test"}});
+  const auto& t = rc.hw.dram.timing;
+  const auto hbm = *DramPresets::instance().find("hbm2e");
+  REQUIRE(t.preset == "hbm2e");
+  REQUIRE(t.t_rcd == Approx(20));         // overridden
+  REQUIRE(t.bank_groups == 2);            // overridden
+  REQUIRE(t.activate_pj == Approx(700));  // overridden
+  REQUIRE(t.t_rp == Approx(hbm.t_rp));    // the preset's
+  REQUIRE(t.pj_per_byte == Approx(hbm.pj_per_byte));
+  // The override takes effect: a first access costs the new tRCD.
+  DramTiming d(t, 1);
+  REQUIRE(d.access(0, 0, 32) == Approx(20 + t.t_cl + t.t_burst));
+  // ideal: zero latency whatever the file says, peak bandwidth kept.
+  const auto ideal = ncore::config::load_run(run, {Override{"hw.dram.model", "ideal", "test"}});
+  REQUIRE(ideal.hw.dram.latency_s == 0);
+  const auto simple = ncore::config::load_run(run);
+  REQUIRE(simple.hw.dram.latency_s > 0);
+  REQUIRE(ideal.hw.dram.bandwidth == simple.hw.dram.bandwidth);
 }

@@ -102,12 +102,18 @@ TEST_CASE("cycles never beat the compute or DRAM roofline bound") {
            1e-12;
   };
   REQUIRE(banks["energy"]["dram_j"].get<double>() == Approx(dram_j(banks, 120, 2000)));
-  // Each preset its own energy: hbm2e 22 pJ per byte, 500 pJ per activation.
+  // Each preset its own energy: hbm2e 22 pJ per byte and 500 pJ per activation, lpddr4 40 and
+  // 600.
   const auto hbm = run_point("configs/runs/resnet50_inf1.yaml", dir + "/hbm",
                              "--batch 2 --no-trace --set hw.dram.model=banks "
                              "--set hw.dram.preset=hbm2e --set hw.dram.channels=2");
   require_bounds(hbm);
   REQUIRE(hbm["energy"]["dram_j"].get<double>() == Approx(dram_j(hbm, 22, 500)));
+  const auto lp = run_point("configs/runs/resnet50_inf1.yaml", dir + "/lpddr4",
+                            "--batch 2 --no-trace --set hw.dram.model=banks "
+                            "--set hw.dram.preset=lpddr4 --set hw.dram.channels=4");
+  require_bounds(lp);
+  REQUIRE(lp["energy"]["dram_j"].get<double>() == Approx(dram_j(lp, 40, 600)));
   require_bounds(run_point("configs/runs/resnet50_inf1.yaml", dir + "/ideal",
                            "--batch 2 --no-trace --set hw.dram.model=ideal"));
 }
