@@ -259,3 +259,37 @@ TEST_CASE("a sweep with slo writes best.csv: the fastest batch within the bound 
     REQUIRE_THAT(got, Catch::Contains(cap + ",0.0006," + b.second + ","));
   REQUIRE(best.size() == 2);
 }
+
+TEST_CASE("layers.csv tensor_utilization is each layer's MACs over the array's peak while busy") {
+  const std::string dir = test::scratch("layer_util");
+  for (const char* dtype : {"fp16", "int8"}) {
+    const auto s = run_point("configs/runs/resnet50_inf1.yaml", dir + "/" + dtype,
+                             std::string("--batch 2 --no-trace --set dtype=") + dtype);
+    const double rate = std::string(dtype) == "int8" ? 2.0 : 1.0;  // inf1: INT8 at 2x
+    std::istringstream csv(test::read(dir + "/" + dtype + "/layers.csv"));
+    std::string line;
+    std::getline(csv, line);  // header: macs is column 3, tensor_busy_cycles 6, utilization 10
+    uint64_t macs = 0, busy = 0;
+    int rows = 0;
+    while (std::getline(csv, line)) {
+      std::vector<std::string> f;
+      std::istringstream ls(line);
+      for (std::string x; std::getline(ls, x, ',');) f.push_back(x);
+      const double m = std::stod(f[3]), b = std::stod(f[6]);
+      macs += static_cast<uint64_t>(m);
+      busy += static_cast<uint64_t>(b);
+      if (b == 0) {
+        REQUIRE(f[10].empty());
+        continue;
+      }
+      ++rows;
+      const double u = std::stod(f[10]);
+      REQUIRE(u == Approx(m / (128.0 * 128.0 * rate * b)));
+      REQUIRE(u <= 1.0);
+    }
+    REQUIRE(rows >= 50);  // ResNet-50's convolutions and its linear layer
+    // The layers add up to the summary's totals.
+    REQUIRE(macs == s["macs"].get<uint64_t>());
+    REQUIRE(busy == s["tensor_engine"]["busy_cycles"].get<uint64_t>());
+  }
+}
