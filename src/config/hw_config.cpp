@@ -50,6 +50,8 @@ StateBufferConfig read_state_buffer(MapReader r) {
   c.partitions = static_cast<uint32_t>(r.get("partitions", integer_in(1, kMaxDim)));
   c.read_bytes_per_cycle = r.get("read_bytes_per_cycle", number_in(0.001, 1 << 24));
   c.write_bytes_per_cycle = r.get("write_bytes_per_cycle", number_in(0.001, 1 << 24));
+  if (r.has("shared_bytes_per_cycle"))
+    c.shared_bytes_per_cycle = r.get("shared_bytes_per_cycle", number_in(0.001, 1 << 24));
   r.finish();
   return c;
 }

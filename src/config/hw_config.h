@@ -51,6 +51,9 @@ struct StateBufferConfig {
   // Per partition and core cycle: the read port (the tensor engine's moving data, the vector
   // engine's inputs, DMA to DRAM) and the write port (evictions, vector outputs, DMA from DRAM).
   double read_bytes_per_cycle = 8, write_bytes_per_cycle = 8;
+  // Optional: what the partition's SRAM moves per cycle in both directions together (0: no such
+  // limit). Below read + write, DMA writes and engine reads contend for it.
+  double shared_bytes_per_cycle = 0;
 };
 
 struct PsumConfig {

@@ -259,7 +259,11 @@ void emit_hw(YAML::Emitter& out, const HwConfig& hw) {
       << YAML::Value << hw.state_buffer.capacity << YAML::Key << "partitions" << YAML::Value
       << hw.state_buffer.partitions << YAML::Key << "read_bytes_per_cycle" << YAML::Value
       << exact(hw.state_buffer.read_bytes_per_cycle) << YAML::Key << "write_bytes_per_cycle"
-      << YAML::Value << exact(hw.state_buffer.write_bytes_per_cycle) << YAML::EndMap;
+      << YAML::Value << exact(hw.state_buffer.write_bytes_per_cycle);
+  if (hw.state_buffer.shared_bytes_per_cycle > 0)
+    out << YAML::Key << "shared_bytes_per_cycle" << YAML::Value
+        << exact(hw.state_buffer.shared_bytes_per_cycle);
+  out << YAML::EndMap;
   out << YAML::Key << "psum" << YAML::Value << YAML::BeginMap << YAML::Key << "capacity"
       << YAML::Value << hw.psum.capacity << YAML::Key << "partitions" << YAML::Value
       << hw.psum.partitions << YAML::Key << "banks" << YAML::Value << hw.psum.banks << YAML::EndMap;

@@ -32,8 +32,10 @@ uint64_t StateBuffer::access(uint64_t now, uint64_t read, uint64_t write, uint32
               static_cast<uint64_t>(std::ceil(static_cast<double>(bytes) / width - 1e-9));
     return free_at;
   };
-  return std::max(through(m_read_free, read, m_cfg.read_bytes_per_cycle),
-                  through(m_write_free, write, m_cfg.write_bytes_per_cycle));
+  const uint64_t ports = std::max(through(m_read_free, read, m_cfg.read_bytes_per_cycle),
+                                  through(m_write_free, write, m_cfg.write_bytes_per_cycle));
+  if (m_cfg.shared_bytes_per_cycle <= 0) return ports;
+  return std::max(ports, through(m_shared_free, read + write, m_cfg.shared_bytes_per_cycle));
 }
 
 }  // namespace ncore::hw

@@ -3,7 +3,9 @@
 // per partition wide and shared by every engine and DMA queue, as resources busy until a cycle
 // (an instruction waiting on a port beyond its own time is a port stall, attributed to its
 // layer), and records the planned occupancy over time (a sample when each layer starts) and its
-// peak. Bank conflicts inside a partition are not modelled.
+// peak. With state_buffer.shared_bytes_per_cycle, every access also passes through a third
+// resource that width wide, which reads and writes share: DMA writes then contend with the
+// engines' reads. Bank conflicts inside a partition are not modelled.
 #pragma once
 #include <cstdint>
 #include <systemc>
@@ -31,7 +33,7 @@ class StateBuffer : public sc_core::sc_module, public SbufIf {
   const config::StateBufferConfig m_cfg;
   const std::vector<uint64_t> m_planned;
   std::vector<bool> m_started;
-  uint64_t m_read_free = 0, m_write_free = 0;
+  uint64_t m_read_free = 0, m_write_free = 0, m_shared_free = 0;
   uint64_t& m_peak;
   uint64_t& m_port_bytes;
   report::Stats& m_stats;

@@ -111,3 +111,40 @@ TEST_CASE("a narrow state-buffer write port stalls DMA and evictions, attributed
   REQUIRE(s.get("state_buffer.port_stall_cycles") == 27);
   REQUIRE(l.tensor_busy == 18);
 }
+
+TEST_CASE("a narrow state-buffer read port stalls the MatMul and the output DMA") {
+  // 0.5 B per cycle per partition x 4 partitions = 2 B/cycle of reads out of SBUF.
+  const auto rc = single_tile_run(
+      test::scratch("rport"),
+      {{"hw.state_buffer.read_bytes_per_cycle", "0.5", "test"}, {"hw.dma.queues", "1", "test"}});
+  const auto p = planner::plan(rc);
+  report::Stats s;
+  hw::NeuronCore core("core", rc.hw, p, rc.dtype, s);
+  sc_core::sc_start();
+  REQUIRE(core.drained());
+  // Weights 40 B and input 64 B written by 3 and 3 + 4 = 7 (the write port is wide). The MatMul
+  // (18 cycles) reads its 64 B moving data in 32: 7..39, 14 stall cycles. Evict 39..47. The
+  // output DMA reads 64 B in 32 cycles (DRAM 4): 47..79, 28 stall cycles.
+  const auto& l = s.layers()[0];
+  REQUIRE(l.end == 79);
+  REQUIRE(l.port_stall == 14 + 28);
+  REQUIRE(l.tensor_busy == 18 + 14);
+}
+
+TEST_CASE("with a shared SBUF width, DMA writes and engine reads contend") {
+  config::StateBufferConfig c;
+  c.partitions = 4;
+  c.read_bytes_per_cycle = c.write_bytes_per_cycle = 8;  // 32 B/cycle each way
+  report::Stats s;
+  hw::StateBuffer separate("separate", c, {0}, s);
+  // An engine reads 64 B at cycle 0 and a DMA writes 64 B at cycle 0: 2 cycles each, in
+  // parallel on their own ports.
+  REQUIRE(separate.access(0, 64, 0, 0) == 2);
+  REQUIRE(separate.access(0, 0, 64, 0) == 2);
+  // The SRAM moves 8 B per cycle per partition in all (32 B/cycle): the write waits for the
+  // read, done at 4, 2 cycles of port stall for the DMA.
+  c.shared_bytes_per_cycle = 8;
+  hw::StateBuffer shared("shared", c, {0}, s);
+  REQUIRE(shared.access(0, 64, 0, 0) == 2);
+  REQUIRE(shared.access(0, 0, 64, 0) == 4);
+}
