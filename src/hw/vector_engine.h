@@ -1,8 +1,9 @@
 // VectorEngine: `lanes` elements per vector cycle (one lane per partition) at its own clock.
 // An op of v vector cycles (the planner divides the work by the lanes: ceil(channels / lanes)
 // x positions x ops per position) occupies ceil(v * f_core / f_vector) core cycles, converted
-// once (DESIGN.md "Time"). It evicts PSUM (activation fused) and runs pooling, add and relu.
-// Per-op fixed overheads and multi-pass ops are not modelled yet.
+// once (DESIGN.md "Time"). It evicts PSUM (activation fused) and runs the vector layers;
+// multi-pass ops (softmax, layernorm, ...) arrive with the planner's ops per position already
+// multiplied by their vector_engine.passes factor. Per-op fixed overheads are not modelled.
 #pragma once
 #include <cstdint>
 #include <systemc>
