@@ -40,20 +40,21 @@ const char* kCnn =
     "  - {name: gap, kind: global_avgpool}\n"
     "  - {name: fc, kind: linear, out_features: 7}\n";
 
-// an attention block: embeddings, layernorm, Q K^T and P V over 2 heads, softmax, a pooler
+// an attention block: embeddings, layernorm, Q K^T and P V over 2 heads of 8 (K and M of both
+// MatMuls cross the 4x4 array's rows and columns), softmax, a pooler
 const char* kAttention =
     "name: attn\ninput: {channels: 1, height: 24}\nlayers:\n"
-    "  - {name: emb, kind: embedding, vocab: 50, hidden: 8}\n"
-    "  - {name: pos, kind: embedding, inputs: [input], vocab: 24, hidden: 8, broadcast: true}\n"
+    "  - {name: emb, kind: embedding, vocab: 50, hidden: 16}\n"
+    "  - {name: pos, kind: embedding, inputs: [input], vocab: 24, hidden: 16, broadcast: true}\n"
     "  - {name: x, kind: add, inputs: [emb, pos]}\n"
     "  - {name: ln, kind: layernorm}\n"
-    "  - {name: q, kind: linear, out_features: 8}\n"
-    "  - {name: k, kind: linear, inputs: [ln], out_features: 8}\n"
-    "  - {name: v, kind: linear, inputs: [ln], out_features: 8}\n"
+    "  - {name: q, kind: linear, out_features: 16}\n"
+    "  - {name: k, kind: linear, inputs: [ln], out_features: 16}\n"
+    "  - {name: v, kind: linear, inputs: [ln], out_features: 16}\n"
     "  - {name: s, kind: matmul, inputs: [q, k], heads: 2, transpose_b: true}\n"
     "  - {name: p, kind: softmax}\n"
     "  - {name: c, kind: matmul, inputs: [p, v], heads: 2}\n"
-    "  - {name: o, kind: linear, out_features: 8, activation: gelu}\n"
+    "  - {name: o, kind: linear, out_features: 16, activation: gelu}\n"
     "  - {name: r, kind: add, inputs: [o, x]}\n"
     "  - {name: cls, kind: slice, count: 1}\n"
     "  - {name: pool, kind: linear, out_features: 8, activation: tanh}\n";
@@ -100,6 +101,30 @@ TEST_CASE(
   const auto c = simulate(rc);
   INFO("worst " << c.worst_layer << ": " << c.max_rel_error);
   REQUIRE(c.passed);
+}
+
+TEST_CASE("functional mode matches when every layer's MatMuls cross PSUM banks") {
+  // 64 B of PSUM: 4 partitions x 2 banks x 8 B, 2 FP32 moving columns per MatMul. Every GEMM
+  // then splits its columns over both banks in turn: the linear layers (N = batch 3), the
+  // stride-2 conv (150 positions per sample) and both attention MatMuls (24 per sample and head).
+  const config::Override psum{"hw.psum.capacity", "64 B", "test"};
+  const auto cnn = tiny_run("fn_psum_cnn", kCnn, 3, {psum});
+  REQUIRE(cnn.hw.psum.moving_limit() == 2);
+  const auto c1 = simulate(cnn);
+  INFO("worst " << c1.worst_layer << ": " << c1.max_rel_error);
+  REQUIRE(c1.passed);
+}
+
+TEST_CASE("functional mode matches attention when its MatMuls cross PSUM banks") {
+  const auto rc = tiny_run("fn_psum_attn", kAttention, 3, {{"hw.psum.capacity", "64 B", "test"}});
+  // Q K^T per head: K = 8 (two row blocks), 24 x 24 scores; P V: K = 24, M = 8.
+  const auto& s = *rc.model.layers[7].gemm;
+  REQUIRE(s.k == 8);
+  REQUIRE(s.groups == 2);  // heads, per sample
+  const auto c = simulate(rc);
+  INFO("worst " << c.worst_layer << ": " << c.max_rel_error);
+  REQUIRE(c.passed);
+  REQUIRE(c.elements > 5000);
 }
 
 TEST_CASE("the functional check catches a program that skips one MatMul") {
