@@ -126,6 +126,9 @@ DramConfig read_dram(MapReader r) {
   t.interleave_bytes = static_cast<uint32_t>(
       r.get("interleave_bytes", integer_in(64, 1 << 24), int64_t{t.interleave_bytes}));
   t.open_page = r.get("page_policy", one_of({"open", "closed"}), "open") == "open";
+  t.queue_depth =
+      static_cast<uint32_t>(r.get("queue_depth", integer_in(1, 4096), int64_t{t.queue_depth}));
+  t.hit_cap = static_cast<uint32_t>(r.get("hit_cap", integer_in(0, 1 << 20), int64_t{t.hit_cap}));
   t.pj_per_byte = r.get("pj_per_byte", number_in(0, 1e6), t.pj_per_byte);
   t.activate_pj = r.get("activate_pj", number_in(0, 1e9), t.activate_pj);
   if (t.t_burst <= 0) r.fail("t_burst", "must be positive");

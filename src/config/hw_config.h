@@ -86,6 +86,9 @@ struct DramTimingConfig {
   // Energy (used when the hardware file has an energy table): per byte moved (array access and
   // I/O, no activation) and per row activation + precharge.
   double pj_per_byte = 120, activate_pj = 2000;
+  // The controller: pieces its scheduler looks at (oldest first), and how many younger row hits
+  // a piece waiting for its row lets pass.
+  uint32_t queue_depth = 64, hit_cap = 16;
 };
 
 // The timing keys (ns) by name, for reading and writing them alike.

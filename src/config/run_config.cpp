@@ -228,8 +228,9 @@ void emit_dram(YAML::Emitter& out, const DramConfig& d) {
         << YAML::Key << "group_interleave_bytes" << YAML::Value << t.group_interleave_bytes
         << YAML::Key << "interleave_bytes" << YAML::Value << t.interleave_bytes << YAML::Key
         << "page_policy" << YAML::Value << (t.open_page ? "open" : "closed") << YAML::Key
-        << "pj_per_byte" << YAML::Value << exact(t.pj_per_byte) << YAML::Key << "activate_pj"
-        << YAML::Value << exact(t.activate_pj);
+        << "queue_depth" << YAML::Value << t.queue_depth << YAML::Key << "hit_cap" << YAML::Value
+        << t.hit_cap << YAML::Key << "pj_per_byte" << YAML::Value << exact(t.pj_per_byte)
+        << YAML::Key << "activate_pj" << YAML::Value << exact(t.activate_pj);
   }
   out << YAML::EndMap;
 }

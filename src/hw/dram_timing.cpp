@@ -10,8 +10,6 @@
 namespace ncore::hw {
 
 namespace {
-constexpr size_t kQueue = 64;     // pieces a channel's scheduler looks at, oldest first
-constexpr uint32_t kHitCap = 16;  // younger row hits a waiting piece lets pass
 constexpr double kNever = std::numeric_limits<double>::infinity();
 }  // namespace
 
@@ -127,13 +125,13 @@ void DramTiming::run(uint32_t c, double t) {
   std::vector<char>& ready = m_ready;
   owner.resize(ch.banks.size());
   oldest_ready.resize(ch.banks.size());
-  ready.resize(kQueue);
+  ready.resize(m_t.queue_depth);
   for (;;) {
     if (ch.queue.empty()) {
       ch.next = kNever;
       return;
     }
-    const size_t n = std::min(ch.queue.size(), kQueue);
+    const size_t n = std::min<size_t>(ch.queue.size(), m_t.queue_depth);
     // Per bank: the oldest piece waiting for a row of it, and the oldest ready piece using it.
     std::fill(owner.begin(), owner.end(), -1);
     std::fill(oldest_ready.begin(), oldest_ready.end(), -1);
@@ -171,7 +169,7 @@ void DramTiming::run(uint32_t c, double t) {
         if (ch.banks[x].open_row == p.row) continue;
         const int hit = oldest_ready[x];  // hits first, up to the cap for younger ones
         allowed = owner[x] == static_cast<int>(k) &&
-                  (hit < 0 || (hit > static_cast<int>(k) && p.bypassed >= kHitCap));
+                  (hit < 0 || (hit > static_cast<int>(k) && p.bypassed >= m_t.hit_cap));
       }
       if (!allowed) continue;
       const double when = open_rows(ch, p, lo, false);

@@ -10,8 +10,8 @@
 // turn and its activations overlap the other banks' data. A request is cut into pieces at
 // channel and stripe boundaries; each piece joins its channel's queue in arrival order.
 //
-// Scheduling (FR-FCFS, row hits first, then oldest), among the oldest 64 pieces of a channel's
-// queue (the controller's queue depth), decision by decision in time order:
+// Scheduling (FR-FCFS, row hits first, then oldest), among the oldest `queue_depth` (64) pieces
+// of a channel's queue, decision by decision in time order:
 //   - a piece whose rows are all open is ready: its column command issues at the earliest time
 //     the banks and the data bus allow; of the ready pieces, the one that can issue first goes
 //     first, the oldest on a tie. Row hits thus overtake older row misses still activating.
@@ -19,7 +19,7 @@
 //     then activate tRRD after the channel's last activate, tRRD_L after its group's, tFAW after
 //     the fourth last; column command tRCD later) when it is the oldest piece waiting for that
 //     bank and no ready piece still hits the bank's open row (hits first); a ready hit younger
-//     than the waiting piece keeps it waiting at most 16 times (a starvation cap).
+//     than the waiting piece keeps it waiting at most `hit_cap` (16) times (a starvation cap).
 //   - the activations of different banks overlap each other's data (bank parallelism).
 // Data: tCL after the column command. On the bus, bursts to one group follow each other tCCD_L
 // apart, bursts to another group tBURST (tCCD_S) apart; a piece that cycles g groups with n

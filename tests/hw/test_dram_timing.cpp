@@ -237,21 +237,24 @@ TEST_CASE("FR-FCFS: among ready requests the oldest goes first") {
   REQUIRE(end[2] == Approx(end[1] + t.t_ccd_l));
 }
 
-TEST_CASE("FR-FCFS: younger row hits pass a waiting miss at most 16 times") {
-  auto t = ddr4();
-  t.t_refi = 1e12;
-  DramTiming d(t, 1);
-  d.access(0, 0, 64);  // row 0 of bank 0 open
-  // At 100 ns a miss to row 1 of bank 0, then 20 reads of row 0 (group 0, 256 B apart).
-  const uint64_t miss = d.submit(100, 4 * 4 * uint64_t{t.row_bytes}, 64);
-  std::vector<uint64_t> hits;
-  for (uint64_t k = 1; k <= 20; ++k) hits.push_back(d.submit(100, 256 * k, 64));
-  const double miss_end = end_of(d, miss);
-  int before = 0;
-  for (const uint64_t h : hits) before += end_of(d, h) < miss_end;
-  // 16 hits go first; then the miss closes row 0, and the last 4 reopen it after the miss.
-  REQUIRE(before == 16);
-  REQUIRE(d.row_misses == 3);
+TEST_CASE("FR-FCFS: younger row hits pass a waiting miss at most hit_cap times") {
+  for (const uint32_t cap : {16u, 4u}) {
+    auto t = ddr4();
+    t.t_refi = 1e12;
+    t.hit_cap = cap;
+    DramTiming d(t, 1);
+    d.access(0, 0, 64);  // row 0 of bank 0 open
+    // At 100 ns a miss to row 1 of bank 0, then 20 reads of row 0 (group 0, 256 B apart).
+    const uint64_t miss = d.submit(100, 4 * 4 * uint64_t{t.row_bytes}, 64);
+    std::vector<uint64_t> hits;
+    for (uint64_t k = 1; k <= 20; ++k) hits.push_back(d.submit(100, 256 * k, 64));
+    const double miss_end = end_of(d, miss);
+    uint32_t before = 0;
+    for (const uint64_t h : hits) before += end_of(d, h) < miss_end;
+    // `cap` hits go first; then the miss closes row 0, and the others reopen it after the miss.
+    REQUIRE(before == cap);
+    REQUIRE(d.row_misses == 3);
+  }
 }
 
 TEST_CASE("bank groups: bursts to one group are tCCD_L apart, across groups tBURST") {
