@@ -69,14 +69,17 @@ DramIf::Span Dram::finish(uint64_t id) {
   return span;
 }
 
-DramIf::Span Dram::transfer(uint64_t now, uint64_t bytes, uint32_t stream) {
+DramIf::Span Dram::transfer(uint64_t now, uint64_t bytes, uint32_t stream,
+                            double issue_bytes_per_cycle) {
   if (m_timing) {
     // Each stream a sequential region of its own, 2^40 bytes apart.
     const uint64_t addr = (uint64_t{stream} << 40) + m_cursor[stream];
     m_cursor[stream] += bytes;
-    const uint64_t id = m_timing->submit(static_cast<double>(now) * 1e9 / m_core_hz, addr, bytes,
-                                         stream % 2 == 1);  // odd streams are writes
-    std::unique_ptr<sc_core::sc_event> done;                // from the pool, or a new one
+    const double ns_per_cycle = 1e9 / m_core_hz;
+    const uint64_t id = m_timing->submit(static_cast<double>(now) * ns_per_cycle, addr, bytes,
+                                         stream % 2 == 1,  // odd streams are writes
+                                         issue_bytes_per_cycle / ns_per_cycle);
+    std::unique_ptr<sc_core::sc_event> done;  // from the pool, or a new one
     if (m_free_events.empty()) {
       done = std::make_unique<sc_core::sc_event>();
     } else {

@@ -34,13 +34,17 @@ class DramIf : public virtual sc_core::sc_interface {
     uint64_t start = 0;  // the first cycle a channel serves it
     uint64_t end = 0;    // its last channel done, plus the access latency
   };
-  virtual Span transfer(uint64_t now, uint64_t bytes, uint32_t stream) = 0;
+  // `issue_bytes_per_cycle`: the DMA queue's own rate, at which it hands the controller the
+  // transfer's requests (banks; 0: all at once).
+  virtual Span transfer(uint64_t now, uint64_t bytes, uint32_t stream,
+                        double issue_bytes_per_cycle = 0) = 0;
 };
 
 class Dram : public sc_core::sc_module, public DramIf {
  public:
   Dram(sc_core::sc_module_name n, const config::DramConfig& c, double core_hz, report::Stats& s);
-  Span transfer(uint64_t now, uint64_t bytes, uint32_t stream = 0) override;
+  Span transfer(uint64_t now, uint64_t bytes, uint32_t stream = 0,
+                double issue_bytes_per_cycle = 0) override;
 
  private:
   void schedule();  // banks: the controller's thread

@@ -131,7 +131,9 @@ void DramTiming::run(uint32_t c, double t) {
       ch.next = kNever;
       return;
     }
-    const size_t n = std::min<size_t>(ch.queue.size(), m_t.queue_depth);
+    // The queue is in arrival order: the pieces arrived by the last decision come first.
+    size_t n = 0;
+    while (n < ch.queue.size() && n < m_t.queue_depth && ch.queue[n].arrive <= ch.clock) ++n;
     // Per bank: the oldest piece waiting for a row of it, and the oldest ready piece using it.
     std::fill(owner.begin(), owner.end(), -1);
     std::fill(oldest_ready.begin(), oldest_ready.end(), -1);
@@ -144,8 +146,10 @@ void DramTiming::run(uint32_t c, double t) {
       }
     }
     double best = std::max(ch.next_refresh, ch.clock);
-    int kind = 0;  // 0 refresh, 1 column, 2 open rows
+    int kind = 0;  // 0 refresh, 1 column, 2 open rows, 3 a piece arrives
     size_t which = 0;
+    if (n < ch.queue.size() && n < m_t.queue_depth && ch.queue[n].arrive <= best)
+      std::tie(best, kind) = std::make_tuple(ch.queue[n].arrive, 3);
     // Columns win a tie with a refresh, the oldest a tie among them; none can issue before the
     // bus (less tCL) and the last decision allow.
     const double bound = std::max(ch.clock, ch.bus_end - m_t.t_cl);
@@ -184,12 +188,13 @@ void DramTiming::run(uint32_t c, double t) {
       refresh(ch);
     else if (kind == 1)
       issue_column(c, which, best);
-    else
-      open_rows(ch, ch.queue[which], best, true);
+    else if (kind == 2)
+      open_rows(ch, ch.queue[which], best, true);  // kind 3: the clock reached an arrival
   }
 }
 
-uint64_t DramTiming::submit(double now_ns, uint64_t addr, uint64_t bytes, bool write) {
+uint64_t DramTiming::submit(double now_ns, uint64_t addr, uint64_t bytes, bool write,
+                            double issue_bytes_per_ns) {
   const uint64_t id = m_next_id++;
   Request& r = m_requests[id];
   r.result.end = now_ns;  // and its start, if it moves no bytes
@@ -219,7 +224,11 @@ uint64_t DramTiming::submit(double now_ns, uint64_t addr, uint64_t bytes, bool w
       const uint64_t take = std::min(to[c] - local, stripe - local % stripe);
       Piece p{};
       p.request = id;
-      p.arrive = now_ns;
+      // Its first byte's place in the transfer, issued at the DMA's rate.
+      const uint64_t first = local / il * il * nch + c * il + local % il;
+      p.arrive = issue_bytes_per_ns > 0
+                     ? now_ns + static_cast<double>(first - addr) / issue_bytes_per_ns
+                     : now_ns;
       p.bank = static_cast<uint32_t>(local / stripe % per_group);
       p.row = static_cast<int64_t>(local / stripe / per_group);
       const uint64_t q0 = local / gran, granules = (local + take - 1) / gran - q0 + 1;
@@ -232,7 +241,9 @@ uint64_t DramTiming::submit(double now_ns, uint64_t addr, uint64_t bytes, bool w
       p.dur = s + (bursts - 1) * period / (g * n);
       p.dir = write ? 1 : 0;
       p.bytes = take;
-      ch.queue.push_back(p);
+      ch.queue.insert(std::upper_bound(ch.queue.begin(), ch.queue.end(), p.arrive,
+                                       [](double v, const Piece& x) { return v < x.arrive; }),
+                      p);  // arrival order
       ++r.pending;
       local += take;
     }

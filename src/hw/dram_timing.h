@@ -8,7 +8,8 @@
 // bank_groups x row_bytes consecutive channel bytes is thus the same row of the same bank in every
 // group, and consecutive stripes go to the next bank, so a sequential stream opens each bank in
 // turn and its activations overlap the other banks' data. A request is cut into pieces at
-// channel and stripe boundaries; each piece joins its channel's queue in arrival order.
+// channel and stripe boundaries; each piece joins its channel's queue in arrival order (a DMA
+// transfer's pieces arriving at its queue's issue rate).
 //
 // Scheduling (FR-FCFS, row hits first, then oldest), among the oldest `queue_depth` (64) pieces
 // of a channel's queue, decision by decision in time order:
@@ -57,8 +58,11 @@ class DramTiming {
   bool keep_segments = true;  // each piece's Segment in its Result (for a trace)
 
   // Queues a request for [addr, addr + bytes) arriving at now_ns (not before the decisions
-  // already made); returns its id.
-  uint64_t submit(double now_ns, uint64_t addr, uint64_t bytes, bool write = false);
+  // already made); returns its id. With an issue rate, its pieces arrive as a DMA engine at that
+  // rate issues them (a piece at now + its offset in the request / rate), so the requests of
+  // concurrent transfers interleave in the queue; without, all at once.
+  uint64_t submit(double now_ns, uint64_t addr, uint64_t bytes, bool write = false,
+                  double issue_bytes_per_ns = 0);
   // Makes every decision due at or before t_ns, in time order; later ones wait, as a request
   // arriving meanwhile may change them.
   void advance(double t_ns);
