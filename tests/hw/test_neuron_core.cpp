@@ -21,6 +21,17 @@ config::RunConfig single_tile_run(const std::string& dir, std::vector<config::Ov
                                      "\nmodel: m.yaml\nbatch: 8\ndtype: fp16\n");
   return config::load_run(dir + "/run.yaml", o);
 }
+
+// Plans and simulates `rc` (one elaboration: once per test case), then hands `check` the stats.
+template <class Check>
+void simulate(const config::RunConfig& rc, Check check) {
+  const auto p = planner::plan(rc);
+  report::Stats s;
+  hw::NeuronCore core("core", rc.hw, p, rc.dtype, s);
+  sc_core::sc_start();
+  REQUIRE(core.drained());
+  check(s);
+}
 }  // namespace
 
 TEST_CASE("a single-tile matmul run takes the hand-computed cycles") {
@@ -95,21 +106,18 @@ TEST_CASE("a narrow state-buffer write port stalls DMA and evictions, attributed
   const auto rc = single_tile_run(
       test::scratch("port"),
       {{"hw.state_buffer.write_bytes_per_cycle", "1", "test"}, {"hw.dma.queues", "1", "test"}});
-  const auto p = planner::plan(rc);
-  report::Stats s;
-  hw::NeuronCore core("core", rc.hw, p, rc.dtype, s);
-  sc_core::sc_start();
-  REQUIRE(core.drained());
-  // Weights 40 B: DRAM done at 3, the write port at 40 / 4 = 10: 7 port-stall cycles.
-  // Input 64 B from 10: DRAM 10..14, the port 10..26: 12 stall cycles.
-  // MatMul 26..44 (18 cycles, reads 64 B at 1 KiB/cycle: no stall).
-  // Evict: 8 vector cycles, but writing 64 B takes 16: 44..60, 8 stall cycles.
-  // Output 64 B to DRAM 60..64 (the read port is wide).
-  const auto& l = s.layers()[0];
-  REQUIRE(l.end == 64);
-  REQUIRE(l.port_stall == 7 + 12 + 8);
-  REQUIRE(s.get("state_buffer.port_stall_cycles") == 27);
-  REQUIRE(l.tensor_busy == 18);
+  simulate(rc, [](const report::Stats& s) {
+    // Weights 40 B: DRAM done at 3, the write port at 40 / 4 = 10: 7 port-stall cycles.
+    // Input 64 B from 10: DRAM 10..14, the port 10..26: 12 stall cycles.
+    // MatMul 26..44 (18 cycles, reads 64 B at 1 KiB/cycle: no stall).
+    // Evict: 8 vector cycles, but writing 64 B takes 16: 44..60, 8 stall cycles.
+    // Output 64 B to DRAM 60..64 (the read port is wide).
+    const auto& l = s.layers()[0];
+    REQUIRE(l.end == 64);
+    REQUIRE(l.port_stall == 7 + 12 + 8);
+    REQUIRE(s.get("state_buffer.port_stall_cycles") == 27);
+    REQUIRE(l.tensor_busy == 18);
+  });
 }
 
 TEST_CASE("a narrow state-buffer read port stalls the MatMul and the output DMA") {
@@ -117,18 +125,15 @@ TEST_CASE("a narrow state-buffer read port stalls the MatMul and the output DMA"
   const auto rc = single_tile_run(
       test::scratch("rport"),
       {{"hw.state_buffer.read_bytes_per_cycle", "0.5", "test"}, {"hw.dma.queues", "1", "test"}});
-  const auto p = planner::plan(rc);
-  report::Stats s;
-  hw::NeuronCore core("core", rc.hw, p, rc.dtype, s);
-  sc_core::sc_start();
-  REQUIRE(core.drained());
-  // Weights 40 B and input 64 B written by 3 and 3 + 4 = 7 (the write port is wide). The MatMul
-  // (18 cycles) reads its 64 B moving data in 32: 7..39, 14 stall cycles. Evict 39..47. The
-  // output DMA reads 64 B in 32 cycles (DRAM 4): 47..79, 28 stall cycles.
-  const auto& l = s.layers()[0];
-  REQUIRE(l.end == 79);
-  REQUIRE(l.port_stall == 14 + 28);
-  REQUIRE(l.tensor_busy == 18 + 14);
+  simulate(rc, [](const report::Stats& s) {
+    // Weights 40 B and input 64 B written by 3 and 3 + 4 = 7 (the write port is wide). The
+    // MatMul (18 cycles) reads its 64 B moving data in 32: 7..39, 14 stall cycles. Evict
+    // 39..47. The output DMA reads 64 B in 32 cycles (DRAM 4): 47..79, 28 stall cycles.
+    const auto& l = s.layers()[0];
+    REQUIRE(l.end == 79);
+    REQUIRE(l.port_stall == 14 + 28);
+    REQUIRE(l.tensor_busy == 18 + 14);
+  });
 }
 
 TEST_CASE("with a shared SBUF width, DMA writes and engine reads contend") {
