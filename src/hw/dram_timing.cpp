@@ -98,7 +98,9 @@ void DramTiming::issue_column(uint32_t c, size_t k, double when) {
   ch.bus_end = end;
   ch.bus_dir = p.dir;
   ch.bus_group = p.last_group;
-  row_hits += p.groups - static_cast<uint32_t>(std::bitset<64>(p.opened).count());
+  // Column accesses (bursts) that found their row open: all but each activation's first.
+  const uint64_t opened = std::bitset<64>(p.opened).count();
+  row_hits += p.bursts > opened ? p.bursts - opened : 0;
   for (uint32_t i = 0; i < p.groups; ++i) {
     Bank& b = ch.banks[bank_of(p, i)];
     b.ready = when;  // column commands to an open row pipeline
@@ -237,8 +239,8 @@ uint64_t DramTiming::submit(double now_ns, uint64_t addr, uint64_t bytes, bool w
       p.last_group = static_cast<int>((q0 + granules - 1) % groups);
       // Bursts: n per granule, tCCD_L apart within a group, tBURST to the next group's first.
       const double g = p.groups, period = std::max(g * ((n - 1) * l + s), n * l);
-      const double bursts = std::ceil(static_cast<double>(take) / m_t.burst_bytes);
-      p.dur = s + (bursts - 1) * period / (g * n);
+      p.bursts = (take + m_t.burst_bytes - 1) / m_t.burst_bytes;
+      p.dur = s + static_cast<double>(p.bursts - 1) * period / (g * n);
       p.dir = write ? 1 : 0;
       p.bytes = take;
       ch.queue.insert(std::upper_bound(ch.queue.begin(), ch.queue.end(), p.arrive,

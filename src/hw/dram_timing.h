@@ -77,6 +77,8 @@ class DramTiming {
   double access(double now_ns, uint64_t addr, uint64_t bytes,
                 std::vector<Segment>* segments = nullptr, bool write = false);
 
+  // Column accesses (bursts) to an open row; activations (each one access that missed the row
+  // buffer); refreshes. Row-buffer hit rate = hits / (hits + misses).
   uint64_t row_hits = 0, row_misses = 0, refreshes = 0;
 
  private:
@@ -94,7 +96,7 @@ class DramTiming {
     int last_group;
     double dur;  // on the bus
     int dir;     // 0 read, 1 write
-    uint64_t bytes;
+    uint64_t bytes, bursts;
     uint64_t opened = 0;    // the banks (bit i: its i-th group's) this piece activated
     uint32_t bypassed = 0;  // younger hits served while it waited for a row
   };
