@@ -2,10 +2,12 @@
 // code 2 (README "Errors"). Each case writes a small broken file next to good ones and runs
 // `ncoresim plan` on it, so the message and the exit code are both checked.
 #include <catch2/catch.hpp>
+#include <filesystem>
 #include <string>
 
 #include "config/config_error.h"
 #include "config/run_config.h"
+#include "config/sweep_config.h"
 #include "test_util.h"
 
 using namespace ncore;
@@ -205,4 +207,22 @@ TEST_CASE("bank groups must divide the banks and the group interleave the row") 
              "group_interleave_bytes (96) must be a multiple of burst_bytes (64) and divide "
              "row_bytes (8192)",
              banks + "--set hw.dram.group_interleave_bytes=96");
+}
+
+TEST_CASE("every shipped run and sweep file loads, every sweep point resolved") {
+  namespace fs = std::filesystem;
+  int runs = 0, sweeps = 0;
+  for (const auto& e : fs::directory_iterator(repo("configs/runs"))) {
+    INFO(e.path());
+    REQUIRE_NOTHROW(config::load_run(e.path().string()));
+    ++runs;
+  }
+  for (const auto& e : fs::directory_iterator(repo("configs/sweeps"))) {
+    INFO(e.path());
+    const auto s = config::load_sweep(e.path().string());
+    REQUIRE(s.points.size() >= 2);
+    ++sweeps;
+  }
+  REQUIRE(runs >= 5);
+  REQUIRE(sweeps >= 4);
 }
