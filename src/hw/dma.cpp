@@ -40,7 +40,6 @@ void DmaQueue::run() {
         const uint64_t moved = std::max(t0 + own, d.end);
         const uint64_t end = std::max(moved, sbuf->access(t0, i.sbuf_read, i.sbuf_write, i.layer));
         m_port_stall = end - moved;
-        if (m_functional && i.op == planner::Op::dma_read) m_functional->gather(i.layer);
         return end - t0;
       },
       [](uint32_t) { return false; },
@@ -55,6 +54,7 @@ void DmaQueue::run() {
         ls.dma_intervals.emplace_back(t0, t1);
         ls.port_stall += m_port_stall;
         m_port_stalls += m_port_stall;
+        if (m_functional) m_functional->dma(i);  // its data has arrived
         if (m_stats.tracing)
           m_stats.trace.push_back({m_engine, static_cast<uint8_t>(i.op), i.layer, t0, t1, i.bytes,
                                    static_cast<uint64_t>(i.cls), 0});

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace ncore::hw {
 namespace {
@@ -11,16 +12,160 @@ size_t idx(const workload::Shape& s, uint64_t n, uint64_t c, uint64_t h, uint64_
   return static_cast<size_t>(((n * s.c + c) * s.h + h) * s.w + w);
 }
 
+constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
+
+// The input rows (all columns) a window over output positions [p0, p0 + n) reads, as positions
+// over the batch of the input: from the first output row's top to the last one's bottom.
+void window_rows(const workload::Shape& is, const workload::Shape& os, const workload::Window& w,
+                 uint64_t p0, uint64_t n, uint64_t& lo, uint64_t& hi) {
+  const uint64_t per_o = os.h * os.w, per_i = is.h * is.w, last = p0 + n - 1;
+  const int64_t top = static_cast<int64_t>(p0 % per_o / os.w * w.sh) - static_cast<int64_t>(w.ph);
+  const int64_t bottom =
+      static_cast<int64_t>(last % per_o / os.w * w.sh + w.kh - 1) - static_cast<int64_t>(w.ph);
+  const auto rows = static_cast<int64_t>(is.h);
+  lo = p0 / per_o * per_i + static_cast<uint64_t>(std::clamp<int64_t>(top, 0, rows - 1)) * is.w;
+  hi = last / per_o * per_i +
+       static_cast<uint64_t>(std::clamp<int64_t>(bottom, 0, rows - 1) + 1) * is.w;
+}
+
 }  // namespace
 
 Functional::Functional(const workload::Graph& g, uint64_t batch, uint32_t psum_banks,
-                       workload::ModelData d)
-    : m_g(g), m_b(batch), m_d(std::move(d)), m_psum(psum_banks), m_gathered(g.layers.size()) {
+                       workload::ModelData d, std::vector<bool> resident)
+    : m_g(g),
+      m_b(batch),
+      m_d(std::move(d)),
+      m_resident(std::move(resident)),
+      m_psum(psum_banks),
+      m_gathered(g.layers.size()) {
   m_t.resize(g.layers.size() + 1);
   m_t[0] = m_d.input;
   for (size_t i = 0; i < g.layers.size(); ++i)
     m_t[i + 1] = g.layers[i].external ? m_d.external[i]
                                       : std::vector<float>(g.layers[i].out.elems() * batch, 0.0f);
+  m_dram.resize(m_t.size());
+  for (size_t t = 0; t < m_t.size(); ++t)
+    m_dram[t] = source(static_cast<int>(t)) ? m_t[t] : std::vector<float>(m_t[t].size(), kNaN);
+}
+
+bool Functional::source(int t) const {
+  return t == 0 || m_g.layers[static_cast<size_t>(t - 1)].external;
+}
+
+std::vector<float>& Functional::view(int t, int layer) {
+  auto it = m_views.find({t, layer});
+  if (it == m_views.end())
+    it = m_views
+             .emplace(std::make_pair(t, layer),
+                      std::vector<float>(m_t[static_cast<size_t>(t)].size(), kNaN))
+             .first;
+  return it->second;
+}
+
+const std::vector<float>& Functional::input(int t, uint32_t layer) {
+  t = m_g.resolve(t);
+  const bool resident = m_resident[static_cast<size_t>(t)];
+  if (resident && !source(t)) return m_t[static_cast<size_t>(t)];  // produced here, in SBUF
+  return view(t, resident ? -1 : static_cast<int>(layer));
+}
+
+void Functional::copy(const std::vector<float>& from, std::vector<float>& to,
+                      const workload::Shape& s, const Region& r) const {
+  const uint64_t per = s.h * s.w;
+  for (uint64_t c = r.c_lo; c < r.c_hi; ++c)
+    for (uint64_t p = r.p_lo; p < r.p_hi; ++p) {
+      const size_t e = static_cast<size_t>((p / per * s.c + c) * per + p % per);
+      to[e] = from[e];
+    }
+}
+
+// What the consumer instruction a DMA read serves needs of the input it names.
+Functional::Region Functional::input_region(const planner::Instr& i, size_t& k) const {
+  const workload::Layer& l = m_g.layers[i.layer];
+  const workload::Shape& os = l.out;
+  const uint64_t per_o = os.h * os.w;
+  Region r;
+  k = 0;
+  if (i.data == planner::DmaData::gemm_input) {
+    const auto& gm = *l.gemm;
+    const workload::Shape& is = l.in_shapes[0];
+    if (gm.stationary_activation) {  // rows of the moving input are its channels
+      r = {i.group * gm.k + i.k0, i.group * gm.k + i.k0 + i.k, i.c0, i.c0 + i.n};
+      return r;
+    }
+    const uint64_t khw = l.window.kh * l.window.kw, base = i.group * (is.c / gm.groups);
+    r.c_lo = base + i.k0 / khw;
+    r.c_hi = base + (i.k0 + i.k - 1) / khw + 1;
+    window_rows(is, os, l.window, i.c0, i.n, r.p_lo, r.p_hi);
+    return r;
+  }
+  if (i.data == planner::DmaData::stationary_input) {
+    k = 1;
+    const auto& gm = *l.gemm;
+    const workload::Shape& bs = l.in_shapes[1];
+    const uint64_t s0 = i.c0 / per_o * bs.h * bs.w;
+    if (gm.transpose_b)
+      r = {i.group * gm.k, (i.group + 1) * gm.k, s0 + i.m0, s0 + i.m0 + i.m};
+    else
+      r = {i.group * gm.m + i.m0, i.group * gm.m + i.m0 + i.m, s0, s0 + gm.k};
+    return r;
+  }
+  // vector_input
+  k = i.bank;
+  const workload::Shape& is = l.in_shapes[k];
+  const uint64_t per_i = is.h * is.w, last = i.c0 + i.n - 1;
+  r = {i.ch0, i.ch0 + i.m, i.c0, i.c0 + i.n};
+  if (l.kind == "concat") {  // the output channels this input holds, in its own numbering
+    uint64_t off = 0;
+    for (size_t j = 0; j < k; ++j) off += l.in_shapes[j].c;
+    r.c_lo = std::clamp<uint64_t>(i.ch0, off, off + is.c) - off;
+    r.c_hi = std::clamp<uint64_t>(i.ch0 + i.m, off, off + is.c) - off;
+  } else if (l.kind == "maxpool" || l.kind == "avgpool") {
+    window_rows(is, os, l.window, i.c0, i.n, r.p_lo, r.p_hi);
+  } else if (l.kind == "global_avgpool") {
+    r.p_lo = i.c0 / per_o * per_i;
+    r.p_hi = (last / per_o + 1) * per_i;
+  } else if (l.kind == "slice") {
+    r.p_lo = i.c0 / per_o * per_i + l.slice_start * is.w + i.c0 % per_o;
+    r.p_hi = last / per_o * per_i + l.slice_start * is.w + last % per_o + 1;
+  }
+  return r;
+}
+
+void Functional::dma(const planner::Instr& i) {
+  if (i.pieces > 1) {  // the transfer has moved its data when its last piece has
+    uint32_t& done = m_pieces[i.xfer];
+    if (++done < i.pieces) return;
+    m_pieces.erase(i.xfer);
+  }
+  using planner::DmaData;
+  switch (i.data) {
+    case DmaData::none:
+      if (i.op == planner::Op::dma_read) gather(i.layer);  // a table read (or parameters)
+      return;
+    case DmaData::weights:
+      m_slots[i.bank] = {i.layer, i.group, i.m0};
+      return;
+    case DmaData::whole:
+      view(i.tensor, -1) = m_dram[static_cast<size_t>(i.tensor)];
+      return;
+    case DmaData::output:
+      copy(m_t[static_cast<size_t>(i.tensor)], m_dram[static_cast<size_t>(i.tensor)],
+           m_g.layers[i.layer].out, Region{i.ch0, i.ch0 + i.m, i.c0, i.c0 + i.n});
+      return;
+    default: {
+      size_t k = 0;
+      const Region r = input_region(i, k);
+      copy(m_dram[static_cast<size_t>(i.tensor)], view(i.tensor, static_cast<int>(i.layer)),
+           m_g.layers[i.layer].in_shapes[k], r);
+    }
+  }
+}
+
+bool Functional::weights_loaded(const planner::Instr& mm) const {
+  for (const auto& [slot, block] : m_slots)
+    if (block == std::array<uint32_t, 3>{mm.layer, mm.group, mm.m0}) return true;
+  return false;
 }
 
 void Functional::matmul(const planner::Instr& i) {
@@ -28,16 +173,17 @@ void Functional::matmul(const planner::Instr& i) {
   const auto& gm = *l.gemm;
   const workload::Shape& is = l.in_shapes[0];
   const workload::Shape& os = l.out;
-  const std::vector<float>& in = tensor(l.inputs[0]);
+  const std::vector<float>& in = input(l.inputs[0], i.layer);
+  const std::vector<float>& b = gm.stationary_activation ? input(l.inputs[1], i.layer) : in;
+  const bool loaded = gm.stationary_activation || weights_loaded(i);
   const uint64_t per = os.h * os.w;
   Eigen::MatrixXf w(i.k, i.m), x(i.k, i.n);
   for (uint32_t k = 0; k < i.k; ++k)
     for (uint32_t m = 0; m < i.m; ++m) {
       const uint64_t kk = i.k0 + k, mm = i.m0 + m;
-      if (!gm.stationary_activation) {
-        w(k, m) = m_d.weights[i.layer][(i.group * gm.k + kk) * gm.m + mm];
+      if (!gm.stationary_activation) {  // NaN unless its tile is in a prefetch slot
+        w(k, m) = loaded ? m_d.weights[i.layer][(i.group * gm.k + kk) * gm.m + mm] : kNaN;
       } else {  // this sample's head slice of the second input
-        const std::vector<float>& b = tensor(l.inputs[1]);
         const workload::Shape& bs = l.in_shapes[1];
         const uint64_t s = i.c0 / per;
         w(k, m) = gm.transpose_b ? b[idx(bs, s, i.group * gm.k + kk, mm, 0)]
@@ -97,7 +243,7 @@ void Functional::vector(const planner::Instr& i) {
   // softmax and layernorm reduce over every channel: they compute with the last channel block.
   if ((l.kind == "softmax" || l.kind == "layernorm") && i.ch0 + i.m < l.vector->channels) return;
   std::vector<const std::vector<float>*> ins;
-  for (int t : l.inputs) ins.push_back(&tensor(t));
+  for (int t : l.inputs) ins.push_back(&input(t, i.layer));
   workload::eval_layer(l, ins, m_t[i.layer + 1], m_d.weights[i.layer], i.ch0, i.m, i.c0, i.n);
 }
 
@@ -105,27 +251,33 @@ void Functional::gather(uint32_t layer) {
   if (m_gathered[layer] || !m_g.layers[layer].gather) return;
   m_gathered[layer] = true;
   const workload::Layer& l = m_g.layers[layer];
-  workload::eval_layer(l, {&tensor(l.inputs[0])}, m_t[layer + 1], m_d.weights[layer], 0, l.out.c, 0,
-                       m_b * l.out.h * l.out.w);
+  workload::eval_layer(l, {&input(l.inputs[0], layer)}, m_t[layer + 1], m_d.weights[layer], 0,
+                       l.out.c, 0, m_b * l.out.h * l.out.w);
 }
 
 Functional::Check Functional::compare(double tolerance) const {
   const auto ref = workload::reference_forward(m_g, m_b, m_d);
   Check c;
-  for (size_t l = 0; l < m_g.layers.size(); ++l) {
-    if (m_g.layers[l].shape_only) continue;
-    const auto& got = m_t[l + 1];
-    const auto& want = ref[l + 1];
+  auto check = [&](const std::vector<float>& got, const std::vector<float>& want,
+                   const std::string& name) {
     for (size_t e = 0; e < want.size(); ++e) {
       const double abs = std::fabs(static_cast<double>(got[e]) - want[e]);
       const double rel = abs / (1.0 + std::fabs(static_cast<double>(want[e])));
       c.max_abs_error = std::max(c.max_abs_error, abs);
       if (rel > c.max_rel_error || std::isnan(rel)) {
         c.max_rel_error = std::isnan(rel) ? INFINITY : rel;
-        c.worst_layer = m_g.layers[l].name;
+        c.worst_layer = name;
       }
     }
     c.elements += want.size();
+  };
+  for (size_t l = 0; l < m_g.layers.size(); ++l) {
+    const workload::Layer& layer = m_g.layers[l];
+    if (layer.shape_only) continue;
+    check(m_t[l + 1], ref[l + 1], layer.name);
+    // A tensor that lives in DRAM (the network's outputs among them) must have reached it whole.
+    if (!m_resident[l + 1] && !layer.external)
+      check(m_dram[l + 1], ref[l + 1], layer.name + " (in DRAM)");
   }
   c.passed = c.max_rel_error <= tolerance;
   return c;

@@ -3,13 +3,27 @@
 // a MatMul multiplies the K x M tile (its weights, or the stationary activation) by the K x N
 // im2col columns of its moving input and writes or accumulates PSUM bank `bank`; an eviction
 // writes that bank (+ bias, activation) to output channels and positions; a vector op computes
-// its channel block and positions; a gather DMA copies table rows. compare() then checks every
-// tensor against workload::reference_forward, which proves the program covers every MAC exactly
-// once and puts every result in the right place. Values are float whatever the dtype.
+// its channel block and positions; a gather DMA copies table rows.
+// Data reaches the engines only through the program's DMAs. Each tensor has a DRAM copy (the
+// network input's and external layers' data from the start, NaN elsewhere) and SBUF copies:
+// a resident tensor an engine produced is read where it was written; the network input, an
+// external layer's output and every tensor that lives in DRAM are read from an SBUF copy (one
+// per consuming layer for those in DRAM) that starts NaN and receives exactly what each DMA
+// read moves (the tile's channels and positions, conv halo rows included) when its last piece
+// completes; a DMA write copies an output chunk to DRAM. A MatMul whose weight tile is not in a
+// prefetch slot multiplies NaN. So a missing or misordered DMA, spill write or reload poisons
+// its consumer. compare() then checks every tensor (and the DRAM copy of each that lives in
+// DRAM) against workload::reference_forward, which proves the program covers every MAC exactly
+// once, puts every result in the right place and moves every byte an engine reads. Not
+// checked: stream-slot reuse (a slot's old chunk stays readable), vector-op parameters and
+// embedding tables (read from the model data). Values are float whatever the dtype.
 #pragma once
 #include <Eigen/Dense>
+#include <array>
 #include <cstdint>
+#include <map>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "planner/program.h"
@@ -20,12 +34,14 @@ namespace ncore::hw {
 
 class Functional {
  public:
-  Functional(const workload::Graph& g, uint64_t batch, uint32_t psum_banks, workload::ModelData d);
+  // `resident`: per tensor id, whether the program keeps it in SBUF (Program::resident).
+  Functional(const workload::Graph& g, uint64_t batch, uint32_t psum_banks, workload::ModelData d,
+             std::vector<bool> resident);
 
   void matmul(const planner::Instr& i);
   void evict(const planner::Instr& i);
   void vector(const planner::Instr& i);
-  void gather(uint32_t layer);  // once per layer, on its first table read
+  void dma(const planner::Instr& i);  // when a DMA piece completes
 
   struct Check {
     uint64_t elements = 0;
@@ -36,13 +52,28 @@ class Functional {
   Check compare(double tolerance) const;
 
  private:
-  const std::vector<float>& tensor(int t) const { return m_t[static_cast<size_t>(m_g.resolve(t))]; }
+  struct Region {  // channels [c_lo, c_hi) x positions over the batch [p_lo, p_hi)
+    uint64_t c_lo = 0, c_hi = 0, p_lo = 0, p_hi = 0;
+  };
+  bool source(int t) const;  // the network input or an external layer's output
+  const std::vector<float>& input(int t, uint32_t layer);  // what `layer` reads of tensor t
+  std::vector<float>& view(int t, int layer);
+  Region input_region(const planner::Instr& i, size_t& input_number) const;
+  void copy(const std::vector<float>& from, std::vector<float>& to, const workload::Shape& s,
+            const Region& r) const;
+  bool weights_loaded(const planner::Instr& mm) const;
+  void gather(uint32_t layer);  // once per layer, when its first table read completes
 
   const workload::Graph& m_g;
   const uint64_t m_b;
   const workload::ModelData m_d;
-  std::vector<std::vector<float>> m_t;  // per tensor id, NCHW over the batch
-  std::vector<Eigen::MatrixXf> m_psum;  // per bank: M x N sums
+  const std::vector<bool> m_resident;
+  std::vector<std::vector<float>> m_t;     // per tensor id, NCHW over the batch: as produced
+  std::vector<std::vector<float>> m_dram;  // per tensor id: the DRAM copy
+  std::map<std::pair<int, int>, std::vector<float>> m_views;  // (tensor, layer or -1): SBUF
+  std::unordered_map<uint32_t, uint32_t> m_pieces;            // per transfer: pieces completed
+  std::map<uint32_t, std::array<uint32_t, 3>> m_slots;        // prefetch slot: (layer, group, m0)
+  std::vector<Eigen::MatrixXf> m_psum;                        // per bank: M x N sums
   std::vector<bool> m_gathered;
 };
 

@@ -100,6 +100,8 @@ class Planner {
       m_chunk_cap = std::max<uint64_t>(1, m_chunk_cap / 2);
     }
     check_size();
+    for (size_t t = 0; t < m_t.size(); ++t)
+      m_p.resident.push_back(tensor(resolve(static_cast<int>(t))).resident);
     emit_all();
     for (size_t e = kFirstDmaQueue; e < m_p.engines(); ++e)
       for (const Instr& i : m_p.queues[e]) {
@@ -380,13 +382,17 @@ class Planner {
   }
 
   // A DMA transfer split into pieces over the queues, round robin; returns one dep per queue.
+  // `what` says what it moves, for functional mode (its data, tensor and tile fields).
   std::vector<Dep> dma(Op op, uint64_t bytes, TrafficClass cls, uint32_t layer,
-                       const std::vector<Dep>& deps) {
+                       const std::vector<Dep>& deps, const Instr& what = {}) {
     std::vector<Dep> done;
     if (bytes == 0) return std::vector<Dep>(deps);
     const uint64_t pieces = std::min<uint64_t>(m_hw.dma.queues, ceil_div(bytes, kMinDmaPiece));
+    const uint32_t xfer = m_next_xfer++;
     for (uint64_t p = 0; p < pieces; ++p) {
-      Instr i;
+      Instr i = what;
+      i.xfer = xfer;
+      i.pieces = static_cast<uint32_t>(pieces);
       i.op = op;
       i.layer = layer;
       i.cls = cls;
@@ -407,14 +413,32 @@ class Planner {
   // Deps under which `share` bytes of tensor t can be read by layer l: the tensor's readiness
   // if resident, else a DMA read of that share into the next slot of the stream ring of the
   // layer's input number `ring` (returned in `slot`, -1 when resident).
-  std::vector<Dep> input_chunk(int t, uint32_t l, uint64_t share, size_t ring, int& slot) {
+  // `what`: the part of t the chunk's consumer reads (functional mode).
+  std::vector<Dep> input_chunk(int t, uint32_t l, uint64_t share, size_t ring, int& slot,
+                               Instr what) {
     slot = -1;
     if (tensor(t).resident) return m_ready[static_cast<size_t>(t)];
     auto& r = stream_ring(ring);
     slot = static_cast<int>(r.next++ % kStreamSlots);
     std::vector<Dep> deps = m_ready[static_cast<size_t>(t)];
     merge(deps, r.free[static_cast<size_t>(slot)]);
-    return dma(Op::dma_read, share, home_class(t), l, deps);
+    what.tensor = t;
+    return dma(Op::dma_read, share, home_class(t), l, deps, what);
+  }
+  // The DMA annotations of functional mode.
+  static Instr moves(DmaData data, uint32_t group = 0, uint32_t k0 = 0, uint32_t k = 0,
+                     uint32_t m0 = 0, uint32_t m = 0, uint64_t c0 = 0, uint64_t n = 0) {
+    Instr i;
+    i.data = data;
+    i.group = group;
+    i.k0 = k0;
+    i.k = k;
+    i.m0 = m0;
+    i.ch0 = m0;
+    i.m = m;
+    i.c0 = c0;
+    i.n = static_cast<uint32_t>(n);
+    return i;
   }
   void release_slot(size_t ring, int slot, const Dep& by) {
     if (slot >= 0) stream_ring(ring).free[static_cast<size_t>(slot)] = {by};
@@ -430,13 +454,17 @@ class Planner {
   }
 
   // After the vector engine produced an output chunk: keep it, or write it to DRAM.
+  // Channels [ch0, ch0 + m) x positions [c0, c0 + n) of t (functional mode).
   void output_chunk(int t, uint32_t l, uint64_t bytes, const Dep& produced, int out_slot,
-                    std::vector<Dep>& ready) {
+                    std::vector<Dep>& ready, uint64_t ch0, uint64_t m, uint64_t c0, uint64_t n) {
     if (tensor(t).resident) {
       merge(ready, {produced});
       return;
     }
-    const auto w = dma(Op::dma_write, bytes, home_class(t), l, {produced});
+    Instr what = moves(DmaData::output, 0, 0, 0, static_cast<uint32_t>(ch0),
+                       static_cast<uint32_t>(m), c0, n);
+    what.tensor = t;
+    const auto w = dma(Op::dma_write, bytes, home_class(t), l, {produced}, what);
     m_out_free[static_cast<size_t>(out_slot)] = std::vector<Dep>(w);
     merge(ready, w);
   }
@@ -444,15 +472,19 @@ class Planner {
   struct Block {
     size_t layer;
     uint64_t bytes;
+    uint64_t group, m0;
   };
 
   void ensure_weights(size_t j) {
     const size_t last = std::min(j + m_opt.prefetch_depth - 1, m_blocks.size() - 1);
     while (m_blocks_emitted <= last) {
       const size_t b = m_blocks_emitted++;
-      m_loaded[b] =
-          dma(Op::dma_read, m_blocks[b].bytes, TrafficClass::weights,
-              static_cast<uint32_t>(m_blocks[b].layer), m_slot_free[b % m_opt.prefetch_depth]);
+      Instr what = moves(DmaData::weights, static_cast<uint32_t>(m_blocks[b].group), 0, 0,
+                         static_cast<uint32_t>(m_blocks[b].m0));
+      what.bank = static_cast<uint32_t>(b % m_opt.prefetch_depth);  // its prefetch slot
+      m_loaded[b] = dma(Op::dma_read, m_blocks[b].bytes, TrafficClass::weights,
+                        static_cast<uint32_t>(m_blocks[b].layer),
+                        m_slot_free[b % m_opt.prefetch_depth], what);
     }
   }
 
@@ -466,7 +498,8 @@ class Planner {
       for (uint64_t pass = 0; pass < passes; ++pass)  // activation_stationary: once per chunk
         for (uint64_t g = 0; g < layer.gemm->groups; ++g)
           for (uint64_t m0 = 0; m0 < layer.gemm->m; m0 += mb)
-            m_blocks.push_back(Block{l, block_bytes(layer, std::min(mb, layer.gemm->m - m0))});
+            m_blocks.push_back(Block{l, block_bytes(layer, std::min(mb, layer.gemm->m - m0)),
+                                     m_as[l] ? 0 : g, m0});
     }
     m_loaded.resize(m_blocks.size());
     m_slot_free.assign(m_opt.prefetch_depth, {});
@@ -477,7 +510,9 @@ class Planner {
     if (m_t[0].resident) {  // the network input, loaded whole before its first consumer runs
       uint32_t first = 0;
       while (first + 1 < n && m_g.layers[first].shape_only) ++first;
-      m_ready[0] = dma(Op::dma_read, m_t[0].bytes, TrafficClass::io, first, {});
+      Instr what = moves(DmaData::whole);
+      what.tensor = 0;
+      m_ready[0] = dma(Op::dma_read, m_t[0].bytes, TrafficClass::io, first, {}, what);
     }
     for (size_t l = 0; l < n; ++l) {
       const Layer& layer = m_g.layers[l];
@@ -494,21 +529,24 @@ class Planner {
       if (!layer.shape_only) {
         lp.sbuf_bytes = occupancy(l);
         lp.n_chunks = n_chunks(layer);
-        if (layer.external)  // read whole into SBUF, or left in DRAM for its consumers
+        if (layer.external) {  // read whole into SBUF, or left in DRAM for its consumers
+          Instr what = moves(DmaData::whole);
+          what.tensor = static_cast<int>(l + 1);
           m_ready[l + 1] = tensor(static_cast<int>(l + 1)).resident
                                ? dma(Op::dma_read, tensor(static_cast<int>(l + 1)).bytes,
-                                     TrafficClass::io, static_cast<uint32_t>(l), {})
+                                     TrafficClass::io, static_cast<uint32_t>(l), {}, what)
                                : std::vector<Dep>{};
-        else if (layer.gather)
+        } else if (layer.gather) {
           emit_gather(l);
-        else if (per_sample(layer))
+        } else if (per_sample(layer)) {
           emit_gemm_activations(l, lp);
-        else if (layer.gemm && m_as[l])
+        } else if (layer.gemm && m_as[l]) {
           emit_gemm_activation_stationary(l, lp);
-        else if (layer.gemm)
+        } else if (layer.gemm) {
           emit_gemm(l, lp);
-        else
+        } else {
           emit_vector(l);
+        }
       }
       m_p.sbuf_peak = std::max(m_p.sbuf_peak, lp.sbuf_bytes);
       m_p.macs += lp.macs;
@@ -574,7 +612,7 @@ class Planner {
     const uint64_t out_bytes = e.sbuf_write;
     const Dep ev = emit(kVectorEngine, std::move(e));
     m_bank_free[bank] = {ev};
-    output_chunk(t_out, lid, out_bytes, ev, out_slot, ready);
+    output_chunk(t_out, lid, out_bytes, ev, out_slot, ready, at.group * gm.m + at.m0, m, at.c0, nn);
     return last_mm;
   }
 
@@ -600,7 +638,10 @@ class Planner {
           last_mm = emit_tile(
               lid, TileAt{g, m0, c0}, std::min(mb, gm.m - m0), nn, m_loaded[j], t_out, lp, ready,
               [&](uint64_t k0, uint64_t kk) {
-                return input_chunk(t_in, lid, part(share, k0, kk, gm.k), 0, slot);
+                return input_chunk(
+                    t_in, lid, part(share, k0, kk, gm.k), 0, slot,
+                    moves(DmaData::gemm_input, static_cast<uint32_t>(g), static_cast<uint32_t>(k0),
+                          static_cast<uint32_t>(kk), 0, 0, c0, nn));
               },
               [&](const Dep& mm) { release_slot(0, slot, mm); });
         });
@@ -629,9 +670,12 @@ class Planner {
       for (uint64_t k0 = 0; k0 < gm.k; k0 += R()) {
         std::vector<Dep> deps = m_ready[static_cast<size_t>(t_in)];
         merge(deps, ring.free[slot]);
-        k_ready.push_back(dma(Op::dma_read,
-                              part(share, k0, std::min<uint64_t>(R(), gm.k - k0), gm.k),
-                              home_class(t_in), lid, deps));
+        const uint64_t kk = std::min<uint64_t>(R(), gm.k - k0);
+        Instr what = moves(DmaData::gemm_input, 0, static_cast<uint32_t>(k0),
+                           static_cast<uint32_t>(kk), 0, 0, c0, nn);
+        what.tensor = t_in;
+        k_ready.push_back(
+            dma(Op::dma_read, part(share, k0, kk, gm.k), home_class(t_in), lid, deps, what));
       }
       Dep last_mm{};
       for (uint64_t m0 = 0; m0 < gm.m; m0 += mb) {
@@ -666,7 +710,9 @@ class Planner {
           const uint64_t m = std::min(mb, gm.m - m0);
           int sta_slot = -1;
           const std::vector<Dep> stationary =
-              input_chunk(t_sta, lid, gm.k * m * m_dtb, 1, sta_slot);
+              input_chunk(t_sta, lid, gm.k * m * m_dtb, 1, sta_slot,
+                          moves(DmaData::stationary_input, static_cast<uint32_t>(g), 0, 0,
+                                static_cast<uint32_t>(m0), static_cast<uint32_t>(m), s0));
           ++lp.weight_blocks;
           Dep last_mm{};
           for (uint64_t c0 = s0; c0 < s0 + c.span; c0 += c.chunk) {
@@ -676,7 +722,10 @@ class Planner {
             last_mm = emit_tile(
                 lid, TileAt{g, m0, c0}, m, nn, stationary, t_out, lp, ready,
                 [&](uint64_t k0, uint64_t kk) {
-                  return input_chunk(t_mov, lid, part(share, k0, kk, gm.k), 0, slot);
+                  return input_chunk(
+                      t_mov, lid, part(share, k0, kk, gm.k), 0, slot,
+                      moves(DmaData::gemm_input, static_cast<uint32_t>(g),
+                            static_cast<uint32_t>(k0), static_cast<uint32_t>(kk), 0, 0, c0, nn));
                 },
                 [&](const Dep& mm) { release_slot(0, slot, mm); });
           }
@@ -719,7 +768,9 @@ class Planner {
           read ? dma(Op::dma_read, std::min(n, read && ga.broadcast ? ga.rows - r0 : n) * row_bytes,
                      TrafficClass::weights, lid, deps)
                : deps;
-      const auto w = dma(Op::dma_write, n * row_bytes, home_class(t_out), lid, in);
+      Instr what = moves(DmaData::output, 0, 0, 0, 0, static_cast<uint32_t>(ga.row_elems), r0, n);
+      what.tensor = t_out;
+      const auto w = dma(Op::dma_write, n * row_bytes, home_class(t_out), lid, in, what);
       m_out_free[static_cast<size_t>(slot)] = std::vector<Dep>(w);
       merge(ready, w);
     }
@@ -757,7 +808,10 @@ class Planner {
           const uint64_t block = part(tensor(ins[k]).bytes, ch0, cw, vw.channels);
           const uint64_t share = part(block, c0, nn, c.total);
           v.sbuf_read += share;
-          merge(v.deps, input_chunk(ins[k], lid, share, k, slots[k]));
+          Instr what = moves(DmaData::vector_input, 0, 0, 0, static_cast<uint32_t>(ch0),
+                             static_cast<uint32_t>(cw), c0, nn);
+          what.bank = static_cast<uint32_t>(k);  // its input number
+          merge(v.deps, input_chunk(ins[k], lid, share, k, slots[k], what));
         }
         const uint64_t out_share =
             part(part(tensor(t_out).bytes, ch0, cw, vw.channels), c0, nn, c.total);
@@ -766,7 +820,7 @@ class Planner {
         if (!tensor(t_out).resident) merge(v.deps, m_out_free[static_cast<size_t>(out_slot)]);
         const Dep ev = emit(kVectorEngine, std::move(v));
         for (size_t k = 0; k < ins.size(); ++k) release_slot(k, slots[k], ev);
-        output_chunk(t_out, lid, out_share, ev, out_slot, ready);
+        output_chunk(t_out, lid, out_share, ev, out_slot, ready, ch0, cw, c0, nn);
       }
     }
     m_ready[static_cast<size_t>(t_out)] = std::move(ready);
@@ -790,7 +844,7 @@ class Planner {
   std::vector<Ring> m_in_rings;  // per input number of a layer: its DRAM stream slots
   size_t m_blocks_emitted = 0, m_next_block = 0;
   uint64_t m_bank_ctr = 0, m_out_ctr = 0;
-  uint32_t m_next_queue = 0;
+  uint32_t m_next_queue = 0, m_next_xfer = 0;
 };
 
 }  // namespace

@@ -26,6 +26,26 @@ struct Dep {
 
 enum class Op : uint8_t { dma_read, dma_write, matmul, vector };
 
+// What a DMA moves, for functional mode (which copies exactly that between its DRAM and SBUF
+// copies of the tensor when the transfer's last piece completes):
+//  - none: parameters not tracked (vector-op parameters, embedding tables);
+//  - weights: the weight tile (layer, group, m0) into prefetch slot `bank`;
+//  - whole: all of `tensor` (the network input, an external layer's output);
+//  - gemm_input: what MatMul tile (group, k0, k, c0, n) of `layer` reads of its moving input;
+//  - stationary_input: the stationary tile (group, m0, m) of the sample at c0 (attention);
+//  - vector_input: what vector op (ch0, m channels, c0, n positions) of `layer` reads of its
+//    input number `bank`;
+//  - output: channels [ch0, ch0 + m) x positions [c0, c0 + n) of `tensor`, written to DRAM.
+enum class DmaData : uint8_t {
+  none,
+  weights,
+  whole,
+  gemm_input,
+  stationary_input,
+  vector_input,
+  output
+};
+
 struct Instr {
   Op op = Op::matmul;
   uint32_t layer = 0;
@@ -47,6 +67,12 @@ struct Instr {
   // the batch) and, for a vector op, its first channel.
   uint32_t group = 0, k0 = 0, m0 = 0, bank = 0, ch0 = 0;
   uint64_t c0 = 0;
+  // dma, for functional mode: what it moves (see DmaData) and of which tensor, and the transfer
+  // it is a piece of (`pieces` pieces, over the queues, share one `xfer`).
+  DmaData data = DmaData::none;
+  int32_t tensor = -1;
+  uint32_t xfer = 0;
+  uint32_t pieces = 1;
   std::vector<Dep> deps;
 };
 
@@ -86,6 +112,7 @@ struct Program {
   uint64_t input_bytes = 0, output_bytes = 0;  // the network's, at the compiled batch
   uint64_t macs = 0;
   uint64_t spilled_tensors = 0;
+  std::vector<bool> resident;  // per tensor id (0: the network input, l + 1: layer l's output)
   // Finer tiling the planner fell back to when the default working set alone did not fit:
   // output-channel blocks and position chunks at most this wide.
   bool tiled = false;

@@ -44,7 +44,7 @@ int run_point(const config::RunConfig& rc, const std::string& out_dir, const Poi
   if (rc.options.functional)
     functional = std::make_unique<hw::Functional>(
         rc.model, rc.batch, rc.hw.psum.banks,
-        workload::make_model_data(rc.model, rc.batch, rc.options.seed));
+        workload::make_model_data(rc.model, rc.batch, rc.options.seed), program.resident);
   auto* core = new hw::NeuronCore("core", rc.hw, program, rc.dtype, stats, functional.get());
   sc_core::sc_start();
   if (!core->drained())

@@ -63,7 +63,7 @@ hw::Functional::Check simulate(const config::RunConfig& rc) {
   const auto p = planner::plan(rc);
   REQUIRE(p.feasible);
   hw::Functional f(rc.model, rc.batch, rc.hw.psum.banks,
-                   workload::make_model_data(rc.model, rc.batch, 7));
+                   workload::make_model_data(rc.model, rc.batch, 7), p.resident);
   report::Stats s;
   hw::NeuronCore core("core", rc.hw, p, rc.dtype, s, &f);
   sc_core::sc_start();
@@ -127,13 +127,15 @@ TEST_CASE("functional mode matches attention when its MatMuls cross PSUM banks")
   REQUIRE(c.elements > 5000);
 }
 
-TEST_CASE("the functional check catches a program that skips one MatMul") {
-  const auto rc = tiny_run("fn_skip", kCnn, 1);
-  auto p = planner::plan(rc);
-  // Executes the queues in an order their semaphores allow, without the kernel, dropping the
-  // compute of one MatMul in the middle of layer c1 (it still "completes").
-  hw::Functional f(rc.model, rc.batch, rc.hw.psum.banks, workload::make_model_data(rc.model, 1, 7));
-  const size_t skip = 20;
+namespace {
+// Executes the program's queues in an order their semaphores allow, without the kernel, leaving
+// out the functional effect of the instructions `drop` picks (they still "complete"); returns
+// the check.
+template <class Drop>
+hw::Functional::Check run_dropping(const config::RunConfig& rc, Drop drop) {
+  const auto p = planner::plan(rc);
+  hw::Functional f(rc.model, rc.batch, rc.hw.psum.banks,
+                   workload::make_model_data(rc.model, rc.batch, 7), p.resident);
   std::vector<uint32_t> done(p.engines(), 0);
   for (bool progress = true; progress;) {
     progress = false;
@@ -143,14 +145,56 @@ TEST_CASE("the functional check catches a program that skips one MatMul") {
         bool ready = true;
         for (const auto& d : i.deps) ready = ready && done[d.engine] >= d.count;
         if (!ready) break;
-        if (e == planner::kTensorEngine && done[e] != skip) f.matmul(i);
-        if (e == planner::kVectorEngine) p.layers[i.layer].matmuls ? f.evict(i) : f.vector(i);
-        if (e >= planner::kFirstDmaQueue && i.op == planner::Op::dma_read) f.gather(i.layer);
+        if (!drop(e, done[e], i)) {
+          if (e == planner::kTensorEngine) f.matmul(i);
+          if (e == planner::kVectorEngine) p.layers[i.layer].matmuls ? f.evict(i) : f.vector(i);
+          if (e >= planner::kFirstDmaQueue) f.dma(i);
+        }
         ++done[e];
         progress = true;
       }
   }
-  const auto c = f.compare(kTolerance);
+  return f.compare(kTolerance);
+}
+}  // namespace
+
+TEST_CASE("the functional check catches a program that skips one MatMul") {
+  // The compute of one MatMul in the middle of layer c1.
+  const auto c = run_dropping(tiny_run("fn_skip", kCnn, 1), [](size_t e, uint32_t n, const auto&) {
+    return e == planner::kTensorEngine && n == 20;
+  });
+  REQUIRE_FALSE(c.passed);
+  REQUIRE(c.worst_layer == "c1");
+  // Nothing dropped: it passes.
+  REQUIRE(run_dropping(tiny_run("fn_none", kCnn, 1), [](size_t, uint32_t, const auto&) {
+            return false;
+          }).passed);
+}
+
+TEST_CASE("the functional check catches a missing weight load, reload or spill write") {
+  using planner::DmaData;
+  // With 40 KiB of SBUF, activations spill: some layers read their input back from DRAM.
+  const auto rc = tiny_run("fn_drop", kCnn, 3, {{"hw.state_buffer.capacity", "40 KiB", "test"}});
+  REQUIRE(planner::plan(rc).spilled_tensors > 0);
+  // Which DMA of each kind to drop (one piece of one transfer: the transfer never lands).
+  auto first = [&](DmaData what, planner::Op op) {
+    return [what, op, seen = false](size_t e, uint32_t, const planner::Instr& i) mutable {
+      if (e < planner::kFirstDmaQueue || i.data != what || i.op != op || seen) return false;
+      return seen = true;
+    };
+  };
+  // A weight tile never loaded: its MatMuls multiply NaN.
+  auto c = run_dropping(rc, first(DmaData::weights, planner::Op::dma_read));
+  REQUIRE_FALSE(c.passed);
+  INFO(c.worst_layer);
+  // A reload of a spilled input: its consumer reads NaN.
+  c = run_dropping(rc, first(DmaData::gemm_input, planner::Op::dma_read));
+  REQUIRE_FALSE(c.passed);
+  // A spill write: the tensor never reaches DRAM whole.
+  c = run_dropping(rc, first(DmaData::output, planner::Op::dma_write));
+  REQUIRE_FALSE(c.passed);
+  // The network input's load.
+  c = run_dropping(rc, first(DmaData::whole, planner::Op::dma_read));
   REQUIRE_FALSE(c.passed);
   REQUIRE(c.worst_layer == "c1");
 }
