@@ -778,7 +778,9 @@ class Planner {
   }
 
   // A vector layer: per lane-wide block of channels, per chunk of output positions, one op;
-  // its parameters (if any) are read first, once.
+  // its parameters (if any) are read first, once. Softmax and layernorm reduce over every
+  // channel of a position: their chunks go outermost, and a chunk's outputs leave for DRAM only
+  // after its last channel block.
   void emit_vector(size_t l) {
     const Layer& layer = m_g.layers[l];
     const auto& vw = *layer.vector;
@@ -790,37 +792,51 @@ class Planner {
     const std::vector<Dep> params =
         dma(Op::dma_read, vw.param_elems * m_dtb, TrafficClass::weights, lid, {});
     std::vector<Dep> ready;
-    for (uint64_t ch0 = 0; ch0 < vw.channels; ch0 += lanes) {
+    const bool across =
+        vw.op == workload::VectorOp::softmax || vw.op == workload::VectorOp::layernorm;
+    std::vector<std::pair<uint64_t, uint64_t>> order;  // (first channel, first position)
+    for (uint64_t a = 0; a < (across ? c.total : vw.channels); a += (across ? c.chunk : lanes))
+      for (uint64_t b = 0; b < (across ? vw.channels : c.total); b += (across ? lanes : c.chunk))
+        order.emplace_back(across ? b : a, across ? a : b);
+    struct Out {
+      uint64_t bytes, ch0, cw, c0, nn;
+      int slot;
+    };
+    std::vector<Out> pending;  // across: the chunk's outputs, written after its last block
+    for (const auto& [ch0, c0] : order) {
       const uint64_t cw = std::min(lanes, vw.channels - ch0);
-      for (uint64_t c0 = 0; c0 < c.total; c0 += c.chunk) {
-        const uint64_t nn = std::min(c.chunk, c.total - c0);
-        Instr v;
-        v.op = Op::vector;
-        v.layer = lid;
-        v.vector_cycles = passes(vw.op, nn * vw.ops_per_position);
-        v.ch0 = static_cast<uint32_t>(ch0);
-        v.m = static_cast<uint32_t>(cw);
-        v.n = static_cast<uint32_t>(nn);
-        v.c0 = c0;
-        v.deps = params;
-        std::vector<int> slots(ins.size(), -1);
-        for (size_t k = 0; k < ins.size(); ++k) {
-          const uint64_t block = part(tensor(ins[k]).bytes, ch0, cw, vw.channels);
-          const uint64_t share = part(block, c0, nn, c.total);
-          v.sbuf_read += share;
-          Instr what = moves(DmaData::vector_input, 0, 0, 0, static_cast<uint32_t>(ch0),
-                             static_cast<uint32_t>(cw), c0, nn);
-          what.bank = static_cast<uint32_t>(k);  // its input number
-          merge(v.deps, input_chunk(ins[k], lid, share, k, slots[k], what));
-        }
-        const uint64_t out_share =
-            part(part(tensor(t_out).bytes, ch0, cw, vw.channels), c0, nn, c.total);
-        v.sbuf_write += out_share;
-        const int out_slot = static_cast<int>(m_out_ctr++ % kStreamSlots);
-        if (!tensor(t_out).resident) merge(v.deps, m_out_free[static_cast<size_t>(out_slot)]);
-        const Dep ev = emit(kVectorEngine, std::move(v));
-        for (size_t k = 0; k < ins.size(); ++k) release_slot(k, slots[k], ev);
-        output_chunk(t_out, lid, out_share, ev, out_slot, ready, ch0, cw, c0, nn);
+      const uint64_t nn = std::min(c.chunk, c.total - c0);
+      Instr v;
+      v.op = Op::vector;
+      v.layer = lid;
+      v.vector_cycles = passes(vw.op, nn * vw.ops_per_position);
+      v.ch0 = static_cast<uint32_t>(ch0);
+      v.m = static_cast<uint32_t>(cw);
+      v.n = static_cast<uint32_t>(nn);
+      v.c0 = c0;
+      v.deps = params;
+      std::vector<int> slots(ins.size(), -1);
+      for (size_t k = 0; k < ins.size(); ++k) {
+        const uint64_t block = part(tensor(ins[k]).bytes, ch0, cw, vw.channels);
+        const uint64_t share = part(block, c0, nn, c.total);
+        v.sbuf_read += share;
+        Instr what = moves(DmaData::vector_input, 0, 0, 0, static_cast<uint32_t>(ch0),
+                           static_cast<uint32_t>(cw), c0, nn);
+        what.bank = static_cast<uint32_t>(k);  // its input number
+        merge(v.deps, input_chunk(ins[k], lid, share, k, slots[k], what));
+      }
+      const uint64_t out_share =
+          part(part(tensor(t_out).bytes, ch0, cw, vw.channels), c0, nn, c.total);
+      v.sbuf_write += out_share;
+      const int out_slot = static_cast<int>(m_out_ctr++ % kStreamSlots);
+      if (!tensor(t_out).resident) merge(v.deps, m_out_free[static_cast<size_t>(out_slot)]);
+      const Dep ev = emit(kVectorEngine, std::move(v));
+      for (size_t k = 0; k < ins.size(); ++k) release_slot(k, slots[k], ev);
+      pending.push_back(Out{out_share, ch0, cw, c0, nn, out_slot});
+      if (!across || ch0 + cw == vw.channels) {
+        for (const Out& o : pending)
+          output_chunk(t_out, lid, o.bytes, ev, o.slot, ready, o.ch0, o.cw, o.c0, o.nn);
+        pending.clear();
       }
     }
     m_ready[static_cast<size_t>(t_out)] = std::move(ready);

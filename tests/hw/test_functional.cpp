@@ -127,6 +127,23 @@ TEST_CASE("functional mode matches attention when its MatMuls cross PSUM banks")
   REQUIRE(c.elements > 5000);
 }
 
+TEST_CASE("functional mode matches attention whose softmax output lives in DRAM") {
+  // 8 KiB of SBUF: the scores' softmax (24 channels, 6 blocks of the 4 lanes) spills.
+  const auto rc = tiny_run("fn_attn8", kAttention, 3, {{"hw.state_buffer.capacity", "8 KiB", "t"}});
+  REQUIRE_FALSE(planner::plan(rc).resident[9]);  // p: layer 8's output
+  const auto c = simulate(rc);
+  INFO("worst " << c.worst_layer << ": " << c.max_rel_error);
+  REQUIRE(c.passed);
+}
+
+TEST_CASE("functional mode matches attention whose layernorm output lives in DRAM") {
+  const auto rc = tiny_run("fn_attn4", kAttention, 3, {{"hw.state_buffer.capacity", "4 KiB", "t"}});
+  REQUIRE_FALSE(planner::plan(rc).resident[4]);  // ln: layer 3's output
+  const auto c = simulate(rc);
+  INFO("worst " << c.worst_layer << ": " << c.max_rel_error);
+  REQUIRE(c.passed);
+}
+
 namespace {
 // Executes the program's queues in an order their semaphores allow, without the kernel, leaving
 // out the functional effect of the instructions `drop` picks (they still "complete"); returns
