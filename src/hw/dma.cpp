@@ -36,9 +36,12 @@ void DmaQueue::run() {
         const auto own = static_cast<uint64_t>(
             std::ceil(static_cast<double>(i.bytes) / m_bytes_per_cycle - 1e-9));
         const auto stream = static_cast<uint32_t>(i.cls) * 2 + (i.op == planner::Op::dma_write);
+        if (m_functional) m_functional->dma_start(i);  // what it moves, as it starts
+        // The SBUF port is booked at the start, before a banked DRAM transfer blocks this thread.
+        const uint64_t port = sbuf->access(t0, i.sbuf_read, i.sbuf_write, i.layer);
         const DramIf::Span d = dram->transfer(t0, i.bytes, stream, m_bytes_per_cycle);
         const uint64_t moved = std::max(t0 + own, d.end);
-        const uint64_t end = std::max(moved, sbuf->access(t0, i.sbuf_read, i.sbuf_write, i.layer));
+        const uint64_t end = std::max(moved, port);
         m_port_stall = end - moved;
         return end - t0;
       },

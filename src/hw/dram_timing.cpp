@@ -109,8 +109,13 @@ void DramTiming::issue_column(uint32_t c, size_t k, double when) {
       b.ready = end + m_t.t_rp;
     }
   }
-  for (size_t j = 0; j < k; ++j)  // older pieces waiting for this bank let a hit pass
-    if (ch.queue[j].bank == p.bank && !is_open(ch, ch.queue[j])) ++ch.queue[j].bypassed;
+  for (size_t j = 0; j < k; ++j) {  // older pieces waiting for one of its banks let a hit pass
+    const Piece& q = ch.queue[j];
+    bool shares = false;
+    for (uint32_t a = 0; a < q.groups && !shares; ++a)
+      for (uint32_t b = 0; b < p.groups && !shares; ++b) shares = bank_of(q, a) == bank_of(p, b);
+    if (shares && !is_open(ch, q)) ++ch.queue[j].bypassed;
+  }
   Request& r = m_requests[p.request];
   if (keep_segments) r.result.segments.push_back({c, start, end, p.bytes});
   r.result.start = std::min(r.result.start, start);

@@ -69,14 +69,23 @@ const std::vector<float>& Functional::input(int t, uint32_t layer) {
   return view(t, resident ? -1 : static_cast<int>(layer));
 }
 
-void Functional::copy(const std::vector<float>& from, std::vector<float>& to,
-                      const workload::Shape& s, const Region& r) const {
+std::vector<float> Functional::take(const std::vector<float>& from, const workload::Shape& s,
+                                    const Region& r) {
+  std::vector<float> v;
   const uint64_t per = s.h * s.w;
   for (uint64_t c = r.c_lo; c < r.c_hi; ++c)
-    for (uint64_t p = r.p_lo; p < r.p_hi; ++p) {
-      const size_t e = static_cast<size_t>((p / per * s.c + c) * per + p % per);
-      to[e] = from[e];
-    }
+    for (uint64_t p = r.p_lo; p < r.p_hi; ++p)
+      v.push_back(from[static_cast<size_t>((p / per * s.c + c) * per + p % per)]);
+  return v;
+}
+
+void Functional::put(const std::vector<float>& data, std::vector<float>& to,
+                     const workload::Shape& s, const Region& r) {
+  const uint64_t per = s.h * s.w;
+  size_t e = 0;
+  for (uint64_t c = r.c_lo; c < r.c_hi; ++c)
+    for (uint64_t p = r.p_lo; p < r.p_hi; ++p)
+      to[static_cast<size_t>((p / per * s.c + c) * per + p % per)] = data[e++];
 }
 
 // What the consumer instruction a DMA read serves needs of the input it names.
@@ -132,40 +141,73 @@ Functional::Region Functional::input_region(const planner::Instr& i, size_t& k) 
   return r;
 }
 
+bool Functional::route(const planner::Instr& i, const std::vector<float>*& from,
+                       std::vector<float>*& to, workload::Shape& s, Region& r) {
+  using planner::DmaData;
+  const workload::Layer& l = m_g.layers[i.layer];
+  const auto t = static_cast<size_t>(i.tensor);
+  switch (i.data) {
+    case DmaData::none:
+    case DmaData::weights:
+      return false;
+    case DmaData::whole:  // into the SBUF copy every consumer of a resident source reads
+      from = &m_dram[t];
+      to = &view(i.tensor, m_resident[t] ? -1 : static_cast<int>(i.layer));
+      s = workload::Shape{1, 1, 1};
+      r = Region{0, 1, 0, from->size()};
+      return true;
+    case DmaData::output:
+      from = &m_t[t];
+      to = &m_dram[t];
+      s = l.out;
+      r = Region{i.ch0, i.ch0 + i.m, i.c0, i.c0 + i.n};
+      return true;
+    default: {
+      size_t k = 0;
+      r = input_region(i, k);
+      from = &m_dram[t];
+      to = &view(i.tensor, static_cast<int>(i.layer));
+      s = l.in_shapes[k];
+      return true;
+    }
+  }
+}
+
+void Functional::dma_start(const planner::Instr& i) {
+  if (m_moving.count(i.xfer)) return;  // another piece started first
+  const std::vector<float>* from = nullptr;
+  std::vector<float>* to = nullptr;
+  workload::Shape s;
+  Region r;
+  if (route(i, from, to, s, r)) m_moving[i.xfer] = take(*from, s, r);
+}
+
 void Functional::dma(const planner::Instr& i) {
   if (i.pieces > 1) {  // the transfer has moved its data when its last piece has
     uint32_t& done = m_pieces[i.xfer];
     if (++done < i.pieces) return;
     m_pieces.erase(i.xfer);
   }
-  using planner::DmaData;
-  switch (i.data) {
-    case DmaData::none:
-      if (i.op == planner::Op::dma_read) gather(i.layer);  // a table read (or parameters)
-      return;
-    case DmaData::weights:
-      m_slots[i.bank] = {i.layer, i.group, i.m0};
-      return;
-    case DmaData::whole:
-      view(i.tensor, -1) = m_dram[static_cast<size_t>(i.tensor)];
-      return;
-    case DmaData::output:
-      copy(m_t[static_cast<size_t>(i.tensor)], m_dram[static_cast<size_t>(i.tensor)],
-           m_g.layers[i.layer].out, Region{i.ch0, i.ch0 + i.m, i.c0, i.c0 + i.n});
-      return;
-    default: {
-      size_t k = 0;
-      const Region r = input_region(i, k);
-      copy(m_dram[static_cast<size_t>(i.tensor)], view(i.tensor, static_cast<int>(i.layer)),
-           m_g.layers[i.layer].in_shapes[k], r);
-    }
+  if (i.data == planner::DmaData::weights) {
+    m_slots[i.bank] = {i.layer, i.group, i.m0};
+    return;
   }
+  if (i.data == planner::DmaData::none) {
+    if (i.op == planner::Op::dma_read) gather(i.layer);  // a table read (or parameters)
+    return;
+  }
+  const std::vector<float>* from = nullptr;
+  std::vector<float>* to = nullptr;
+  workload::Shape s;
+  Region r;
+  route(i, from, to, s, r);
+  put(m_moving.at(i.xfer), *to, s, r);  // what the source held when the transfer started
+  m_moving.erase(i.xfer);
 }
 
 bool Functional::weights_loaded(const planner::Instr& mm) const {
-  for (const auto& [slot, block] : m_slots)
-    if (block == std::array<uint32_t, 3>{mm.layer, mm.group, mm.m0}) return true;
-  return false;
+  const auto it = m_slots.find(mm.slot);
+  return it != m_slots.end() && it->second == std::array<uint32_t, 3>{mm.layer, mm.group, mm.m0};
 }
 
 void Functional::matmul(const planner::Instr& i) {

@@ -9,10 +9,11 @@
 // a resident tensor an engine produced is read where it was written; the network input, an
 // external layer's output and every tensor that lives in DRAM are read from an SBUF copy (one
 // per consuming layer for those in DRAM) that starts NaN and receives exactly what each DMA
-// read moves (the tile's channels and positions, conv halo rows included) when its last piece
-// completes; a DMA write copies an output chunk to DRAM. A MatMul whose weight tile is not in a
-// prefetch slot multiplies NaN. So a missing or misordered DMA, spill write or reload poisons
-// its consumer. compare() then checks every tensor (and the DRAM copy of each that lives in
+// read moves (the tile's channels and whole input rows, conv halo rows included: a superset of
+// what the tile reads), as its source held it when its first piece started, when its last piece
+// completes; a DMA write copies an output chunk to DRAM the same way. A MatMul whose weight tile is
+// not in a prefetch slot multiplies NaN. So a missing or misordered DMA, spill write or reload
+// poisons its consumer. compare() then checks every tensor (and the DRAM copy of each that lives in
 // DRAM) against workload::reference_forward, which proves the program covers every MAC exactly
 // once, puts every result in the right place and moves every byte an engine reads. Not
 // checked: stream-slot reuse (a slot's old chunk stays readable), vector-op parameters and
@@ -41,7 +42,8 @@ class Functional {
   void matmul(const planner::Instr& i);
   void evict(const planner::Instr& i);
   void vector(const planner::Instr& i);
-  void dma(const planner::Instr& i);  // when a DMA piece completes
+  void dma_start(const planner::Instr& i);  // when a DMA piece starts
+  void dma(const planner::Instr& i);        // when a DMA piece completes
 
   struct Check {
     uint64_t elements = 0;
@@ -59,8 +61,13 @@ class Functional {
   const std::vector<float>& input(int t, uint32_t layer);  // what `layer` reads of tensor t
   std::vector<float>& view(int t, int layer);
   Region input_region(const planner::Instr& i, size_t& input_number) const;
-  void copy(const std::vector<float>& from, std::vector<float>& to, const workload::Shape& s,
-            const Region& r) const;
+  // The source, destination and region of a DMA that moves data (false for the others).
+  bool route(const planner::Instr& i, const std::vector<float>*& from, std::vector<float>*& to,
+             workload::Shape& s, Region& r);
+  static std::vector<float> take(const std::vector<float>& from, const workload::Shape& s,
+                                 const Region& r);
+  static void put(const std::vector<float>& data, std::vector<float>& to, const workload::Shape& s,
+                  const Region& r);
   bool weights_loaded(const planner::Instr& mm) const;
   void gather(uint32_t layer);  // once per layer, when its first table read completes
 
@@ -72,6 +79,7 @@ class Functional {
   std::vector<std::vector<float>> m_dram;  // per tensor id: the DRAM copy
   std::map<std::pair<int, int>, std::vector<float>> m_views;  // (tensor, layer or -1): SBUF
   std::unordered_map<uint32_t, uint32_t> m_pieces;            // per transfer: pieces completed
+  std::unordered_map<uint32_t, std::vector<float>> m_moving;  // per transfer: what it read
   std::map<uint32_t, std::array<uint32_t, 3>> m_slots;        // prefetch slot: (layer, group, m0)
   std::vector<Eigen::MatrixXf> m_psum;                        // per bank: M x N sums
   std::vector<bool> m_gathered;

@@ -46,7 +46,8 @@ void replay(uint16_t engine, const planner::InstrQueue& queue, Semaphores& sem, 
     sem.wait_for(i.deps);
     const uint64_t t0 = now_cycles();
     const uint64_t cycles = execute(i, t0);  // may itself wait (a DRAM transfer)
-    wait_cycles(t0 + cycles - now_cycles());
+    const uint64_t until = t0 + cycles, now = now_cycles();
+    wait_cycles(until > now ? until - now : 0);
     record(i, t_free, t0, t0 + cycles, counts_stall(i.layer));
     sem.complete(engine);
   }

@@ -561,6 +561,7 @@ class Planner {
   // that K block's moving data is in SBUF; `k_done(mm)` learns each MatMul.
   struct TileAt {
     uint64_t group, m0, c0;  // group, first output channel of the group, first position
+    uint64_t slot = 0;       // the prefetch slot of its weight tile (weights from DRAM)
   };
   template <class KInput, class KDone>
   Dep emit_tile(uint32_t lid, TileAt at, uint64_t m, uint64_t nn,
@@ -583,6 +584,7 @@ class Planner {
       i.m0 = static_cast<uint32_t>(at.m0);
       i.c0 = at.c0;
       i.bank = static_cast<uint32_t>(bank);
+      i.slot = static_cast<uint32_t>(at.slot);
       // The weight deps stay first and unmerged: background preload reads when they were met.
       std::vector<Dep> other = k_input(k0, i.k);
       merge(other, m_bank_free[bank]);
@@ -636,7 +638,8 @@ class Planner {
           const uint64_t share = input_share(layer, t_in, c0, nn, c);
           int slot = -1;
           last_mm = emit_tile(
-              lid, TileAt{g, m0, c0}, std::min(mb, gm.m - m0), nn, m_loaded[j], t_out, lp, ready,
+              lid, TileAt{g, m0, c0, j % m_opt.prefetch_depth}, std::min(mb, gm.m - m0), nn,
+              m_loaded[j], t_out, lp, ready,
               [&](uint64_t k0, uint64_t kk) {
                 return input_chunk(
                     t_in, lid, part(share, k0, kk, gm.k), 0, slot,
@@ -683,8 +686,9 @@ class Planner {
         ensure_weights(j);
         ++lp.weight_blocks;
         last_mm = emit_tile(
-            lid, TileAt{0, m0, c0}, std::min(mb, gm.m - m0), nn, m_loaded[j], t_out, lp, ready,
-            [&](uint64_t k0, uint64_t) { return k_ready[k0 / R()]; }, [](const Dep&) {});
+            lid, TileAt{0, m0, c0, j % m_opt.prefetch_depth}, std::min(mb, gm.m - m0), nn,
+            m_loaded[j], t_out, lp, ready, [&](uint64_t k0, uint64_t) { return k_ready[k0 / R()]; },
+            [](const Dep&) {});
         m_slot_free[j % m_opt.prefetch_depth] = {last_mm};
       }
       stream_ring(0).free[slot] = {last_mm};
@@ -749,7 +753,12 @@ class Planner {
     const auto lid = static_cast<uint32_t>(l);
     const int t_in = in_tensors(l)[0], t_out = out_tensor(l);
     const uint64_t row_bytes = ga.row_elems * m_dtb;
-    const std::vector<Dep>& ids = m_ready[static_cast<size_t>(t_in)];
+    std::vector<Dep> ids = m_ready[static_cast<size_t>(t_in)];
+    if (!tensor(t_in).resident) {  // the token ids live in DRAM: read them in first
+      Instr what = moves(DmaData::whole);
+      what.tensor = t_in;
+      ids = dma(Op::dma_read, tensor(t_in).bytes, home_class(t_in), lid, ids, what);
+    }
     if (tensor(t_out).resident) {
       const uint64_t rows = ga.broadcast ? ga.rows : ga.rows * m_b;
       m_ready[static_cast<size_t>(t_out)] =

@@ -67,6 +67,7 @@ struct Instr {
   // the batch) and, for a vector op, its first channel.
   uint32_t group = 0, k0 = 0, m0 = 0, bank = 0, ch0 = 0;
   uint64_t c0 = 0;
+  uint32_t slot = 0;  // matmul with weights: the prefetch slot its tile was loaded into
   // dma, for functional mode: what it moves (see DmaData) and of which tensor, and the transfer
   // it is a piece of (`pieces` pieces, over the queues, share one `xfer`).
   DmaData data = DmaData::none;

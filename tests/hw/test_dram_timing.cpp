@@ -153,7 +153,7 @@ TEST_CASE("two streams on one channel share its bandwidth") {
   REQUIRE(end_first > 1.9 * data_ns);
 }
 
-TEST_CASE("refresh costs tRFC / tREFI of the time") {
+TEST_CASE("refresh costs tRFC / tREFI of the time, plus reopening the rows") {
   auto t = ddr4();
   DramTiming with(t, 1);
   t.t_refi = 1e12;

@@ -2,6 +2,7 @@
 // replays, and every tensor must match a direct reference within |x - ref| <= 1e-4 (1 + |ref|)
 // (float sums in a different order). Shapes force tiles across the 4x4 array's rows (K > 4)
 // and columns (M > 4) and across PSUM banks (more than 512 positions per layer).
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <systemc>
 
@@ -95,9 +96,12 @@ TEST_CASE("functional mode: attention MatMuls, softmax, layernorm and embeddings
 
 TEST_CASE(
     "functional mode still matches when activations spill and layers go activation-stationary") {
-  const auto rc = tiny_run("fn_spill", kCnn, 3, {{"hw.state_buffer.capacity", "40 KiB", "test"}});
+  const auto rc = tiny_run("fn_spill", kCnn, 3, {{"hw.state_buffer.capacity", "16 KiB", "test"}});
   const auto p = planner::plan(rc);
   REQUIRE(p.spilled_tensors > 0);
+  REQUIRE(std::any_of(p.layers.begin(), p.layers.end(), [](const planner::LayerPlan& l) {
+    return l.order == "activation_stationary";
+  }));
   const auto c = simulate(rc);
   INFO("worst " << c.worst_layer << ": " << c.max_rel_error);
   REQUIRE(c.passed);
@@ -165,7 +169,10 @@ hw::Functional::Check run_dropping(const config::RunConfig& rc, Drop drop) {
         if (!drop(e, done[e], i)) {
           if (e == planner::kTensorEngine) f.matmul(i);
           if (e == planner::kVectorEngine) p.layers[i.layer].matmuls ? f.evict(i) : f.vector(i);
-          if (e >= planner::kFirstDmaQueue) f.dma(i);
+          if (e >= planner::kFirstDmaQueue) {
+            f.dma_start(i);
+            f.dma(i);
+          }
         }
         ++done[e];
         progress = true;

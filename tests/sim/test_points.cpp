@@ -293,3 +293,14 @@ TEST_CASE("layers.csv tensor_utilization is each layer's MACs over the array's p
     REQUIRE(busy == s["tensor_engine"]["busy_cycles"].get<uint64_t>());
   }
 }
+
+TEST_CASE("ideal DRAM runs as the simple model with zero latency, faster than with it") {
+  const std::string dir = test::scratch("ideal");
+  const auto ideal = run_point("configs/runs/mlp_inf1.yaml", dir + "/ideal",
+                               "--no-trace --set hw.dram.model=ideal");
+  const auto zero =
+      run_point("configs/runs/mlp_inf1.yaml", dir + "/zero", "--no-trace --set hw.dram.latency=0s");
+  const auto simple = run_point("configs/runs/mlp_inf1.yaml", dir + "/simple", "--no-trace");
+  REQUIRE(ideal["cycles"] == zero["cycles"]);
+  REQUIRE(ideal["cycles"].get<uint64_t>() < simple["cycles"].get<uint64_t>());  // 100 ns each
+}
