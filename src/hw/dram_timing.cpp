@@ -2,7 +2,6 @@
 #include "hw/dram_timing.h"
 
 #include <algorithm>
-#include <bitset>
 #include <cmath>
 #include <limits>
 #include <tuple>
@@ -11,6 +10,7 @@ namespace ncore::hw {
 
 namespace {
 constexpr double kNever = std::numeric_limits<double>::infinity();
+constexpr uint64_t kPieceBytes = 32 << 10;  // a piece's whole stripes, at most (one at least)
 }  // namespace
 
 DramTiming::DramTiming(const config::DramTimingConfig& t, uint32_t channels)
@@ -25,8 +25,8 @@ DramTiming::DramTiming(const config::DramTimingConfig& t, uint32_t channels)
 }
 
 bool DramTiming::is_open(const Channel& ch, const Piece& p) const {
-  for (uint32_t i = 0; i < p.groups; ++i)
-    if (ch.banks[bank_of(p, i)].open_row != p.row) return false;
+  for (const Use& u : p.uses)
+    if (ch.banks[u.bank].open_row != p.row) return false;
   return true;
 }
 
@@ -35,11 +35,10 @@ bool DramTiming::is_open(const Channel& ch, const Piece& p) const {
 double DramTiming::open_rows(Channel& ch, Piece& p, double lo, bool commit) {
   Acts acts = ch.acts;
   double first = kNever;
-  for (uint32_t i = 0; i < p.groups; ++i) {
-    const uint32_t x = bank_of(p, i);
-    Bank& b = ch.banks[x];
+  for (Use& u : p.uses) {
+    Bank& b = ch.banks[u.bank];
     if (b.open_row == p.row) continue;
-    const uint32_t group = x / m_per_group;
+    const uint32_t group = u.bank / m_per_group;
     double cmd = std::max(lo, b.ready), act = cmd;
     if (b.open_row >= 0) {  // precharge first
       cmd = std::max(cmd, b.act + m_t.t_ras);
@@ -54,7 +53,7 @@ double DramTiming::open_rows(Channel& ch, Piece& p, double lo, bool commit) {
       b.act = act;
       b.open_row = p.row;
       b.ready = act + m_t.t_rcd;
-      p.opened |= uint64_t{1} << i;
+      u.opened = true;
       ++row_misses;
     }
   }
@@ -62,18 +61,15 @@ double DramTiming::open_rows(Channel& ch, Piece& p, double lo, bool commit) {
   return first;
 }
 
-// When a ready piece's column command can issue, from lo on: each bank's group takes its first
-// burst in turn, after the data already on the bus and its gap.
+// When a ready piece's column command can issue, from lo on: each bank takes its first burst
+// in turn (at its offset), after the data already on the bus and its gap.
 double DramTiming::column_time(const Channel& ch, const Piece& p, double lo) const {
-  const double s = m_t.t_burst, l = std::max(s, m_t.t_ccd_l);
-  const double n = static_cast<double>(m_t.group_interleave_bytes / m_t.burst_bytes);
-  const double first_gap = (n - 1) * l + s;
   double c = lo;
-  for (uint32_t i = 0; i < p.groups; ++i)
-    c = std::max(c, ch.banks[bank_of(p, i)].ready - i * first_gap);
+  for (const Use& u : p.uses) c = std::max(c, ch.banks[u.bank].ready - u.offset);
   double gap = 0;
   if (ch.bus_dir != 2 && ch.bus_dir != p.dir) gap = ch.bus_dir == 1 ? m_t.t_wtr : m_t.t_rtw;
-  if (ch.bus_group == static_cast<int>(p.group0)) gap = std::max(gap, l - s);
+  if (ch.bus_group == p.first_group)
+    gap = std::max(gap, std::max(m_t.t_burst, m_t.t_ccd_l) - m_t.t_burst);
   return std::max(c, ch.bus_end + gap - m_t.t_cl);
 }
 
@@ -93,17 +89,18 @@ void DramTiming::refresh(Channel& ch) {
 
 void DramTiming::issue_column(uint32_t c, size_t k, double when) {
   Channel& ch = m_ch[c];
-  const Piece p = ch.queue[k];
+  const Piece p = std::move(ch.queue[k]);
   const double start = when + m_t.t_cl, end = start + p.dur;
   ch.bus_end = end;
   ch.bus_dir = p.dir;
   ch.bus_group = p.last_group;
   // Column accesses (bursts) that found their row open: all but each activation's first.
-  const uint64_t opened = std::bitset<64>(p.opened).count();
+  const auto opened = static_cast<uint64_t>(
+      std::count_if(p.uses.begin(), p.uses.end(), [](const Use& u) { return u.opened; }));
   row_hits += p.bursts > opened ? p.bursts - opened : 0;
-  for (uint32_t i = 0; i < p.groups; ++i) {
-    Bank& b = ch.banks[bank_of(p, i)];
-    b.ready = when;  // column commands to an open row pipeline
+  for (const Use& u : p.uses) {
+    Bank& b = ch.banks[u.bank];
+    b.ready = when + u.last;  // its last column command: then the next, or a precharge
     if (!m_t.open_page) {
       b.open_row = -1;
       b.ready = end + m_t.t_rp;
@@ -112,8 +109,8 @@ void DramTiming::issue_column(uint32_t c, size_t k, double when) {
   for (size_t j = 0; j < k; ++j) {  // older pieces waiting for one of its banks let a hit pass
     const Piece& q = ch.queue[j];
     bool shares = false;
-    for (uint32_t a = 0; a < q.groups && !shares; ++a)
-      for (uint32_t b = 0; b < p.groups && !shares; ++b) shares = bank_of(q, a) == bank_of(p, b);
+    for (const Use& a : q.uses)
+      for (const Use& b : p.uses) shares = shares || a.bank == b.bank;
     if (shares && !is_open(ch, q)) ++ch.queue[j].bypassed;
   }
   Request& r = m_requests[p.request];
@@ -147,8 +144,8 @@ void DramTiming::run(uint32_t c, double t) {
     for (size_t k = 0; k < n; ++k) {
       const Piece& p = ch.queue[k];
       ready[k] = is_open(ch, p);
-      for (uint32_t i = 0; i < p.groups; ++i) {
-        int& slot = ready[k] ? oldest_ready[bank_of(p, i)] : owner[bank_of(p, i)];
+      for (const Use& u : p.uses) {
+        int& slot = ready[k] ? oldest_ready[u.bank] : owner[u.bank];
         if (slot < 0) slot = static_cast<int>(k);
       }
     }
@@ -175,8 +172,8 @@ void DramTiming::run(uint32_t c, double t) {
       const double lo = std::max(p.arrive, ch.clock);
       if (lo >= best) continue;
       bool allowed = true;
-      for (uint32_t i = 0; i < p.groups && allowed; ++i) {
-        const uint32_t x = bank_of(p, i);
+      for (size_t i = 0; i < p.uses.size() && allowed; ++i) {
+        const uint32_t x = p.uses[i].bank;
         if (ch.banks[x].open_row == p.row) continue;
         const int hit = oldest_ready[x];  // hits first, up to the cap for younger ones
         allowed = owner[x] == static_cast<int>(k) &&
@@ -228,7 +225,11 @@ uint64_t DramTiming::submit(double now_ns, uint64_t addr, uint64_t bytes, bool w
     if (ch.queue.empty())  // refreshes while the channel was idle
       while (ch.next_refresh <= now_ns) refresh(ch);
     for (uint64_t local = from[c]; local < to[c];) {
-      const uint64_t take = std::min(to[c] - local, stripe - local % stripe);
+      // Whole stripes up to kPieceBytes (at least the first), within one round of the banks.
+      const uint64_t round = stripe * per_group, round_end = (local / round + 1) * round;
+      const uint64_t end = std::min(
+          {to[c], round_end,
+           std::max((local / stripe + 1) * stripe, (local + kPieceBytes) / stripe * stripe)});
       Piece p{};
       p.request = id;
       // Its first byte's place in the transfer, issued at the DMA's rate.
@@ -236,23 +237,34 @@ uint64_t DramTiming::submit(double now_ns, uint64_t addr, uint64_t bytes, bool w
       p.arrive = issue_bytes_per_ns > 0
                      ? now_ns + static_cast<double>(first - addr) / issue_bytes_per_ns
                      : now_ns;
-      p.bank = static_cast<uint32_t>(local / stripe % per_group);
-      p.row = static_cast<int64_t>(local / stripe / per_group);
-      const uint64_t q0 = local / gran, granules = (local + take - 1) / gran - q0 + 1;
-      p.group0 = static_cast<uint32_t>(q0 % groups);
-      p.groups = static_cast<uint32_t>(std::min(groups, granules));
-      p.last_group = static_cast<int>((q0 + granules - 1) % groups);
-      // Bursts: n per granule, tCCD_L apart within a group, tBURST to the next group's first.
-      const double g = p.groups, period = std::max(g * ((n - 1) * l + s), n * l);
-      p.bursts = (take + m_t.burst_bytes - 1) / m_t.burst_bytes;
-      p.dur = s + static_cast<double>(p.bursts - 1) * period / (g * n);
+      p.row = static_cast<int64_t>(local / round);
+      double at = 0;  // each stripe's data after the previous one's
+      for (uint64_t a = local; a < end;) {
+        const uint64_t b = std::min(end, (a / stripe + 1) * stripe);
+        // Bursts: n per granule, tCCD_L apart within a group, tBURST to the next group's first.
+        const uint64_t q0 = a / gran, granules = (b - 1) / gran - q0 + 1;
+        const uint64_t g = std::min(groups, granules);
+        const uint64_t bursts = (b - a + m_t.burst_bytes - 1) / m_t.burst_bytes;
+        const double gd = static_cast<double>(g), period = std::max(gd * ((n - 1) * l + s), n * l);
+        const double dur = s + static_cast<double>(bursts - 1) * period / (gd * n);
+        for (uint64_t i = 0; i < g; ++i)  // the groups' bursts interleave over the stripe's data
+          p.uses.push_back(
+              Use{static_cast<uint32_t>((q0 + i) % groups * per_group + a / stripe % per_group),
+                  at + static_cast<double>(i) * ((n - 1) * l + s), at + dur - s});
+        at += dur;
+        p.bursts += bursts;
+        if (a == local) p.first_group = static_cast<int>(q0 % groups);
+        p.last_group = static_cast<int>((q0 + granules - 1) % groups);
+        a = b;
+      }
+      p.dur = at;
       p.dir = write ? 1 : 0;
-      p.bytes = take;
+      p.bytes = end - local;
       ch.queue.insert(std::upper_bound(ch.queue.begin(), ch.queue.end(), p.arrive,
                                        [](double v, const Piece& x) { return v < x.arrive; }),
-                      p);  // arrival order
+                      std::move(p));  // arrival order
       ++r.pending;
-      local += take;
+      local = end;
     }
     ch.next = -kNever;  // to be found again
   }

@@ -7,9 +7,12 @@
 // the columns of a row; then the bank within its group; then the row. A stripe of
 // bank_groups x row_bytes consecutive channel bytes is thus the same row of the same bank in every
 // group, and consecutive stripes go to the next bank, so a sequential stream opens each bank in
-// turn and its activations overlap the other banks' data. A request is cut into pieces at
-// channel and stripe boundaries; each piece joins its channel's queue in arrival order (a DMA
-// transfer's pieces arriving at its queue's issue rate).
+// turn and its activations overlap the other banks' data. A request is cut into pieces: a
+// channel's share, in runs of whole stripes up to 32 KiB (at least one stripe) that stay within
+// one round of the banks (so one row each); each piece joins its channel's queue in arrival
+// order (a DMA transfer's pieces arriving at its queue's issue rate). A 1 MiB sequential read
+// is 32 pieces on DDR4 (32 KB stripes) and 64 on HBM2E and LPDDR4 (16 KB, four and eight banks'
+// rows each).
 //
 // Scheduling (FR-FCFS, row hits first, then oldest), among the oldest `queue_depth` (64) pieces
 // of a channel's queue, decision by decision in time order:
@@ -87,17 +90,21 @@ class DramTiming {
     double ready = 0;     // earliest next column command (or precharge)
     double act = -1e300;  // last activate
   };
+  struct Use {  // a bank a piece reads or writes
+    uint32_t bank;
+    double offset;        // its first burst after the piece's first
+    double last;          // its last burst after the piece's first
+    bool opened = false;  // this piece activated its row
+  };
   struct Piece {
     uint64_t request;
     double arrive;
-    uint32_t bank;  // within each group
-    int64_t row;
-    uint32_t group0, groups;  // the first group it touches, and how many
-    int last_group;
+    int64_t row;            // the same row in every bank it uses
+    std::vector<Use> uses;  // in the order its data reaches them
+    int first_group, last_group;
     double dur;  // on the bus
     int dir;     // 0 read, 1 write
     uint64_t bytes, bursts;
-    uint64_t opened = 0;    // the banks (bit i: its i-th group's) this piece activated
     uint32_t bypassed = 0;  // younger hits served while it waited for a row
   };
   struct Acts {  // the channel's last four activates, oldest first
@@ -125,11 +132,6 @@ class DramTiming {
     Result result;
   };
 
-  uint32_t bank_of(const Piece& p, uint32_t i) const {  // the piece's bank in its i-th group
-    uint32_t g = p.group0 + i;
-    if (g >= m_t.bank_groups) g -= m_t.bank_groups;
-    return g * m_per_group + p.bank;
-  }
   bool is_open(const Channel& ch, const Piece& p) const;
   double open_rows(Channel& ch, Piece& p, double lo, bool commit);
   double column_time(const Channel& ch, const Piece& p, double lo) const;

@@ -52,19 +52,29 @@ TEST_CASE("a long sequential stream reaches peak bandwidth less refresh's share"
   REQUIRE(d.row_hits >= bursts - d.row_misses);
 }
 
-TEST_CASE("a 1 MiB sequential read is a handful of events: one per 32 KB stripe") {
-  const auto t = ddr4();
-  for (const uint32_t channels : {1u, 4u}) {
-    DramTiming d(t, channels);
-    std::vector<DramTiming::Segment> segs;
-    d.access(0, 0, 1u << 20, &segs);
-    // Each channel's share is contiguous in its own addresses (4 KB interleave): 1 MiB /
-    // (4 groups x 8 KB rows) = 32 pieces in all, whatever the channel count.
-    REQUIRE(segs.size() == 32);
-    uint64_t bytes = 0;
-    for (const auto& g : segs) bytes += g.bytes;
-    REQUIRE(bytes == 1u << 20);
-  }
+TEST_CASE("a 1 MiB sequential read is a handful of events, one per run of stripes") {
+  // Each channel's share is contiguous in its own addresses; a piece is whole stripes (one row
+  // in each bank group) up to 32 KiB within one round of the banks. DDR4: 32 KB stripes, so 32
+  // pieces; HBM2E: 4 KB stripes, 4 banks per group, so 16 KB pieces, 64; LPDDR4: 2 KB stripes,
+  // 8 banks, 16 KB pieces, 64. Whatever the channel count.
+  for (const auto& [name, pieces] : std::vector<std::pair<std::string, size_t>>{
+           {"ddr4-2400", 32}, {"hbm2e", 64}, {"lpddr4", 64}})
+    for (const uint32_t channels : {1u, 4u}) {
+      INFO(name << ", " << channels << " channels");
+      auto t = *DramPresets::instance().find(name);
+      t.t_refi = 1e12;  // no refresh
+      DramTiming d(t, channels);
+      std::vector<DramTiming::Segment> segs;
+      const double end = d.access(0, 0, 1u << 20, &segs);
+      REQUIRE(segs.size() == pieces);
+      // The rows of the next round open while the current one's data flows: the channels move
+      // their shares at peak, after the first activate's tRCD + tCL.
+      const double data = (1u << 20) / channels / t.burst_bytes * t.t_burst;
+      REQUIRE(end == Approx(t.t_rcd + t.t_cl + data).epsilon(0.01));
+      uint64_t bytes = 0;
+      for (const auto& g : segs) bytes += g.bytes;
+      REQUIRE(bytes == 1u << 20);
+    }
 }
 
 TEST_CASE("a row-miss stream pays precharge, activate and CAS on every access") {
