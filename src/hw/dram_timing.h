@@ -1,6 +1,7 @@
 // DRAM timing with banks, bank groups and rows (dram.model: banks): a memory controller with a
-// request queue per channel, as a discrete-event model in pure C++ (no SystemC). One event per
-// piece of a request (a run of bursts within one stripe), never one per burst or cycle.
+// request queue per channel, as a discrete-event model in pure C++ (no SystemC). A few events per
+// piece of a request (its arrival, opening its rows, its column command), never one per burst or
+// cycle.
 //
 // Address map, low bits first: `interleave_bytes` consecutive bytes per channel, then the next
 // channel; within a channel, `group_interleave_bytes` per bank group, then the next group; then
@@ -26,13 +27,14 @@
 //     than the waiting piece keeps it waiting at most `hit_cap` (16) times (a starvation cap).
 //   - the activations of different banks overlap each other's data (bank parallelism).
 // Data: tCL after the column command. On the bus, bursts to one group follow each other tCCD_L
-// apart, bursts to another group tBURST (tCCD_S) apart; a piece that cycles g groups with n
-// bursts per group in turn takes, per round, P = max(g ((n - 1) tCCD_L + tBURST), n tCCD_L), i.e.
-// tBURST + (bursts - 1) P / (g n) in all (exact when each round is whole). Data in the other
-// direction than the previous keeps tWTR (after a write) or tRTW (after a read) from it; a burst
-// to the previous burst's group keeps tCCD_L - tBURST. Closed page: auto-precharge after the
-// data (tRP). Refresh: every tREFI, once the data on the bus has finished, the channel stops for
-// tRFC and every row closes (the rows reopen after it).
+// apart, bursts to another group tBURST (tCCD_S) apart; a stripe whose bursts cycle g groups with
+// n bursts per group in turn takes, per round, P = max(g ((n - 1) tCCD_L + tBURST), n tCCD_L),
+// i.e. tBURST + (bursts - 1) P / (g n) in all (exact when each round is whole); a piece's stripes
+// follow each other, and each bank is free for its next command after its last burst. Data in
+// the other direction than the previous keeps tWTR (after a write) or tRTW (after a read) from
+// it; a burst to the previous burst's group keeps tCCD_L - tBURST. Closed page: auto-precharge
+// after the data (tRP). Refresh: every tREFI, once the data on the bus has finished, the channel
+// stops for tRFC and every row closes (the rows reopen after it).
 // Sources: the presets.
 #pragma once
 #include <cstdint>
