@@ -131,21 +131,24 @@ TEST_CASE("functional mode matches attention when its MatMuls cross PSUM banks")
   REQUIRE(c.elements > 5000);
 }
 
-TEST_CASE("functional mode matches attention whose softmax output lives in DRAM") {
-  // 8 KiB of SBUF: the scores' softmax (24 channels, 6 blocks of the 4 lanes) spills.
-  const auto rc = tiny_run("fn_attn8", kAttention, 3, {{"hw.state_buffer.capacity", "8 KiB", "t"}});
-  REQUIRE_FALSE(planner::plan(rc).resident[9]);  // p: layer 8's output
+namespace {
+// The attention block at `capacity` of SBUF, where tensor t lives in DRAM, matches.
+void attention_with_spilled(const std::string& name, const std::string& capacity, size_t t) {
+  const auto rc = tiny_run(name, kAttention, 3, {{"hw.state_buffer.capacity", capacity, "test"}});
+  REQUIRE_FALSE(planner::plan(rc).resident[t]);
   const auto c = simulate(rc);
   INFO("worst " << c.worst_layer << ": " << c.max_rel_error);
   REQUIRE(c.passed);
 }
+}  // namespace
+
+TEST_CASE("functional mode matches attention whose softmax output lives in DRAM") {
+  // 8 KiB of SBUF: the scores' softmax p (layer 8, 24 channels: 6 blocks of the 4 lanes) spills.
+  attention_with_spilled("fn_attn8", "8 KiB", 9);
+}
 
 TEST_CASE("functional mode matches attention whose layernorm output lives in DRAM") {
-  const auto rc = tiny_run("fn_attn4", kAttention, 3, {{"hw.state_buffer.capacity", "4 KiB", "t"}});
-  REQUIRE_FALSE(planner::plan(rc).resident[4]);  // ln: layer 3's output
-  const auto c = simulate(rc);
-  INFO("worst " << c.worst_layer << ": " << c.max_rel_error);
-  REQUIRE(c.passed);
+  attention_with_spilled("fn_attn4", "4 KiB", 4);  // ln: layer 3
 }
 
 namespace {
