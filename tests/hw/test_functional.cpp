@@ -153,13 +153,16 @@ TEST_CASE("functional mode matches attention whose layernorm output lives in DRA
 
 namespace {
 // Executes the program's queues in an order their semaphores allow, without the kernel, leaving
-// out the functional effect of the instructions `drop` picks (they still "complete"); returns
-// the check.
-template <class Drop>
-hw::Functional::Check run_dropping(const config::RunConfig& rc, Drop drop) {
+// out the functional effect of the instructions `drop` picks (they still "complete"), after
+// `before` saw the program and the functional model; returns the check.
+template <class Drop, class Before = void (*)(const planner::Program&, hw::Functional&)>
+hw::Functional::Check run_dropping(
+    const config::RunConfig& rc, Drop drop,
+    Before before = [](const planner::Program&, hw::Functional&) {}) {
   const auto p = planner::plan(rc);
   hw::Functional f(rc.model, rc.batch, rc.hw.psum.banks,
                    workload::make_model_data(rc.model, rc.batch, 7), p.resident);
+  before(p, f);
   std::vector<uint32_t> done(p.engines(), 0);
   for (bool progress = true; progress;) {
     progress = false;
@@ -224,4 +227,35 @@ TEST_CASE("the functional check catches a missing weight load, reload or spill w
   c = run_dropping(rc, first(DmaData::whole, planner::Op::dma_read));
   REQUIRE_FALSE(c.passed);
   REQUIRE(c.worst_layer == "c1");
+}
+
+TEST_CASE("the functional check catches a reload that starts before its spill write lands") {
+  // The first read back, by a 1x1 conv or a linear layer (its K blocks are distinct channels,
+  // so no other read refills them), of a spilled tensor an engine produced starts before
+  // anything runs: it takes what DRAM holds then (nothing yet), and its consumer computes on
+  // that. The first SBUF size that spills such a tensor serves.
+  std::string consumer;
+  for (const char* capacity : {"40 KiB", "32 KiB", "24 KiB", "16 KiB", "12 KiB", "8 KiB"}) {
+    const auto rc = tiny_run("fn_early", kCnn, 3, {{"hw.state_buffer.capacity", capacity, "t"}});
+    const auto c = run_dropping(
+        rc, [](size_t, uint32_t, const planner::Instr&) { return false; },
+        [&](const planner::Program& p, hw::Functional& f) {
+          for (size_t e = planner::kFirstDmaQueue; e < p.engines(); ++e)
+            for (const auto& i : p.queues[e]) {
+              const auto& l = rc.model.layers[i.layer];
+              if (consumer.empty() && i.data == planner::DmaData::gemm_input && i.tensor > 0 &&
+                  !rc.model.layers[static_cast<size_t>(i.tensor - 1)].external &&
+                  l.window.kh * l.window.kw == 1) {
+                f.dma_start(i);
+                consumer = l.name;
+              }
+            }
+        });
+    if (consumer.empty()) continue;
+    INFO(capacity << ": consumer " << consumer << ", worst " << c.worst_layer);
+    REQUIRE_FALSE(c.passed);
+    REQUIRE(c.worst_layer.rfind(consumer, 0) == 0);
+    break;
+  }
+  REQUIRE_FALSE(consumer.empty());
 }
