@@ -16,7 +16,7 @@ Dram::Dram(sc_core::sc_module_name n, const config::DramConfig& c, double core_h
       m_latency(static_cast<uint64_t>(std::ceil(c.latency_s * core_hz - 1e-9))),
       m_free_at(c.channels, 0),
       m_stats(s),
-      m_core_hz(core_hz),
+      m_ns_per_cycle(1e9 / core_hz),
       m_cursor(6, 0),
       m_row_hits(s.counter("dram.row_hits")),
       m_row_misses(s.counter("dram.row_misses")),
@@ -32,17 +32,16 @@ Dram::Dram(sc_core::sc_module_name n, const config::DramConfig& c, double core_h
 // The controller: makes each decision when it is due or when a request arrives, and wakes each
 // transfer's thread at its end once its last piece is scheduled.
 void Dram::schedule() {
-  const double ns_per_cycle = 1e9 / m_core_hz;
   for (;;) {
     const double next = m_timing->next_decision();
     const uint64_t now = now_cycles();
     if (std::isinf(next)) {
       sc_core::wait(m_arrival);
     } else {
-      const auto at = std::max(now + 1, static_cast<uint64_t>(std::ceil(next / ns_per_cycle)));
+      const auto at = std::max(now + 1, static_cast<uint64_t>(std::ceil(next / m_ns_per_cycle)));
       sc_core::wait(sc_core::sc_time::from_value(at - now), m_arrival);
     }
-    m_timing->advance(static_cast<double>(now_cycles()) * ns_per_cycle);
+    m_timing->advance(static_cast<double>(now_cycles()) * m_ns_per_cycle);
     for (const uint64_t id : m_timing->take_finished()) {
       Waiter& w = m_waiting.at(id);
       w.span = finish(id);
@@ -53,14 +52,14 @@ void Dram::schedule() {
 
 // A scheduled request's span in cycles; counters and the trace's DRAM intervals.
 DramIf::Span Dram::finish(uint64_t id) {
-  const double ns_per_cycle = 1e9 / m_core_hz;
   auto cycles = [&](double ns) {
-    return static_cast<uint64_t>(std::ceil(ns / ns_per_cycle - 1e-9));
+    return static_cast<uint64_t>(std::ceil(ns / m_ns_per_cycle - 1e-9));
   };
   const DramTiming::Result r = m_timing->release(id);
-  Span span{std::min(static_cast<uint64_t>(r.start / ns_per_cycle), cycles(r.end)), cycles(r.end)};
+  Span span{std::min(static_cast<uint64_t>(r.start / m_ns_per_cycle), cycles(r.end)),
+            cycles(r.end)};
   for (const auto& g : r.segments) {  // tracing only
-    const auto from = static_cast<uint64_t>(g.start_ns / ns_per_cycle);
+    const auto from = static_cast<uint64_t>(g.start_ns / m_ns_per_cycle);
     m_stats.dram_busy.push_back({from, std::max(from + 1, cycles(g.end_ns)), g.bytes});
   }
   m_row_hits = m_timing->row_hits;
@@ -75,10 +74,9 @@ DramIf::Span Dram::transfer(uint64_t now, uint64_t bytes, uint32_t stream,
     // Each stream a sequential region of its own, 2^40 bytes apart.
     const uint64_t addr = (uint64_t{stream} << 40) + m_cursor[stream];
     m_cursor[stream] += bytes;
-    const double ns_per_cycle = 1e9 / m_core_hz;
-    const uint64_t id = m_timing->submit(static_cast<double>(now) * ns_per_cycle, addr, bytes,
+    const uint64_t id = m_timing->submit(static_cast<double>(now) * m_ns_per_cycle, addr, bytes,
                                          stream % 2 == 1,  // odd streams are writes
-                                         issue_bytes_per_cycle / ns_per_cycle);
+                                         issue_bytes_per_cycle / m_ns_per_cycle);
     std::unique_ptr<sc_core::sc_event> done;  // from the pool, or a new one
     if (m_free_events.empty()) {
       done = std::make_unique<sc_core::sc_event>();

@@ -54,7 +54,7 @@ class Dram : public sc_core::sc_module, public DramIf {
   const uint64_t m_latency;
   std::vector<uint64_t> m_free_at;
   report::Stats& m_stats;
-  const double m_core_hz;
+  const double m_ns_per_cycle;
   std::unique_ptr<DramTiming> m_timing;  // model banks
   std::vector<uint64_t> m_cursor;        // per stream: the next address
   sc_core::sc_event m_arrival;           // a request joined the queues

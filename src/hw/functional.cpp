@@ -52,11 +52,12 @@ bool Functional::source(int t) const {
   return t == 0 || m_g.layers[static_cast<size_t>(t - 1)].external;
 }
 
-std::vector<float>& Functional::view(int t, int layer) {
-  auto it = m_views.find({t, layer});
+std::vector<float>& Functional::sbuf_copy(int t, uint32_t layer) {
+  const int key = m_resident[static_cast<size_t>(t)] ? -1 : static_cast<int>(layer);
+  auto it = m_views.find({t, key});
   if (it == m_views.end())
     it = m_views
-             .emplace(std::make_pair(t, layer),
+             .emplace(std::make_pair(t, key),
                       std::vector<float>(m_t[static_cast<size_t>(t)].size(), kNaN))
              .first;
   return it->second;
@@ -64,9 +65,9 @@ std::vector<float>& Functional::view(int t, int layer) {
 
 const std::vector<float>& Functional::input(int t, uint32_t layer) {
   t = m_g.resolve(t);
-  const bool resident = m_resident[static_cast<size_t>(t)];
-  if (resident && !source(t)) return m_t[static_cast<size_t>(t)];  // produced here, in SBUF
-  return view(t, resident ? -1 : static_cast<int>(layer));
+  if (m_resident[static_cast<size_t>(t)] && !source(t))
+    return m_t[static_cast<size_t>(t)];  // produced here, in SBUF
+  return sbuf_copy(t, layer);
 }
 
 std::vector<float> Functional::take(const std::vector<float>& from, const workload::Shape& s,
@@ -152,7 +153,7 @@ bool Functional::route(const planner::Instr& i, const std::vector<float>*& from,
       return false;
     case DmaData::whole:  // into the SBUF copy every consumer of a resident source reads
       from = &m_dram[t];
-      to = &view(i.tensor, m_resident[t] ? -1 : static_cast<int>(i.layer));
+      to = &sbuf_copy(i.tensor, i.layer);
       s = workload::Shape{1, 1, 1};
       r = Region{0, 1, 0, from->size()};
       return true;
@@ -166,7 +167,7 @@ bool Functional::route(const planner::Instr& i, const std::vector<float>*& from,
       size_t k = 0;
       r = input_region(i, k);
       from = &m_dram[t];
-      to = &view(i.tensor, static_cast<int>(i.layer));
+      to = &sbuf_copy(i.tensor, i.layer);
       s = l.in_shapes[k];
       return true;
     }

@@ -59,7 +59,8 @@ class Functional {
   };
   bool source(int t) const;  // the network input or an external layer's output
   const std::vector<float>& input(int t, uint32_t layer);  // what `layer` reads of tensor t
-  std::vector<float>& view(int t, int layer);
+  // The SBUF copy a DMA fills for `layer`: a resident tensor's is shared by its consumers.
+  std::vector<float>& sbuf_copy(int t, uint32_t layer);
   Region input_region(const planner::Instr& i, size_t& input_number) const;
   // The source, destination and region of a DMA that moves data (false for the others).
   bool route(const planner::Instr& i, const std::vector<float>*& from, std::vector<float>*& to,

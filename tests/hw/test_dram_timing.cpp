@@ -17,6 +17,11 @@ namespace {
 ncore::config::DramTimingConfig ddr4() {
   return *DramPresets::instance().find("ddr4-2400");
 }
+ncore::config::DramTimingConfig ddr4_no_refresh() {
+  auto t = ddr4();
+  t.t_refi = 1e12;
+  return t;
+}
 // Every pending decision made; request id's end.
 double end_of(DramTiming& d, uint64_t id) {
   d.advance(1e300);
@@ -106,8 +111,7 @@ TEST_CASE("a row-miss stream pays precharge, activate and CAS on every access") 
 }
 
 TEST_CASE("closed page: each access activates and precharges its row") {
-  auto t = ddr4();
-  t.t_refi = 1e12;
+  auto t = ddr4_no_refresh();
   DramTiming open(t, 1);
   t.open_page = false;
   DramTiming closed(t, 1);
@@ -126,8 +130,7 @@ TEST_CASE("closed page: each access activates and precharges its row") {
 }
 
 TEST_CASE("a fifth activate waits for tFAW after the first") {
-  auto t = ddr4();
-  t.t_refi = 1e12;
+  auto t = ddr4_no_refresh();
   DramTiming d(t, 1);
   // Five 64 B reads issued at once to five closed banks: four in groups 0..3 (stripes 0..3,
   // 64 B apart), the fifth to bank 1 of group 0 (stripe 5). Activates at 0, 3.3, 6.6, 9.9 ns
@@ -140,8 +143,7 @@ TEST_CASE("a fifth activate waits for tFAW after the first") {
 }
 
 TEST_CASE("two streams on one channel share its bandwidth") {
-  auto t = ddr4();
-  t.t_refi = 1e12;
+  auto t = ddr4_no_refresh();
   DramTiming one(t, 1), two(t, 1);
   double a = 0, b = 0;
   for (uint64_t x = 0; x < (1u << 20); x += 4096) a = one.access(0, x, 4096);
@@ -177,8 +179,7 @@ TEST_CASE("refresh costs tRFC / tREFI of the time, plus reopening the rows") {
 }
 
 TEST_CASE("the bus turns around between reads and writes") {
-  auto t = ddr4();
-  t.t_refi = 1e12;
+  auto t = ddr4_no_refresh();
   DramTiming d(t, 1);
   // A 64 B read of row 0, then a 64 B write to the same open row (256 B on: group 0 again)
   // issued at once: the write's data waits for the read's data (tRCD + tCL + tBURST) plus the
@@ -193,8 +194,7 @@ TEST_CASE("the bus turns around between reads and writes") {
 }
 
 TEST_CASE("FR-FCFS: a later row hit overtakes a row miss still activating") {
-  auto t = ddr4();
-  t.t_refi = 1e12;
+  auto t = ddr4_no_refresh();
   DramTiming d(t, 1);
   d.access(0, 0, 64);  // opens row 0 of bank 0 (group 0)
   // At 40 ns a miss to bank 1 (row 5, stripe 5 x 4 + 1): activate at 40, data from
@@ -213,8 +213,7 @@ TEST_CASE("FR-FCFS: a later row hit overtakes a row miss still activating") {
 }
 
 TEST_CASE("FR-FCFS: a row hit is served before an older miss closes its row") {
-  auto t = ddr4();
-  t.t_refi = 1e12;
+  auto t = ddr4_no_refresh();
   DramTiming d(t, 1);
   d.access(0, 0, 64);  // activates row 0 of bank 0 at 0; its column command at tRCD
   // At 20 ns a miss to row 1 of the same bank (stripe 4): its precharge must wait for tRAS
@@ -232,8 +231,7 @@ TEST_CASE("FR-FCFS: a row hit is served before an older miss closes its row") {
 }
 
 TEST_CASE("FR-FCFS: among ready requests the oldest goes first") {
-  auto t = ddr4();
-  t.t_refi = 1e12;
+  auto t = ddr4_no_refresh();
   DramTiming d(t, 1);
   d.access(0, 0, 64);  // row 0 of bank 0 open, data on the bus until tRCD + tCL + tBURST
   // Three hits to that row at 100 ns, 256 B apart (group 0 each): in arrival order, tCCD_L
@@ -249,8 +247,7 @@ TEST_CASE("FR-FCFS: among ready requests the oldest goes first") {
 
 TEST_CASE("FR-FCFS: younger row hits pass a waiting miss at most hit_cap times") {
   for (const uint32_t cap : {16u, 4u}) {
-    auto t = ddr4();
-    t.t_refi = 1e12;
+    auto t = ddr4_no_refresh();
     t.hit_cap = cap;
     DramTiming d(t, 1);
     d.access(0, 0, 64);  // row 0 of bank 0 open
@@ -268,8 +265,7 @@ TEST_CASE("FR-FCFS: younger row hits pass a waiting miss at most hit_cap times")
 }
 
 TEST_CASE("bank groups: bursts to one group are tCCD_L apart, across groups tBURST") {
-  auto t = ddr4();
-  t.t_refi = 1e12;
+  auto t = ddr4_no_refresh();
   // 256 B from 0: four bursts, one per group (64 B interleave). The activates go tRRD_S apart
   // (3.3 ns), within the tBURST (3.333 ns) between the groups' bursts: tRCD + tCL + 4 tBURST.
   DramTiming across(t, 1);
@@ -295,8 +291,7 @@ TEST_CASE("bank groups: bursts to one group are tCCD_L apart, across groups tBUR
 }
 
 TEST_CASE("activates to one bank group are tRRD_L apart, to different groups tRRD_S") {
-  auto t = ddr4();
-  t.t_refi = 1e12;
+  auto t = ddr4_no_refresh();
   t.t_rrd_l = 10;  // longer than tCCD_L, so the activates set the pace
   // Four 64 B reads issued at 0 to banks 0..3 of group 0 (stripes 0..3): activates at 0, 10,
   // 20, 30 ns; the last one's data tRCD + tCL later.
