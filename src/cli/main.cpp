@@ -75,8 +75,8 @@ void print_plan(const config::RunConfig& rc, const planner::Program& p) {
 void print_dram_efficiency() {
   std::printf("%-10s %10s %12s %16s %16s\n", "preset", "peak GB/s", "sequential", "random 1 deep",
               "random 16 deep");
-  for (const auto& name : hw::DramPresets::instance().names()) {
-    const auto t = *hw::DramPresets::instance().find(name);
+  for (const auto& [name, preset] : hw::DramPresetRegistry::instance().entries()) {
+    const auto& t = preset.timing;
     const double peak = t.burst_bytes / t.t_burst;  // bytes per ns
     hw::DramTiming seq(t, 1);
     const uint64_t bytes = 64ull << 20;

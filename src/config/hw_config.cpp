@@ -2,6 +2,7 @@
 // README's config reference for the keys, their units and defaults.
 #include <limits>
 
+#include "base/strings.h"
 #include "config/hw_loader.h"
 #include "hw/dram_presets/registry.h"
 
@@ -94,15 +95,12 @@ DramConfig read_dram(MapReader r) {
   if (r.has("bandwidth")) r.get("bandwidth", rate());
   if (r.has("latency")) r.get("latency", time_s());
   const std::string name = r.get("preset", text());
-  const auto* preset = hw::DramPresets::instance().find(name);
-  if (!preset) {
-    std::string known;
-    for (const auto& n : hw::DramPresets::instance().names())
-      known += (known.empty() ? "" : ", ") + n;
-    r.fail("preset", "unknown DRAM preset '" + name + "' (known: " + known + ")");
-  }
+  const auto* preset = hw::DramPresetRegistry::instance().find(name);
+  if (!preset)
+    r.fail("preset", "unknown DRAM preset '" + name + "' (known: " +
+                         base::join(hw::DramPresetRegistry::instance().names()) + ")");
   DramTimingConfig& t = c.timing;
-  t = *preset;
+  t = preset->timing;
   t.burst_bytes =
       static_cast<uint32_t>(r.get("burst_bytes", integer_in(1, 4096), int64_t{t.burst_bytes}));
   for (const auto& [key, field] : dram_timing_keys())  // seconds in the file, ns inside

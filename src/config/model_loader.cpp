@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <map>
 
+#include "base/strings.h"
 #include "config/hw_loader.h"
 #include "workload/layer_kind.h"
 
@@ -60,12 +61,6 @@ class YamlParams : public workload::Params {
   MapReader& m_r;
 };
 
-std::string list_names(const std::vector<std::string>& v) {
-  std::string s;
-  for (const auto& n : v) s += (s.empty() ? "" : ", ") + n;
-  return s;
-}
-
 }  // namespace
 
 workload::Graph load_model(const std::string& path) {
@@ -96,7 +91,7 @@ workload::Graph load_model(const std::string& path) {
     const workload::LayerKind* kind = registry.find(l.kind);
     if (!kind) {
       const std::string near = closest(l.kind, registry.names());
-      r.fail("kind", "unknown layer kind '" + l.kind + "' (known: " + list_names(registry.names()) +
+      r.fail("kind", "unknown layer kind '" + l.kind + "' (known: " + base::join(registry.names()) +
                          ")" + (near.empty() ? "" : "; did you mean " + near + "?"));
     }
     if (r.has("inputs")) {

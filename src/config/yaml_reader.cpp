@@ -7,6 +7,7 @@
 #include <limits>
 #include <sstream>
 
+#include "base/strings.h"
 #include "config/units.h"
 
 namespace ncore::config {
@@ -104,8 +105,7 @@ Parser<std::string> text() {
 }
 
 Parser<std::string> one_of(std::vector<std::string> choices) {
-  std::string list;
-  for (const auto& c : choices) list += (list.empty() ? "" : ", ") + c;
+  const std::string list = base::join(choices);
   return {"one of " + list, [=](const std::string& s) {
             if (std::find(choices.begin(), choices.end(), s) != choices.end()) return s;
             const std::string near = closest(s, choices);

@@ -4,11 +4,13 @@
 #include <algorithm>
 #include <cmath>
 
+#include "base/math.h"
+
 namespace ncore::hw {
 
 DmaQueue::DmaQueue(sc_core::sc_module_name n, uint16_t engine, const config::DmaConfig& c,
                    double core_hz, const planner::InstrQueue& queue, Semaphores& sem,
-                   report::Stats& s, Functional* functional)
+                   base::Stats& s, Functional* functional)
     : sc_module(n),
       dram("dram"),
       sbuf("sbuf"),
@@ -33,8 +35,7 @@ void DmaQueue::run() {
   replay(
       m_engine, m_queue, m_sem,
       [this](const planner::Instr& i, uint64_t t0) {
-        const auto own = static_cast<uint64_t>(
-            std::ceil(static_cast<double>(i.bytes) / m_bytes_per_cycle - 1e-9));
+        const uint64_t own = base::ceil_cycles(static_cast<double>(i.bytes) / m_bytes_per_cycle);
         const auto stream = static_cast<uint32_t>(i.cls) * 2 + (i.op == planner::Op::dma_write);
         if (m_functional) m_functional->dma_start(i);  // what it moves, as it starts
         // The SBUF port is booked at the start, before a banked DRAM transfer blocks this thread.
@@ -52,7 +53,7 @@ void DmaQueue::run() {
         const bool write = i.op == planner::Op::dma_write;
         *(write ? m_write : m_read)[cls] += i.bytes;
         m_stats.touch(i.layer, t0, t1);
-        report::LayerStats& ls = m_stats.layer(i.layer);
+        base::LayerStats& ls = m_stats.layer(i.layer);
         (write ? ls.write_bytes : ls.read_bytes)[cls] += i.bytes;
         ls.dma_intervals.emplace_back(t0, t1);
         ls.port_stall += m_port_stall;

@@ -10,12 +10,12 @@
 #include <systemc>
 #include <vector>
 
+#include "base/stats.h"
 #include "config/hw_config.h"
 #include "hw/dram.h"
 #include "hw/functional.h"
 #include "hw/state_buffer.h"
 #include "hw/sync.h"
-#include "report/stats.h"
 
 namespace ncore::hw {
 
@@ -25,7 +25,7 @@ class DmaQueue : public sc_core::sc_module {
   sc_core::sc_port<SbufIf> sbuf;
 
   DmaQueue(sc_core::sc_module_name n, uint16_t engine, const config::DmaConfig& c, double core_hz,
-           const planner::InstrQueue& queue, Semaphores& sem, report::Stats& s,
+           const planner::InstrQueue& queue, Semaphores& sem, base::Stats& s,
            Functional* functional = nullptr);
 
  private:
@@ -35,7 +35,7 @@ class DmaQueue : public sc_core::sc_module {
   const double m_bytes_per_cycle;
   const planner::InstrQueue& m_queue;
   Semaphores& m_sem;
-  report::Stats& m_stats;
+  base::Stats& m_stats;
   uint64_t& m_busy;
   std::array<uint64_t*, 3> m_read;
   std::array<uint64_t*, 3> m_write;

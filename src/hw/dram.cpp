@@ -5,15 +5,16 @@
 #include <algorithm>
 #include <cmath>
 
+#include "base/math.h"
 #include "hw/sync.h"
 
 namespace ncore::hw {
 
-Dram::Dram(sc_core::sc_module_name n, const config::DramConfig& c, double core_hz, report::Stats& s)
+Dram::Dram(sc_core::sc_module_name n, const config::DramConfig& c, double core_hz, base::Stats& s)
     : sc_module(n),
       m_cfg(c),
       m_bytes_per_cycle_per_channel(c.bandwidth / c.channels / core_hz),
-      m_latency(static_cast<uint64_t>(std::ceil(c.latency_s * core_hz - 1e-9))),
+      m_latency(base::ceil_cycles(c.latency_s * core_hz)),
       m_free_at(c.channels, 0),
       m_stats(s),
       m_ns_per_cycle(1e9 / core_hz),
@@ -52,9 +53,7 @@ void Dram::schedule() {
 
 // A scheduled request's span in cycles; counters and the trace's DRAM intervals.
 DramIf::Span Dram::finish(uint64_t id) {
-  auto cycles = [&](double ns) {
-    return static_cast<uint64_t>(std::ceil(ns / m_ns_per_cycle - 1e-9));
-  };
+  auto cycles = [&](double ns) { return base::ceil_cycles(ns / m_ns_per_cycle); };
   const DramTiming::Result r = m_timing->release(id);
   Span span{std::min(static_cast<uint64_t>(r.start / m_ns_per_cycle), cycles(r.end)),
             cycles(r.end)};
@@ -98,8 +97,8 @@ DramIf::Span Dram::transfer(uint64_t now, uint64_t bytes, uint32_t stream,
     const uint64_t share = bytes * (c + 1) / ch - bytes * c / ch;
     if (share == 0) continue;
     const uint64_t start = std::max(now, m_free_at[c]);
-    const auto busy = static_cast<uint64_t>(
-        std::ceil(static_cast<double>(share) / m_bytes_per_cycle_per_channel - 1e-9));
+    const uint64_t busy =
+        base::ceil_cycles(static_cast<double>(share) / m_bytes_per_cycle_per_channel);
     m_free_at[c] = start + busy;
     if (m_stats.tracing) m_stats.dram_busy.push_back({start, m_free_at[c], share});
     span.start = std::min(span.start, start);

@@ -19,9 +19,9 @@
 #include <unordered_map>
 #include <vector>
 
+#include "base/stats.h"
 #include "config/hw_config.h"
 #include "hw/dram_timing.h"
-#include "report/stats.h"
 
 namespace ncore::hw {
 
@@ -42,7 +42,7 @@ class DramIf : public virtual sc_core::sc_interface {
 
 class Dram : public sc_core::sc_module, public DramIf {
  public:
-  Dram(sc_core::sc_module_name n, const config::DramConfig& c, double core_hz, report::Stats& s);
+  Dram(sc_core::sc_module_name n, const config::DramConfig& c, double core_hz, base::Stats& s);
   Span transfer(uint64_t now, uint64_t bytes, uint32_t stream = 0,
                 double issue_bytes_per_cycle = 0) override;
 
@@ -53,7 +53,7 @@ class Dram : public sc_core::sc_module, public DramIf {
   const double m_bytes_per_cycle_per_channel;
   const uint64_t m_latency;
   std::vector<uint64_t> m_free_at;
-  report::Stats& m_stats;
+  base::Stats& m_stats;
   const double m_ns_per_cycle;
   std::unique_ptr<DramTiming> m_timing;  // model banks
   std::vector<uint64_t> m_cursor;        // per stream: the next address

@@ -19,7 +19,7 @@ std::vector<bool> has_matmul(const planner::Program& p) {
 }  // namespace
 
 NeuronCore::NeuronCore(sc_core::sc_module_name n, const config::HwConfig& hw,
-                       const planner::Program& p, workload::DType dtype, report::Stats& s,
+                       const planner::Program& p, workload::DType dtype, base::Stats& s,
                        Functional* functional)
     : sc_module(n),
       m_program(p),

@@ -7,6 +7,7 @@
 #include <systemc>
 #include <vector>
 
+#include "base/stats.h"
 #include "config/hw_config.h"
 #include "hw/dma.h"
 #include "hw/dram.h"
@@ -17,7 +18,6 @@
 #include "hw/tensor_engine.h"
 #include "hw/vector_engine.h"
 #include "planner/program.h"
-#include "report/stats.h"
 #include "workload/graph.h"
 
 namespace ncore::hw {
@@ -25,7 +25,7 @@ namespace ncore::hw {
 class NeuronCore : public sc_core::sc_module {
  public:
   NeuronCore(sc_core::sc_module_name n, const config::HwConfig& hw, const planner::Program& p,
-             workload::DType dtype, report::Stats& s, Functional* functional = nullptr);
+             workload::DType dtype, base::Stats& s, Functional* functional = nullptr);
 
   // True when every engine ran its whole queue (false means the replay deadlocked: a bug).
   bool drained() const;

@@ -6,8 +6,8 @@
 #include <cstdint>
 #include <systemc>
 
+#include "base/stats.h"
 #include "config/hw_config.h"
-#include "report/stats.h"
 
 namespace ncore::hw {
 
@@ -19,7 +19,7 @@ class PsumIf : public virtual sc_core::sc_interface {
 
 class Psum : public sc_core::sc_module, public PsumIf {
  public:
-  Psum(sc_core::sc_module_name n, const config::PsumConfig& c, report::Stats& s);
+  Psum(sc_core::sc_module_name n, const config::PsumConfig& c, base::Stats& s);
   void accumulate(uint64_t m, uint64_t n) override { m_write += m * n * 4; }
   void evict(uint64_t m, uint64_t n) override { m_read += m * n * 4; }
 

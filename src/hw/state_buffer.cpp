@@ -4,10 +4,12 @@
 #include <algorithm>
 #include <cmath>
 
+#include "base/math.h"
+
 namespace ncore::hw {
 
 StateBuffer::StateBuffer(sc_core::sc_module_name n, const config::StateBufferConfig& c,
-                         std::vector<uint64_t> planned, report::Stats& s)
+                         std::vector<uint64_t> planned, base::Stats& s)
     : sc_module(n),
       m_cfg(c),
       m_planned(std::move(planned)),
@@ -28,8 +30,7 @@ uint64_t StateBuffer::access(uint64_t now, uint64_t read, uint64_t write, uint32
   auto through = [&](uint64_t& free_at, uint64_t bytes, double per_partition) {
     if (bytes == 0) return now;
     const double width = per_partition * m_cfg.partitions;
-    free_at = std::max(now, free_at) +
-              static_cast<uint64_t>(std::ceil(static_cast<double>(bytes) / width - 1e-9));
+    free_at = std::max(now, free_at) + base::ceil_cycles(static_cast<double>(bytes) / width);
     return free_at;
   };
   const uint64_t ports = std::max(through(m_read_free, read, m_cfg.read_bytes_per_cycle),

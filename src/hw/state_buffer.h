@@ -11,8 +11,8 @@
 #include <systemc>
 #include <vector>
 
+#include "base/stats.h"
 #include "config/hw_config.h"
-#include "report/stats.h"
 
 namespace ncore::hw {
 
@@ -26,7 +26,7 @@ class SbufIf : public virtual sc_core::sc_interface {
 class StateBuffer : public sc_core::sc_module, public SbufIf {
  public:
   StateBuffer(sc_core::sc_module_name n, const config::StateBufferConfig& c,
-              std::vector<uint64_t> planned_bytes_per_layer, report::Stats& s);
+              std::vector<uint64_t> planned_bytes_per_layer, base::Stats& s);
   uint64_t access(uint64_t now, uint64_t read, uint64_t write, uint32_t layer) override;
 
  private:
@@ -36,7 +36,7 @@ class StateBuffer : public sc_core::sc_module, public SbufIf {
   uint64_t m_read_free = 0, m_write_free = 0, m_shared_free = 0;
   uint64_t& m_peak;
   uint64_t& m_port_bytes;
-  report::Stats& m_stats;
+  base::Stats& m_stats;
 };
 
 }  // namespace ncore::hw

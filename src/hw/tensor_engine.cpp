@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "base/math.h"
+
 namespace ncore::hw {
 
 double rate_for(const config::DtypeRates& r, workload::DType d) {
@@ -21,18 +23,18 @@ double rate_for(const config::DtypeRates& r, workload::DType d) {
 }
 
 uint64_t stream_cycles(const config::TensorEngineConfig& c, uint64_t n, double rate) {
-  const auto stream = static_cast<uint64_t>(std::ceil(static_cast<double>(n) / rate - 1e-9));
+  const auto stream = base::ceil_cycles(static_cast<double>(n) / rate);
   return std::max<uint64_t>(stream, c.issue_interval) + c.rows + c.cols - 2;
 }
 
 uint64_t load_cycles(const config::TensorEngineConfig& c) {
   if (c.weight_preload == config::WeightPreload::none) return c.rows;
-  return static_cast<uint64_t>(std::ceil(c.rows / c.preload_speedup - 1e-9));
+  return base::ceil_cycles(c.rows / c.preload_speedup);
 }
 
 TensorEngine::TensorEngine(sc_core::sc_module_name n, const config::TensorEngineConfig& c,
                            double rate, const planner::InstrQueue& queue, Semaphores& sem,
-                           report::Stats& s, Functional* functional)
+                           base::Stats& s, Functional* functional)
     : sc_module(n),
       sbuf("sbuf"),
       psum("psum"),
@@ -80,7 +82,7 @@ void TensorEngine::run() {
         m_macs += macs;
         ++m_matmuls;
         const uint64_t layer_start = m_stats.touch(i.layer, t0, t1);
-        report::LayerStats& ls = m_stats.layer(i.layer);
+        base::LayerStats& ls = m_stats.layer(i.layer);
         ls.tensor_busy += t1 - t0;
         ls.port_stall += m_port_stall;
         m_port_stalls += m_port_stall;

@@ -14,12 +14,12 @@
 #include <systemc>
 #include <vector>
 
+#include "base/stats.h"
 #include "config/hw_config.h"
 #include "hw/functional.h"
 #include "hw/psum.h"
 #include "hw/state_buffer.h"
 #include "hw/sync.h"
-#include "report/stats.h"
 #include "workload/graph.h"
 
 namespace ncore::hw {
@@ -41,7 +41,7 @@ class TensorEngine : public sc_core::sc_module {
   sc_core::sc_port<PsumIf> psum;
 
   TensorEngine(sc_core::sc_module_name n, const config::TensorEngineConfig& c, double rate,
-               const planner::InstrQueue& queue, Semaphores& sem, report::Stats& s,
+               const planner::InstrQueue& queue, Semaphores& sem, base::Stats& s,
                Functional* functional = nullptr);
 
  private:
@@ -52,7 +52,7 @@ class TensorEngine : public sc_core::sc_module {
   const double m_rate;
   const planner::InstrQueue& m_queue;
   Semaphores& m_sem;
-  report::Stats& m_stats;
+  base::Stats& m_stats;
   uint64_t& m_busy;
   uint64_t& m_macs;
   uint64_t& m_matmuls;

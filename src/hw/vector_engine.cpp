@@ -4,15 +4,17 @@
 #include <algorithm>
 #include <cmath>
 
+#include "base/math.h"
+
 namespace ncore::hw {
 
 uint64_t vector_core_cycles(uint64_t v, double core_hz, double vector_hz) {
-  return static_cast<uint64_t>(std::ceil(static_cast<double>(v) * core_hz / vector_hz - 1e-9));
+  return base::ceil_cycles(static_cast<double>(v) * core_hz / vector_hz);
 }
 
 VectorEngine::VectorEngine(sc_core::sc_module_name n, const config::VectorEngineConfig& c,
                            double core_hz, const planner::InstrQueue& queue,
-                           std::vector<bool> layer_has_matmul, Semaphores& sem, report::Stats& s,
+                           std::vector<bool> layer_has_matmul, Semaphores& sem, base::Stats& s,
                            Functional* functional)
     : sc_module(n),
       sbuf("sbuf"),
@@ -52,7 +54,7 @@ void VectorEngine::run() {
         m_busy += t1 - t0;
         m_lane_cycles += i.vector_cycles * m_cfg.lanes;
         const uint64_t layer_start = m_stats.touch(i.layer, t0, t1);
-        report::LayerStats& ls = m_stats.layer(i.layer);
+        base::LayerStats& ls = m_stats.layer(i.layer);
         ls.vector_busy += t1 - t0;
         ls.port_stall += m_port_stall;
         m_port_stalls += m_port_stall;

@@ -9,12 +9,12 @@
 #include <systemc>
 #include <vector>
 
+#include "base/stats.h"
 #include "config/hw_config.h"
 #include "hw/functional.h"
 #include "hw/psum.h"
 #include "hw/state_buffer.h"
 #include "hw/sync.h"
-#include "report/stats.h"
 
 namespace ncore::hw {
 
@@ -27,7 +27,7 @@ class VectorEngine : public sc_core::sc_module {
 
   VectorEngine(sc_core::sc_module_name n, const config::VectorEngineConfig& c, double core_hz,
                const planner::InstrQueue& queue, std::vector<bool> layer_has_matmul,
-               Semaphores& sem, report::Stats& s, Functional* functional = nullptr);
+               Semaphores& sem, base::Stats& s, Functional* functional = nullptr);
 
  private:
   void run();
@@ -37,7 +37,7 @@ class VectorEngine : public sc_core::sc_module {
   const planner::InstrQueue& m_queue;
   const std::vector<bool> m_has_matmul;
   Semaphores& m_sem;
-  report::Stats& m_stats;
+  base::Stats& m_stats;
   uint64_t& m_busy;
   uint64_t& m_port_stalls;
   uint64_t& m_lane_cycles;

@@ -7,9 +7,12 @@
 #include <cmath>
 #include <limits>
 
+#include "base/math.h"
+
 namespace ncore::planner {
 namespace {
 
+using base::ceil_div;
 using workload::Graph;
 using workload::Layer;
 
@@ -17,10 +20,6 @@ constexpr uint64_t kMinDmaPiece = 4096;  // a transfer is split over queues in p
 constexpr int kStreamSlots = 2;          // double-buffered DRAM streams
 constexpr uint64_t kMaxInstructions = 20'000'000;
 constexpr uint64_t kMaxBytes = uint64_t{1} << 56;
-
-uint64_t ceil_div(uint64_t a, uint64_t b) {
-  return (a + b - 1) / b;
-}
 
 // The part of `bytes` spread over `total` items that items [lo, lo + n) hold; the parts of
 // consecutive ranges add up to `bytes` exactly (128-bit intermediates: no overflow).
@@ -131,7 +130,7 @@ class Planner {
     // vector_pass_keys() lists the op classes in workload::VectorOp's order
     const double f =
         m_hw.vector_engine.passes.*config::vector_pass_keys()[static_cast<size_t>(op)].second;
-    return static_cast<uint64_t>(std::ceil(static_cast<double>(ops) * f - 1e-9));
+    return base::ceil_cycles(static_cast<double>(ops) * f);
   }
 
   static bool per_sample(const Layer& l) { return l.gemm && l.gemm->stationary_activation; }
@@ -600,8 +599,8 @@ class Planner {
     e.op = Op::vector;
     e.layer = lid;
     e.vector_cycles = ceil_div(m, m_hw.vector_engine.lanes) * nn;
-    e.vector_cycles = static_cast<uint64_t>(
-        std::ceil(static_cast<double>(e.vector_cycles) * m_hw.vector_engine.passes.evict - 1e-9));
+    e.vector_cycles =
+        base::ceil_cycles(static_cast<double>(e.vector_cycles) * m_hw.vector_engine.passes.evict);
     e.m = static_cast<uint32_t>(m);
     e.n = static_cast<uint32_t>(nn);
     e.sbuf_write = m * nn * m_dtb;

@@ -6,11 +6,15 @@
 #include <string>
 #include <vector>
 
+#include "base/stats.h"
 #include "config/run_config.h"
 #include "planner/program.h"
-#include "report/stats.h"
 
 namespace ncore::report {
+
+using base::LayerStats;
+using base::Stats;
+using base::TraceRecord;
 
 std::string version_string();
 

@@ -9,11 +9,11 @@
 #include <stdexcept>
 #include <systemc>
 
+#include "base/stats.h"
 #include "hw/functional.h"
 #include "hw/neuron_core.h"
 #include "planner/planner.h"
 #include "report/outputs.h"
-#include "report/stats.h"
 
 namespace ncore::sim {
 
@@ -36,7 +36,7 @@ int run_point(const config::RunConfig& rc, const std::string& out_dir, const Poi
     return kExitInfeasible;
   }
 
-  report::Stats stats;
+  base::Stats stats;
   stats.tracing = opt.trace;
   // Modules live until the process ends: SystemC does not support tearing a design down and
   // elaborating another, so they are deliberately not deleted.

@@ -6,11 +6,11 @@
 #include <array>
 #include <cstdint>
 #include <functional>
-#include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "base/registry.h"
 #include "workload/graph.h"
 
 namespace ncore::workload {
@@ -36,21 +36,16 @@ struct LayerKind {
   int min_inputs = 1, max_inputs = 1;
   // Fills layer.out and layer.gemm / layer.vector from the params and layer.in_shapes.
   std::function<void(Params&, Layer&)> build;
+  static const char* registry_what() { return "layer kind"; }
 };
 
-class LayerRegistry {
- public:
-  static LayerRegistry& instance();
-  void add(LayerKind k);
-  const LayerKind* find(const std::string& name) const;
-  std::vector<std::string> names() const;
-
- private:
-  std::map<std::string, LayerKind> m_kinds;
-};
+using LayerRegistry = base::Registry<LayerKind>;
 
 struct LayerRegistrar {
-  explicit LayerRegistrar(LayerKind k) { LayerRegistry::instance().add(std::move(k)); }
+  explicit LayerRegistrar(LayerKind k) {
+    const std::string name = k.name;
+    LayerRegistry::instance().add(name, std::move(k));
+  }
 };
 
 // Output size of a sliding window (conv, pool): floor((in + 2 pad - kernel) / stride) + 1,
@@ -65,8 +60,6 @@ std::string read_activation(Params& p);
 
 }  // namespace ncore::workload
 
-#define NCORE_LAYER_CAT2(a, b) a##b
-#define NCORE_LAYER_CAT(a, b) NCORE_LAYER_CAT2(a, b)
-#define NCORE_REGISTER_LAYER(...)                                 \
-  static const ::ncore::workload::LayerRegistrar NCORE_LAYER_CAT( \
+#define NCORE_REGISTER_LAYER(...)                           \
+  static const ::ncore::workload::LayerRegistrar NCORE_CAT( \
       s_layer_kind_, __LINE__)(::ncore::workload::LayerKind{__VA_ARGS__})

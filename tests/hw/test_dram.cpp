@@ -1,9 +1,9 @@
 // DRAM channels: a transfer takes bytes / bandwidth after what the channels already hold.
 #include <catch2/catch.hpp>
 
+#include "base/stats.h"
 #include "hw/dram.h"
 #include "hw/dram_presets/registry.h"
-#include "report/stats.h"
 
 using namespace ncore;
 
@@ -12,7 +12,7 @@ TEST_CASE("two transfers on one channel share its bandwidth") {
   c.channels = 1;
   c.bandwidth = 16e9;  // 16 bytes per cycle at 1 GHz
   c.latency_s = 5e-9;  // 5 cycles
-  ncore::report::Stats s;
+  ncore::base::Stats s;
   hw::Dram d("dram", c, 1e9, s);
   // 160 bytes: 10 cycles, + 5 latency
   REQUIRE(d.transfer(0, 160).end == 15);
@@ -29,7 +29,7 @@ TEST_CASE("channels serve their interleaved shares in parallel") {
   c.channels = 4;
   c.bandwidth = 16e9;  // 4 bytes per cycle per channel
   c.latency_s = 0;
-  ncore::report::Stats s;
+  ncore::base::Stats s;
   hw::Dram d("dram", c, 1e9, s);
   // 160 bytes: 40 per channel at 4 B/cycle = 10 cycles, as one 16 B/cycle channel
   REQUIRE(d.transfer(0, 160).end == 10);
@@ -58,9 +58,9 @@ TEST_CASE("banked DRAM: two DMA queues on one channel share it through the contr
   config::DramConfig c;
   c.model = config::DramModel::banks;
   c.channels = 1;
-  c.timing = *hw::DramPresets::instance().find("ddr4-2400");
+  c.timing = hw::DramPresetRegistry::instance().find("ddr4-2400")->timing;
   c.timing.t_refi = 1e12;  // no refresh
-  report::Stats s;
+  base::Stats s;
   hw::Dram d("dram", c, 1e9, s);  // 1 GHz: a cycle is a ns
   TwoQueues q("q");
   q.bytes = 1u << 20;

@@ -10,12 +10,12 @@
 #include "hw/dram_timing.h"
 #include "test_util.h"
 
-using ncore::hw::DramPresets;
+using ncore::hw::DramPresetRegistry;
 using ncore::hw::DramTiming;
 
 namespace {
 ncore::config::DramTimingConfig ddr4() {
-  return *DramPresets::instance().find("ddr4-2400");
+  return DramPresetRegistry::instance().find("ddr4-2400")->timing;
 }
 ncore::config::DramTimingConfig ddr4_no_refresh() {
   auto t = ddr4();
@@ -30,7 +30,7 @@ double end_of(DramTiming& d, uint64_t id) {
 }  // namespace
 
 TEST_CASE("the DRAM preset registry lists every standard") {
-  REQUIRE(DramPresets::instance().names() ==
+  REQUIRE(DramPresetRegistry::instance().names() ==
           std::vector<std::string>{"ddr4-2400", "hbm2e", "lpddr4"});
 }
 
@@ -66,7 +66,7 @@ TEST_CASE("a 1 MiB sequential read is a handful of events, one per run of stripe
            {"ddr4-2400", 32}, {"hbm2e", 64}, {"lpddr4", 64}})
     for (const uint32_t channels : {1u, 4u}) {
       INFO(name << ", " << channels << " channels");
-      auto t = *DramPresets::instance().find(name);
+      auto t = DramPresetRegistry::instance().find(name)->timing;
       t.t_refi = 1e12;  // no refresh
       DramTiming d(t, channels);
       std::vector<DramTiming::Segment> segs;
@@ -329,7 +329,7 @@ TEST_CASE("a preset's fields are overridden key by key, and ideal DRAM has no la
        Override{"hw.dram.t_rcd", "20 ns", "test"}, Override{"hw.dram.bank_groups", "2", "test"},
        Override{"hw.dram.activate_pj", "700", "test"}});
   const auto& t = rc.hw.dram.timing;
-  const auto hbm = *DramPresets::instance().find("hbm2e");
+  const auto hbm = DramPresetRegistry::instance().find("hbm2e")->timing;
   REQUIRE(t.preset == "hbm2e");
   REQUIRE(t.t_rcd == Approx(20));         // overridden
   REQUIRE(t.bank_groups == 2);            // overridden

@@ -6,11 +6,11 @@
 #include <catch2/catch.hpp>
 #include <systemc>
 
+#include "base/stats.h"
 #include "config/run_config.h"
 #include "hw/functional.h"
 #include "hw/neuron_core.h"
 #include "planner/planner.h"
-#include "report/stats.h"
 #include "test_util.h"
 
 using namespace ncore;
@@ -65,7 +65,7 @@ hw::Functional::Check simulate(const config::RunConfig& rc) {
   REQUIRE(p.feasible);
   hw::Functional f(rc.model, rc.batch, rc.hw.psum.banks,
                    workload::make_model_data(rc.model, rc.batch, 7), p.resident);
-  report::Stats s;
+  base::Stats s;
   hw::NeuronCore core("core", rc.hw, p, rc.dtype, s, &f);
   sc_core::sc_start();
   REQUIRE(core.drained());

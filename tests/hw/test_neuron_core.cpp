@@ -26,7 +26,7 @@ config::RunConfig single_tile_run(const std::string& dir, std::vector<config::Ov
 template <class Check>
 void simulate(const config::RunConfig& rc, Check check) {
   const auto p = planner::plan(rc);
-  report::Stats s;
+  base::Stats s;
   hw::NeuronCore core("core", rc.hw, p, rc.dtype, s);
   sc_core::sc_start();
   REQUIRE(core.drained());
@@ -38,7 +38,7 @@ TEST_CASE("a single-tile matmul run takes the hand-computed cycles") {
   const auto rc = single_tile_run(test::scratch("one_tile"));
   const auto p = planner::plan(rc);
   REQUIRE(p.queues[planner::kTensorEngine].size() == 1);
-  report::Stats s;
+  base::Stats s;
   hw::NeuronCore core("core", rc.hw, p, rc.dtype, s);
   sc_core::sc_start();
   REQUIRE(core.drained());
@@ -90,7 +90,7 @@ TEST_CASE("background weight preload hides the next tile's load behind the strea
                                     {"hw.tensor_engine.preload_speedup", "2", "test"}});
   const auto p = planner::plan(rc);
   REQUIRE(p.queues[planner::kTensorEngine].size() == 2);
-  report::Stats s;
+  base::Stats s;
   hw::NeuronCore core("core", rc.hw, p, rc.dtype, s);
   sc_core::sc_start();
   REQUIRE(core.drained());
@@ -106,7 +106,7 @@ TEST_CASE("a narrow state-buffer write port stalls DMA and evictions, attributed
   const auto rc = single_tile_run(
       test::scratch("port"),
       {{"hw.state_buffer.write_bytes_per_cycle", "1", "test"}, {"hw.dma.queues", "1", "test"}});
-  simulate(rc, [](const report::Stats& s) {
+  simulate(rc, [](const base::Stats& s) {
     // Weights 40 B: DRAM done at 3, the write port at 40 / 4 = 10: 7 port-stall cycles.
     // Input 64 B from 10: DRAM 10..14, the port 10..26: 12 stall cycles.
     // MatMul 26..44 (18 cycles, reads 64 B at 1 KiB/cycle: no stall).
@@ -125,7 +125,7 @@ TEST_CASE("a narrow state-buffer read port stalls the MatMul and the output DMA"
   const auto rc = single_tile_run(
       test::scratch("rport"),
       {{"hw.state_buffer.read_bytes_per_cycle", "0.5", "test"}, {"hw.dma.queues", "1", "test"}});
-  simulate(rc, [](const report::Stats& s) {
+  simulate(rc, [](const base::Stats& s) {
     // Weights 40 B and input 64 B written by 3 and 3 + 4 = 7 (the write port is wide). The
     // MatMul (18 cycles) reads its 64 B moving data in 32: 7..39, 14 stall cycles. Evict
     // 39..47. The output DMA reads 64 B in 32 cycles (DRAM 4): 47..79, 28 stall cycles.
@@ -140,7 +140,7 @@ TEST_CASE("with a shared SBUF width, DMA writes and engine reads contend") {
   config::StateBufferConfig c;
   c.partitions = 4;
   c.read_bytes_per_cycle = c.write_bytes_per_cycle = 8;  // 32 B/cycle each way
-  report::Stats s;
+  base::Stats s;
   hw::StateBuffer separate("separate", c, {0}, s);
   // An engine reads 64 B at cycle 0 and a DMA writes 64 B at cycle 0: 2 cycles each, in
   // parallel on their own ports.

@@ -1,9 +1,9 @@
 // Per-layer derived figures of the stats registry (see stats.h).
-#include "report/stats.h"
+#include "base/stats.h"
 
 #include <algorithm>
 
-namespace ncore::report {
+namespace ncore::base {
 
 uint64_t LayerStats::dma_busy() const {
   auto v = dma_intervals;
@@ -24,4 +24,4 @@ uint64_t LayerStats::dma_busy() const {
   return total;
 }
 
-}  // namespace ncore::report
+}  // namespace ncore::base

@@ -8,7 +8,7 @@
 #include <utility>
 #include <vector>
 
-namespace ncore::report {
+namespace ncore::base {
 
 struct LayerStats {
   uint64_t start = UINT64_MAX, end = 0;  // first instruction start, last instruction end
@@ -62,4 +62,4 @@ class Stats {
   std::vector<LayerStats> m_layers;
 };
 
-}  // namespace ncore::report
+}  // namespace ncore::base
