@@ -1,10 +1,11 @@
-// Reads a hardware description (configs/hw/*.yaml) into HwConfig. Every key is checked; see the
-// README's config reference for the keys, their units and defaults.
+// Reads a hardware description (configs/hw/*.yaml) into HwConfig and writes it back, through one
+// key table per section (key_table.h): the tables are also the README's hardware reference
+// (`ncoresim keys`). Cross-checks between keys stay here, after the table is read.
 #include <limits>
 
 #include "base/strings.h"
+#include "config/dram_presets/registry.h"
 #include "config/hw_loader.h"
-#include "hw/dram_presets/registry.h"
 
 namespace ncore::config {
 namespace {
@@ -12,56 +13,272 @@ namespace {
 constexpr int64_t kMaxDim = 1 << 16;
 constexpr uint64_t kMaxBytes = 1ull << 50;
 
-TensorEngineConfig read_tensor_engine(MapReader r) {
-  TensorEngineConfig c;
-  c.rows = static_cast<uint32_t>(r.get("rows", integer_in(1, kMaxDim)));
-  c.cols = static_cast<uint32_t>(r.get("cols", integer_in(1, kMaxDim)));
-  c.clock_hz = r.get("clock", freq());
-  if (auto rate = r.opt_map("rate")) {
-    c.rate.fp32 = rate->get("fp32", number_in(1.0 / 64, 64), c.rate.fp32);
-    c.rate.fp16 = rate->get("fp16", number_in(1.0 / 64, 64), c.rate.fp16);
-    c.rate.bf16 = rate->get("bf16", number_in(1.0 / 64, 64), c.rate.bf16);
-    c.rate.int8 = rate->get("int8", number_in(1.0 / 64, 64), c.rate.int8);
-    rate->finish();
-  }
-  c.issue_interval = static_cast<uint32_t>(r.get("issue_interval", integer_in(0, 1 << 20), 0));
-  const std::string preload = r.get("weight_preload", one_of({"none", "background"}), "none");
-  c.weight_preload = preload == "background" ? WeightPreload::background : WeightPreload::none;
-  c.preload_speedup = r.get("preload_speedup", number_in(1, 1024), 1.0);
-  r.finish();
-  return c;
+// The four dtypes' entries of a DtypeRates under `group` ("rate.fp32", ...).
+template <class S>
+void dtype_keys(KeyTable<S>& t, const std::string& group, DtypeRates S::*rates, Parser<double> p,
+                Need need, const std::string& doc) {
+  t.number(
+       group + ".fp32", [rates](S& s) -> double& { return (s.*rates).fp32; }, p, need, doc)
+      .number(
+          group + ".fp16", [rates](S& s) -> double& { return (s.*rates).fp16; }, p, need, doc)
+      .number(
+          group + ".bf16", [rates](S& s) -> double& { return (s.*rates).bf16; }, p, need, doc)
+      .number(
+          group + ".int8", [rates](S& s) -> double& { return (s.*rates).int8; }, p, need, doc);
 }
 
-VectorEngineConfig read_vector_engine(MapReader r) {
-  VectorEngineConfig c;
-  c.clock_hz = r.get("clock", freq());
-  c.lanes = static_cast<uint32_t>(r.get("lanes", integer_in(1, kMaxDim)));
-  if (auto p = r.opt_map("passes")) {
-    for (const auto& [key, field] : vector_pass_keys())
-      c.passes.*field = p->get(key, number_in(0.01, 1000), c.passes.*field);
-    p->finish();
-  }
-  r.finish();
-  return c;
+struct TimingKey {
+  const char* key;
+  double DramTimingConfig::*field;
+  const char* doc;
+};
+using T = DramTimingConfig;
+const TimingKey kTimingKeys[] = {
+    {"t_burst", &T::t_burst, "data-bus time of one burst (tCCD_S)"},
+    {"t_cl", &T::t_cl, "CAS latency (tCL)"},
+    {"t_rcd", &T::t_rcd, "activate to column command (tRCD)"},
+    {"t_rp", &T::t_rp, "precharge (tRP)"},
+    {"t_ras", &T::t_ras, "activate to precharge (tRAS)"},
+    {"t_rrd", &T::t_rrd, "activate to activate in different bank groups (tRRD_S)"},
+    {"t_rrd_l", &T::t_rrd_l, "activate to activate within one bank group (tRRD_L)"},
+    {"t_ccd_l", &T::t_ccd_l, "burst to burst within one bank group (tCCD_L)"},
+    {"t_faw", &T::t_faw, "four-activate window (tFAW)"},
+    {"t_rfc", &T::t_rfc, "all-bank refresh blocks the channel this long (tRFC)"},
+    {"t_refi", &T::t_refi, "refresh interval (tREFI)"},
+    {"t_wtr", &T::t_wtr, "bus turnaround, write to read (tWTR)"},
+    {"t_rtw", &T::t_rtw, "bus turnaround, read to write"}};
+
+template <class S>
+void write_section(YAML::Emitter& out, const char* key, const KeyTable<S>& t, const S& s) {
+  out << YAML::Key << key << YAML::Value << YAML::BeginMap;
+  t.write(out, s);
+  out << YAML::EndMap;
 }
 
-StateBufferConfig read_state_buffer(MapReader r) {
-  StateBufferConfig c;
-  c.capacity = r.get("capacity", size_in(1, kMaxBytes));
-  c.partitions = static_cast<uint32_t>(r.get("partitions", integer_in(1, kMaxDim)));
-  c.read_bytes_per_cycle = r.get("read_bytes_per_cycle", number_in(0.001, 1 << 24));
-  c.write_bytes_per_cycle = r.get("write_bytes_per_cycle", number_in(0.001, 1 << 24));
-  if (r.has("shared_bytes_per_cycle"))
-    c.shared_bytes_per_cycle = r.get("shared_bytes_per_cycle", number_in(0.001, 1 << 24));
-  r.finish();
-  return c;
+}  // namespace
+
+double rate_for(const DtypeRates& r, workload::DType d) {
+  switch (d) {
+    case workload::DType::fp32:
+      return r.fp32;
+    case workload::DType::fp16:
+      return r.fp16;
+    case workload::DType::bf16:
+      return r.bf16;
+    case workload::DType::int8:
+      return r.int8;
+  }
+  return 1.0;
+}
+
+const KeyTable<TensorEngineConfig>& tensor_engine_keys() {
+  using S = TensorEngineConfig;
+  static const KeyTable<S> t = [] {
+    KeyTable<S> k;
+    k.integer("rows", &S::rows, 1, kMaxDim, Need::required,
+              "R: PE rows, the reduction (K) side; at most the SBUF partitions")
+        .integer("cols", &S::cols, 1, kMaxDim, Need::required,
+                 "C: PE columns, one output channel each; at most the PSUM partitions")
+        .number("clock", &S::clock_hz, freq(), Need::required,
+                "the core clock: one simulated cycle");
+    dtype_keys(k, "rate", &S::rate, number_in(1.0 / 64, 64), Need::optional,
+               "MACs per PE per cycle relative to FP16");
+    k.integer("issue_interval", &S::issue_interval, 0, 1 << 20, Need::optional,
+              "I: a MatMul streams at least this many cycles")
+        .choice<WeightPreload>(
+            "weight_preload", &S::weight_preload,
+            {{"none", WeightPreload::none}, {"background", WeightPreload::background}},
+            Need::optional,
+            "`none`: each MatMul loads its tile in R cycles; `background`: the next tile loads "
+            "while the previous MatMul streams")
+        .number("preload_speedup", &S::preload_speedup, number_in(1, 1024), Need::optional,
+                "s: a background load takes ⌈R/s⌉ cycles");
+    return k;
+  }();
+  return t;
+}
+
+const KeyTable<VectorEngineConfig>& vector_engine_keys() {
+  using S = VectorEngineConfig;
+  static const KeyTable<S> t = [] {
+    KeyTable<S> k;
+    k.number("clock", &S::clock_hz, freq(), Need::required, "the vector engine's clock")
+        .integer("lanes", &S::lanes, 1, kMaxDim, Need::required,
+                 "elements per vector cycle (one per partition)");
+    for (const auto& [key, field] : vector_pass_keys()) {
+      const auto f = field;
+      k.number(
+          std::string("passes.") + key, [f](S& s) -> double& { return s.passes.*f; },
+          number_in(0.01, 1000), Need::optional,
+          std::string("passes over the data of one `") + key +
+              "` op: it costs lane-cycles × passes");
+    }
+    return k;
+  }();
+  return t;
+}
+
+const KeyTable<StateBufferConfig>& state_buffer_keys() {
+  using S = StateBufferConfig;
+  static const KeyTable<S> t = [] {
+    KeyTable<S> k;
+    k.size("capacity", &S::capacity, 1, kMaxBytes, Need::required, "SBUF bytes")
+        .integer("partitions", &S::partitions, 1, kMaxDim, Need::required, "SBUF partitions")
+        .number("read_bytes_per_cycle", &S::read_bytes_per_cycle, number_in(0.001, 1 << 24),
+                Need::required,
+                "per partition and core cycle, the read port: moving data, vector inputs, DMA "
+                "to DRAM, shared by all engines and queues")
+        .number("write_bytes_per_cycle", &S::write_bytes_per_cycle, number_in(0.001, 1 << 24),
+                Need::required,
+                "per partition and core cycle, the write port: evictions, vector outputs, DMA "
+                "from DRAM")
+        .number("shared_bytes_per_cycle", &S::shared_bytes_per_cycle, number_in(0.001, 1 << 24),
+                Need::optional,
+                "per partition and core cycle, what the SRAM moves in both directions together; "
+                "below read + write, DMA writes and engine reads contend for it")
+        .written_if([](const S& s) { return s.shared_bytes_per_cycle > 0; })
+        .fallback_text("no shared limit");
+    return k;
+  }();
+  return t;
+}
+
+const KeyTable<PsumConfig>& psum_keys() {
+  using S = PsumConfig;
+  static const KeyTable<S> t = [] {
+    KeyTable<S> k;
+    k.size("capacity", &S::capacity, 1, kMaxBytes, Need::required,
+           "PSUM bytes; the moving limit N ≤ capacity / partitions / banks / 4")
+        .integer("partitions", &S::partitions, 1, kMaxDim, Need::required, "PSUM partitions")
+        .integer("banks", &S::banks, 1, 1024, Need::required, "PSUM banks per partition");
+    return k;
+  }();
+  return t;
+}
+
+const KeyTable<DramConfig>& dram_keys() {
+  using S = DramConfig;
+  static const KeyTable<S> t = [] {
+    KeyTable<S> k;
+    k.choice<DramModel>(
+         "model", &S::model,
+         {{"simple", DramModel::simple}, {"ideal", DramModel::ideal}, {"banks", DramModel::banks}},
+         Need::optional,
+         "`simple`: channels at peak bandwidth plus a fixed latency; `ideal`: zero latency; "
+         "`banks`: banks, rows and refresh from a preset")
+        .integer("channels", &S::channels, 1, 1024, Need::required,
+                 "this core's DRAM share as equal channels")
+        .number("bandwidth", &S::bandwidth, rate(), Need::required,
+                "peak bandwidth (`simple`, `ideal`; with `banks` the preset sets it)")
+        .applies_if([](const S& s) { return s.model != DramModel::banks; })
+        .number("latency", &S::latency_s, time_s(), Need::required,
+                "first-byte latency (`simple`; `ideal` has none)")
+        .applies_if([](const S& s) { return s.model == DramModel::simple; });
+    return k;
+  }();
+  return t;
+}
+
+const KeyTable<DramTimingConfig>& dram_timing_keys_table() {
+  using S = DramTimingConfig;
+  static const KeyTable<S> t = [] {
+    KeyTable<S> k;
+    k.integer("burst_bytes", &S::burst_bytes, 1, 4096, Need::optional,
+              "bytes one burst moves on the channel")
+        .in_preset();
+    for (const auto& [key, field, doc] : kTimingKeys)  // ns inside, seconds in a file
+      k.number(key, field, time_s(0, 1), Need::optional, doc, 1e-9, 1e9).in_preset();
+    k.integer("banks", &S::banks, 1, 1024, Need::optional, "banks per channel")
+        .in_preset()
+        .integer("bank_groups", &S::bank_groups, 1, 64, Need::optional,
+                 "bank groups; must divide `banks`")
+        .in_preset()
+        .integer("row_bytes", &S::row_bytes, 64, 1 << 20, Need::optional, "page size per bank")
+        .in_preset()
+        .integer("group_interleave_bytes", &S::group_interleave_bytes, 1, 1 << 20, Need::optional,
+                 "consecutive bytes in one bank group before the next; a multiple of "
+                 "`burst_bytes` dividing `row_bytes`")
+        .in_preset()
+        .integer("interleave_bytes", &S::interleave_bytes, 64, 1 << 24, Need::optional,
+                 "consecutive bytes per channel before the next")
+        .in_preset()
+        .choice<bool>("page_policy", &S::open_page, {{"open", true}, {"closed", false}},
+                      Need::optional, "`closed`: auto-precharge after each access")
+        .integer("queue_depth", &S::queue_depth, 1, 4096, Need::optional,
+                 "pieces the FR-FCFS scheduler looks at per channel")
+        .integer("hit_cap", &S::hit_cap, 0, 1 << 20, Need::optional,
+                 "younger row hits a waiting miss lets pass")
+        .number("pj_per_byte", &S::pj_per_byte, number_in(0, 1e6), Need::optional,
+                "DRAM energy per byte moved (array access and I/O), used by the energy table")
+        .in_preset()
+        .number("activate_pj", &S::activate_pj, number_in(0, 1e9), Need::optional,
+                "DRAM energy per row activation + precharge")
+        .in_preset();
+    return k;
+  }();
+  return t;
+}
+
+const KeyTable<DmaConfig>& dma_keys() {
+  using S = DmaConfig;
+  static const KeyTable<S> t = [] {
+    KeyTable<S> k;
+    k.integer("queues", &S::queues, 1, 256, Need::required, "DMA queues")
+        .number("queue_bandwidth", &S::queue_bandwidth, rate(), Need::required,
+                "each queue's rate");
+    return k;
+  }();
+  return t;
+}
+
+const KeyTable<HostConfig>& host_keys() {
+  using S = HostConfig;
+  static const KeyTable<S> t = [] {
+    KeyTable<S> k;
+    k.number("overhead", &S::overhead_s, time_s(), Need::required,
+             "per-invocation host overhead (runtime, framework, driver)")
+        .number("link_bandwidth", &S::link_bandwidth, rate(), Need::required,
+                "host↔device link for inputs and outputs");
+    return k;
+  }();
+  return t;
+}
+
+const KeyTable<EnergyConfig>& energy_keys() {
+  using S = EnergyConfig;
+  static const KeyTable<S> t = [] {
+    KeyTable<S> k;
+    const auto pj = number_in(0, 1e6);
+    dtype_keys(k, "mac_pj", &S::mac_pj, pj, Need::required, "pJ per MAC");
+    k.number("sbuf_pj_per_byte", &S::sbuf_pj_per_byte, pj, Need::required,
+             "pJ per byte through the SBUF ports")
+        .number("psum_pj_per_byte", &S::psum_pj_per_byte, pj, Need::required, "pJ per PSUM byte")
+        .number("dram_pj_per_byte", &S::dram_pj_per_byte, pj, Need::required,
+                "pJ per DRAM byte (`simple`, `ideal`; with `banks` the preset's "
+                "`dram.pj_per_byte` and `dram.activate_pj` apply)")
+        .number("vector_pj_per_op", &S::vector_pj_per_op, pj, Need::required,
+                "pJ per vector lane-cycle");
+    const auto w = number_in(0, 1e4);
+    const std::string doc = "static power while the core runs (W)";
+    k.number("static_w.tensor_engine", &S::static_tensor_w, w, Need::required, doc)
+        .number("static_w.vector_engine", &S::static_vector_w, w, Need::required, doc)
+        .number("static_w.dma", &S::static_dma_w, w, Need::required, doc)
+        .number("static_w.state_buffer", &S::static_sbuf_w, w, Need::required, doc);
+    return k;
+  }();
+  return t;
+}
+
+namespace {
+
+template <class S>
+S read_section(MapReader& r, const KeyTable<S>& table, S s = S{}) {
+  table.read(r, s);
+  return s;
 }
 
 PsumConfig read_psum(MapReader r) {
-  PsumConfig c;
-  c.capacity = r.get("capacity", size_in(1, kMaxBytes));
-  c.partitions = static_cast<uint32_t>(r.get("partitions", integer_in(1, kMaxDim)));
-  c.banks = static_cast<uint32_t>(r.get("banks", integer_in(1, 1024)));
+  PsumConfig c = read_section(r, psum_keys());
   if (c.moving_limit() < 1)
     r.fail("capacity",
            "too small: a bank must hold at least one FP32 accumulator per partition "
@@ -73,109 +290,50 @@ PsumConfig read_psum(MapReader r) {
   return c;
 }
 
-DramConfig read_dram(MapReader r) {
-  DramConfig c;
-  const std::string model = r.get("model", one_of({"simple", "ideal", "banks"}), "simple");
-  c.model = model == "banks"   ? DramModel::banks
-            : model == "ideal" ? DramModel::ideal
-                               : DramModel::simple;
-  c.channels = static_cast<uint32_t>(r.get("channels", integer_in(1, 1024)));
-  if (c.model != DramModel::banks) {
-    c.bandwidth = r.get("bandwidth", rate());
-    // ideal: zero latency (a file's latency key, as for a switch to banks, is checked, then
-    // superseded).
-    c.latency_s = c.model == DramModel::ideal ? 0.0 : r.get("latency", time_s());
-    if (c.model == DramModel::ideal && r.has("latency")) r.get("latency", time_s());
-    if (r.has("preset")) r.fail("preset", "a preset needs model: banks");
-    r.finish();
-    return c;
-  }
-  // The simple model's keys may stay in a file switched to banks (--set hw.dram.model=banks):
-  // still validated, then superseded by the preset's timing (config.yaml shows what ran).
-  if (r.has("bandwidth")) r.get("bandwidth", rate());
-  if (r.has("latency")) r.get("latency", time_s());
-  const std::string name = r.get("preset", text());
-  const auto* preset = hw::DramPresetRegistry::instance().find(name);
-  if (!preset)
-    r.fail("preset", "unknown DRAM preset '" + name + "' (known: " +
-                         base::join(hw::DramPresetRegistry::instance().names()) + ")");
-  DramTimingConfig& t = c.timing;
-  t = preset->timing;
-  t.burst_bytes =
-      static_cast<uint32_t>(r.get("burst_bytes", integer_in(1, 4096), int64_t{t.burst_bytes}));
-  for (const auto& [key, field] : dram_timing_keys())  // seconds in the file, ns inside
-    t.*field = r.get(key, time_s(0, 1), t.*field * 1e-9) * 1e9;
-  t.banks = static_cast<uint32_t>(r.get("banks", integer_in(1, 1024), int64_t{t.banks}));
-  t.bank_groups =
-      static_cast<uint32_t>(r.get("bank_groups", integer_in(1, 64), int64_t{t.bank_groups}));
+void check_dram_timing(MapReader& r, const DramTimingConfig& t) {
   if (t.banks % t.bank_groups != 0)
     r.fail(r.has("bank_groups") ? "bank_groups" : "banks",
            "banks (" + std::to_string(t.banks) + ") must be a multiple of bank_groups (" +
                std::to_string(t.bank_groups) + ")");
-  t.row_bytes =
-      static_cast<uint32_t>(r.get("row_bytes", integer_in(64, 1 << 20), int64_t{t.row_bytes}));
-  t.group_interleave_bytes = static_cast<uint32_t>(
-      r.get("group_interleave_bytes", integer_in(1, 1 << 20), int64_t{t.group_interleave_bytes}));
   if (t.group_interleave_bytes % t.burst_bytes != 0 || t.row_bytes % t.group_interleave_bytes != 0)
     r.fail(r.has("group_interleave_bytes") ? "group_interleave_bytes" : "row_bytes",
            "group_interleave_bytes (" + std::to_string(t.group_interleave_bytes) +
                ") must be a multiple of burst_bytes (" + std::to_string(t.burst_bytes) +
                ") and divide row_bytes (" + std::to_string(t.row_bytes) + ")");
-  t.interleave_bytes = static_cast<uint32_t>(
-      r.get("interleave_bytes", integer_in(64, 1 << 24), int64_t{t.interleave_bytes}));
-  t.open_page = r.get("page_policy", one_of({"open", "closed"}), "open") == "open";
-  t.queue_depth =
-      static_cast<uint32_t>(r.get("queue_depth", integer_in(1, 4096), int64_t{t.queue_depth}));
-  t.hit_cap = static_cast<uint32_t>(r.get("hit_cap", integer_in(0, 1 << 20), int64_t{t.hit_cap}));
-  t.pj_per_byte = r.get("pj_per_byte", number_in(0, 1e6), t.pj_per_byte);
-  t.activate_pj = r.get("activate_pj", number_in(0, 1e9), t.activate_pj);
   if (t.t_burst <= 0) r.fail("t_burst", "must be positive");
   if (t.t_rfc >= t.t_refi) r.fail("t_rfc", "must be shorter than t_refi");
+}
+
+DramConfig read_dram(MapReader r) {
+  // The simple model's keys may stay in a file switched to banks (--set hw.dram.model=banks):
+  // still validated, then superseded by the preset's timing (config.yaml shows what ran).
+  DramConfig c = read_section(r, dram_keys());
+  if (c.model != DramModel::banks) {
+    if (c.model == DramModel::ideal) c.latency_s = 0;
+    if (r.has("preset")) r.fail("preset", "a preset needs model: banks");
+    r.finish();
+    return c;
+  }
+  const std::string name = r.get("preset", text());
+  const auto* preset = DramPresetRegistry::instance().find(name);
+  if (!preset)
+    r.fail("preset", "unknown DRAM preset '" + name +
+                         "' (known: " + base::join(DramPresetRegistry::instance().names()) + ")");
+  DramTimingConfig& t = c.timing;
+  t = preset->timing;
+  dram_timing_keys_table().read(r, t);
+  check_dram_timing(r, t);
   c.bandwidth = c.channels * t.burst_bytes / (t.t_burst * 1e-9);  // peak, for the roofline
   c.latency_s = 0;
   r.finish();
   return c;
 }
 
-DmaConfig read_dma(MapReader r) {
-  DmaConfig c;
-  c.queues = static_cast<uint32_t>(r.get("queues", integer_in(1, 256)));
-  c.queue_bandwidth = r.get("queue_bandwidth", rate());
+template <class S>
+S read_finished(MapReader r, const KeyTable<S>& table) {
+  S s = read_section(r, table);
   r.finish();
-  return c;
-}
-
-HostConfig read_host(MapReader r) {
-  HostConfig c;
-  c.overhead_s = r.get("overhead", time_s());
-  c.link_bandwidth = r.get("link_bandwidth", rate());
-  r.finish();
-  return c;
-}
-
-EnergyConfig read_energy(MapReader r) {
-  EnergyConfig c;
-  c.enabled = true;
-  const auto pj = number_in(0, 1e6);
-  MapReader mac = r.map("mac_pj");
-  c.mac_pj.fp32 = mac.get("fp32", pj);
-  c.mac_pj.fp16 = mac.get("fp16", pj);
-  c.mac_pj.bf16 = mac.get("bf16", pj);
-  c.mac_pj.int8 = mac.get("int8", pj);
-  mac.finish();
-  c.sbuf_pj_per_byte = r.get("sbuf_pj_per_byte", pj);
-  c.psum_pj_per_byte = r.get("psum_pj_per_byte", pj);
-  c.dram_pj_per_byte = r.get("dram_pj_per_byte", pj);
-  c.vector_pj_per_op = r.get("vector_pj_per_op", pj);
-  MapReader st = r.map("static_w");
-  const auto w = number_in(0, 1e4);
-  c.static_tensor_w = st.get("tensor_engine", w);
-  c.static_vector_w = st.get("vector_engine", w);
-  c.static_dma_w = st.get("dma", w);
-  c.static_sbuf_w = st.get("state_buffer", w);
-  st.finish();
-  r.finish();
-  return c;
+  return s;
 }
 
 }  // namespace
@@ -183,14 +341,17 @@ EnergyConfig read_energy(MapReader r) {
 HwConfig read_hw(MapReader r, const std::string& default_name) {
   HwConfig hw;
   hw.name = r.get("name", text(), default_name);
-  hw.tensor_engine = read_tensor_engine(r.map("tensor_engine"));
-  hw.vector_engine = read_vector_engine(r.map("vector_engine"));
-  hw.state_buffer = read_state_buffer(r.map("state_buffer"));
+  hw.tensor_engine = read_finished(r.map("tensor_engine"), tensor_engine_keys());
+  hw.vector_engine = read_finished(r.map("vector_engine"), vector_engine_keys());
+  hw.state_buffer = read_finished(r.map("state_buffer"), state_buffer_keys());
   hw.psum = read_psum(r.map("psum"));
   hw.dram = read_dram(r.map("dram"));
-  hw.dma = read_dma(r.map("dma"));
-  hw.host = read_host(r.map("host"));
-  if (auto e = r.opt_map("energy")) hw.energy = read_energy(*e);
+  hw.dma = read_finished(r.map("dma"), dma_keys());
+  hw.host = read_finished(r.map("host"), host_keys());
+  if (auto e = r.opt_map("energy")) {
+    hw.energy = read_finished(*e, energy_keys());
+    hw.energy.enabled = true;
+  }
   r.finish();
   // Cross-checks: the array's columns write PSUM partitions, its rows read SBUF partitions.
   if (hw.tensor_engine.cols > hw.psum.partitions)
@@ -204,6 +365,25 @@ HwConfig read_hw(MapReader r, const std::string& default_name) {
                           " rows but the state buffer only " +
                           std::to_string(hw.state_buffer.partitions) + " partitions");
   return hw;
+}
+
+void emit_hw(YAML::Emitter& out, const HwConfig& hw) {
+  out << YAML::BeginMap << YAML::Key << "name" << YAML::Value << hw.name;
+  write_section(out, "tensor_engine", tensor_engine_keys(), hw.tensor_engine);
+  write_section(out, "vector_engine", vector_engine_keys(), hw.vector_engine);
+  write_section(out, "state_buffer", state_buffer_keys(), hw.state_buffer);
+  write_section(out, "psum", psum_keys(), hw.psum);
+  out << YAML::Key << "dram" << YAML::Value << YAML::BeginMap;
+  dram_keys().write(out, hw.dram);
+  if (hw.dram.model == DramModel::banks) {
+    out << YAML::Key << "preset" << YAML::Value << hw.dram.timing.preset;
+    dram_timing_keys_table().write(out, hw.dram.timing);
+  }
+  out << YAML::EndMap;
+  write_section(out, "dma", dma_keys(), hw.dma);
+  write_section(out, "host", host_keys(), hw.host);
+  if (hw.energy.enabled) write_section(out, "energy", energy_keys(), hw.energy);
+  out << YAML::EndMap;
 }
 
 }  // namespace ncore::config

@@ -8,6 +8,8 @@
 #include <utility>
 #include <vector>
 
+#include "workload/graph.h"
+
 namespace ncore::config {
 
 enum class WeightPreload { none, background };
@@ -15,6 +17,8 @@ enum class WeightPreload { none, background };
 struct DtypeRates {  // MACs per PE per cycle relative to FP16/BF16
   double fp32 = 0.25, fp16 = 1.0, bf16 = 1.0, int8 = 1.0;
 };
+// The entry of `r` for dtype `d`.
+double rate_for(const DtypeRates& r, workload::DType d);
 
 struct TensorEngineConfig {
   uint32_t rows = 128, cols = 128;  // R: rows the K dimension runs along; C: output channels
@@ -90,19 +94,6 @@ struct DramTimingConfig {
   // a piece waiting for its row lets pass.
   uint32_t queue_depth = 64, hit_cap = 16;
 };
-
-// The timing keys (ns) by name, for reading and writing them alike.
-inline const std::vector<std::pair<const char*, double DramTimingConfig::*>>& dram_timing_keys() {
-  static const std::vector<std::pair<const char*, double DramTimingConfig::*>> keys = {
-      {"t_burst", &DramTimingConfig::t_burst}, {"t_cl", &DramTimingConfig::t_cl},
-      {"t_rcd", &DramTimingConfig::t_rcd},     {"t_rp", &DramTimingConfig::t_rp},
-      {"t_ras", &DramTimingConfig::t_ras},     {"t_rrd", &DramTimingConfig::t_rrd},
-      {"t_rrd_l", &DramTimingConfig::t_rrd_l}, {"t_ccd_l", &DramTimingConfig::t_ccd_l},
-      {"t_faw", &DramTimingConfig::t_faw},     {"t_rfc", &DramTimingConfig::t_rfc},
-      {"t_refi", &DramTimingConfig::t_refi},   {"t_wtr", &DramTimingConfig::t_wtr},
-      {"t_rtw", &DramTimingConfig::t_rtw}};
-  return keys;
-}
 
 enum class DramModel {
   simple,  // peak bandwidth shared by the channels, plus a fixed latency

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "config/hw_config.h"
+#include "config/keys.h"
 #include "config/yaml_reader.h"
 #include "workload/graph.h"
 
@@ -13,8 +14,5 @@ void emit_hw(YAML::Emitter& out, const HwConfig& hw);
 
 // Loads a model file (.yaml) into the graph IR, building each layer through the registry.
 workload::Graph load_model(const std::string& path);
-
-// Shortest text that reads back as the same double (for resolved configs).
-std::string exact(double v);
 
 }  // namespace ncore::config

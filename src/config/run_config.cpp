@@ -55,6 +55,33 @@ std::string relative_to(const std::string& path, const std::string& dir) {
 
 }  // namespace
 
+const KeyTable<Options>& options_keys() {
+  using S = Options;
+  static const KeyTable<S> t = [] {
+    KeyTable<S> k;
+    k.boolean("allow_spill", &S::allow_spill,
+              "`false`: a plan whose activations do not fit is infeasible (exit 3)")
+        .integer("prefetch_depth", &S::prefetch_depth, 1, 64, Need::optional,
+                 "weight-block buffers (2 = double buffering); the planner loads weight blocks "
+                 "this many ahead of compute, across layers")
+        .integer("client_batch", &S::client_batch, 0, int64_t{1} << 40, Need::optional,
+                 "dynamic batching: N client requests cut into ⌈N/b⌉ invocations of the "
+                 "compiled batch (0: off); adds the `client` block")
+        .choice<bool>("order", &S::auto_order, {{"auto", true}, {"weight_stationary", false}},
+                      Need::optional,
+                      "`auto`: a MatMul layer whose input comes from DRAM may go "
+                      "`activation_stationary` where that moves fewer bytes; "
+                      "`weight_stationary`: always")
+        .boolean("functional", &S::functional,
+                 "functional mode: the engines also compute (Eigen, float) on seeded data that "
+                 "reaches them through the program's own DMAs, and every tensor is checked "
+                 "against a direct reference; adds `functional.*`; a mismatch is exit 1")
+        .integer("seed", &S::seed, 0, 0xFFFFFFFFll, Need::optional, "functional mode's data");
+    return k;
+  }();
+  return t;
+}
+
 std::string exact(double v) {
   char buf[64];
   const auto res = std::to_chars(buf, buf + sizeof buf, v);
@@ -188,111 +215,12 @@ RunConfig load_run(const std::string& path, const std::vector<Override>& overrid
   const std::string dt = run.get("dtype", one_of({"fp32", "fp16", "bf16", "int8"}), "fp16");
   rc.dtype = *workload::parse_dtype(dt);
   if (auto opt = run.opt_map("options")) {
-    rc.options.allow_spill = opt->get("allow_spill", boolean(), rc.options.allow_spill);
-    rc.options.prefetch_depth = static_cast<uint32_t>(
-        opt->get("prefetch_depth", integer_in(1, 64), int64_t{rc.options.prefetch_depth}));
-    rc.options.functional = opt->get("functional", boolean(), false);
-    rc.options.seed =
-        static_cast<uint32_t>(opt->get("seed", integer_in(0, 0xFFFFFFFFll), int64_t{1}));
-    rc.options.auto_order =
-        opt->get("order", one_of({"auto", "weight_stationary"}), "auto") == "auto";
-    rc.options.client_batch = static_cast<uint64_t>(
-        opt->get("client_batch", integer_in(0, int64_t{1} << 40), int64_t{0}));
+    options_keys().read(*opt, rc.options);
     opt->finish();
   }
   run.finish();
   rc.model = load_model_file(rc.model_file);
   return rc;
-}
-
-void emit_dram(YAML::Emitter& out, const DramConfig& d) {
-  out << YAML::Key << "dram" << YAML::Value << YAML::BeginMap;
-  const char* model = d.model == DramModel::banks   ? "banks"
-                      : d.model == DramModel::ideal ? "ideal"
-                                                    : "simple";
-  out << YAML::Key << "model" << YAML::Value << model << YAML::Key << "channels" << YAML::Value
-      << d.channels;
-  if (d.model == DramModel::simple)
-    out << YAML::Key << "bandwidth" << YAML::Value << exact(d.bandwidth) << YAML::Key << "latency"
-        << YAML::Value << exact(d.latency_s);
-  if (d.model == DramModel::ideal)
-    out << YAML::Key << "bandwidth" << YAML::Value << exact(d.bandwidth);
-  if (d.model == DramModel::banks) {
-    const auto& t = d.timing;
-    out << YAML::Key << "preset" << YAML::Value << t.preset << YAML::Key << "burst_bytes"
-        << YAML::Value << t.burst_bytes;
-    for (const auto& [key, field] : dram_timing_keys())
-      out << YAML::Key << key << YAML::Value << exact(t.*field * 1e-9);
-    out << YAML::Key << "banks" << YAML::Value << t.banks << YAML::Key << "bank_groups"
-        << YAML::Value << t.bank_groups << YAML::Key << "row_bytes" << YAML::Value << t.row_bytes
-        << YAML::Key << "group_interleave_bytes" << YAML::Value << t.group_interleave_bytes
-        << YAML::Key << "interleave_bytes" << YAML::Value << t.interleave_bytes << YAML::Key
-        << "page_policy" << YAML::Value << (t.open_page ? "open" : "closed") << YAML::Key
-        << "queue_depth" << YAML::Value << t.queue_depth << YAML::Key << "hit_cap" << YAML::Value
-        << t.hit_cap << YAML::Key << "pj_per_byte" << YAML::Value << exact(t.pj_per_byte)
-        << YAML::Key << "activate_pj" << YAML::Value << exact(t.activate_pj);
-  }
-  out << YAML::EndMap;
-}
-
-void emit_hw(YAML::Emitter& out, const HwConfig& hw) {
-  const auto& te = hw.tensor_engine;
-  out << YAML::BeginMap << YAML::Key << "name" << YAML::Value << hw.name;
-  out << YAML::Key << "tensor_engine" << YAML::Value << YAML::BeginMap;
-  out << YAML::Key << "rows" << YAML::Value << te.rows << YAML::Key << "cols" << YAML::Value
-      << te.cols << YAML::Key << "clock" << YAML::Value << exact(te.clock_hz);
-  out << YAML::Key << "rate" << YAML::Value << YAML::Flow << YAML::BeginMap << YAML::Key << "fp32"
-      << YAML::Value << exact(te.rate.fp32) << YAML::Key << "fp16" << YAML::Value
-      << exact(te.rate.fp16) << YAML::Key << "bf16" << YAML::Value << exact(te.rate.bf16)
-      << YAML::Key << "int8" << YAML::Value << exact(te.rate.int8) << YAML::EndMap;
-  out << YAML::Key << "issue_interval" << YAML::Value << te.issue_interval;
-  out << YAML::Key << "weight_preload" << YAML::Value
-      << (te.weight_preload == WeightPreload::background ? "background" : "none");
-  out << YAML::Key << "preload_speedup" << YAML::Value << exact(te.preload_speedup) << YAML::EndMap;
-  out << YAML::Key << "vector_engine" << YAML::Value << YAML::BeginMap << YAML::Key << "clock"
-      << YAML::Value << exact(hw.vector_engine.clock_hz) << YAML::Key << "lanes" << YAML::Value
-      << hw.vector_engine.lanes;
-  out << YAML::Key << "passes" << YAML::Value << YAML::Flow << YAML::BeginMap;
-  for (const auto& [key, field] : vector_pass_keys())
-    out << YAML::Key << key << YAML::Value << exact(hw.vector_engine.passes.*field);
-  out << YAML::EndMap << YAML::EndMap;
-  out << YAML::Key << "state_buffer" << YAML::Value << YAML::BeginMap << YAML::Key << "capacity"
-      << YAML::Value << hw.state_buffer.capacity << YAML::Key << "partitions" << YAML::Value
-      << hw.state_buffer.partitions << YAML::Key << "read_bytes_per_cycle" << YAML::Value
-      << exact(hw.state_buffer.read_bytes_per_cycle) << YAML::Key << "write_bytes_per_cycle"
-      << YAML::Value << exact(hw.state_buffer.write_bytes_per_cycle);
-  if (hw.state_buffer.shared_bytes_per_cycle > 0)
-    out << YAML::Key << "shared_bytes_per_cycle" << YAML::Value
-        << exact(hw.state_buffer.shared_bytes_per_cycle);
-  out << YAML::EndMap;
-  out << YAML::Key << "psum" << YAML::Value << YAML::BeginMap << YAML::Key << "capacity"
-      << YAML::Value << hw.psum.capacity << YAML::Key << "partitions" << YAML::Value
-      << hw.psum.partitions << YAML::Key << "banks" << YAML::Value << hw.psum.banks << YAML::EndMap;
-  emit_dram(out, hw.dram);
-  out << YAML::Key << "dma" << YAML::Value << YAML::BeginMap << YAML::Key << "queues" << YAML::Value
-      << hw.dma.queues << YAML::Key << "queue_bandwidth" << YAML::Value
-      << exact(hw.dma.queue_bandwidth) << YAML::EndMap;
-  out << YAML::Key << "host" << YAML::Value << YAML::BeginMap << YAML::Key << "overhead"
-      << YAML::Value << exact(hw.host.overhead_s) << YAML::Key << "link_bandwidth" << YAML::Value
-      << exact(hw.host.link_bandwidth) << YAML::EndMap;
-  if (hw.energy.enabled) {
-    const auto& e = hw.energy;
-    out << YAML::Key << "energy" << YAML::Value << YAML::BeginMap << YAML::Key << "mac_pj"
-        << YAML::Value << YAML::Flow << YAML::BeginMap << YAML::Key << "fp32" << YAML::Value
-        << exact(e.mac_pj.fp32) << YAML::Key << "fp16" << YAML::Value << exact(e.mac_pj.fp16)
-        << YAML::Key << "bf16" << YAML::Value << exact(e.mac_pj.bf16) << YAML::Key << "int8"
-        << YAML::Value << exact(e.mac_pj.int8) << YAML::EndMap;
-    out << YAML::Key << "sbuf_pj_per_byte" << YAML::Value << exact(e.sbuf_pj_per_byte) << YAML::Key
-        << "psum_pj_per_byte" << YAML::Value << exact(e.psum_pj_per_byte) << YAML::Key
-        << "dram_pj_per_byte" << YAML::Value << exact(e.dram_pj_per_byte) << YAML::Key
-        << "vector_pj_per_op" << YAML::Value << exact(e.vector_pj_per_op) << YAML::Key << "static_w"
-        << YAML::Value << YAML::Flow << YAML::BeginMap << YAML::Key << "tensor_engine"
-        << YAML::Value << exact(e.static_tensor_w) << YAML::Key << "vector_engine" << YAML::Value
-        << exact(e.static_vector_w) << YAML::Key << "dma" << YAML::Value << exact(e.static_dma_w)
-        << YAML::Key << "state_buffer" << YAML::Value << exact(e.static_sbuf_w) << YAML::EndMap
-        << YAML::EndMap;
-  }
-  out << YAML::EndMap;
 }
 
 std::string resolved_yaml(const RunConfig& rc, const std::string& out_dir) {
@@ -306,13 +234,9 @@ std::string resolved_yaml(const RunConfig& rc, const std::string& out_dir) {
   out << YAML::Key << "model" << YAML::Value << relative_to(rc.model_file, out_dir);
   out << YAML::Key << "batch" << YAML::Value << rc.batch;
   out << YAML::Key << "dtype" << YAML::Value << workload::dtype_name(rc.dtype);
-  out << YAML::Key << "options" << YAML::Value << YAML::BeginMap << YAML::Key << "allow_spill"
-      << YAML::Value << rc.options.allow_spill << YAML::Key << "prefetch_depth" << YAML::Value
-      << rc.options.prefetch_depth << YAML::Key << "client_batch" << YAML::Value
-      << rc.options.client_batch << YAML::Key << "order" << YAML::Value
-      << (rc.options.auto_order ? "auto" : "weight_stationary") << YAML::Key << "functional"
-      << YAML::Value << rc.options.functional << YAML::Key << "seed" << YAML::Value
-      << rc.options.seed << YAML::EndMap;
+  out << YAML::Key << "options" << YAML::Value << YAML::BeginMap;
+  options_keys().write(out, rc.options);
+  out << YAML::EndMap;
   out << YAML::EndMap;
   return std::string(out.c_str()) + "\n";
 }

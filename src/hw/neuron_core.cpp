@@ -27,7 +27,7 @@ NeuronCore::NeuronCore(sc_core::sc_module_name n, const config::HwConfig& hw,
       m_dram("dram", hw.dram, hw.tensor_engine.clock_hz, s),
       m_sbuf("state_buffer", hw.state_buffer, planned_sbuf(p), s),
       m_psum("psum", hw.psum, s),
-      m_tensor("tensor_engine", hw.tensor_engine, rate_for(hw.tensor_engine.rate, dtype),
+      m_tensor("tensor_engine", hw.tensor_engine, config::rate_for(hw.tensor_engine.rate, dtype),
                p.queues[planner::kTensorEngine], m_sem, s, functional),
       m_vector("vector_engine", hw.vector_engine, hw.tensor_engine.clock_hz,
                p.queues[planner::kVectorEngine], has_matmul(p), m_sem, s, functional) {

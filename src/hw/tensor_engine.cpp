@@ -8,19 +8,6 @@
 
 namespace ncore::hw {
 
-double rate_for(const config::DtypeRates& r, workload::DType d) {
-  switch (d) {
-    case workload::DType::fp32:
-      return r.fp32;
-    case workload::DType::fp16:
-      return r.fp16;
-    case workload::DType::bf16:
-      return r.bf16;
-    case workload::DType::int8:
-      return r.int8;
-  }
-  return 1.0;
-}
 
 uint64_t stream_cycles(const config::TensorEngineConfig& c, uint64_t n, double rate) {
   const auto stream = base::ceil_cycles(static_cast<double>(n) / rate);

@@ -24,8 +24,6 @@
 
 namespace ncore::hw {
 
-double rate_for(const config::DtypeRates& r, workload::DType d);
-
 // max(ceil(N / rate), I) + R + C - 2: the streaming part, without the weight load.
 uint64_t stream_cycles(const config::TensorEngineConfig& c, uint64_t n, double rate);
 // The weight load a MatMul pays in full: R (none) or ceil(R / s) (background).

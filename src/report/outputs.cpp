@@ -9,7 +9,6 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "hw/tensor_engine.h"
 #include "ncore_version.h"  // generated at build time: NCORE_VERSION_STRING
 
 namespace ncore::report {
@@ -36,7 +35,7 @@ namespace {
 const char* kClasses[] = {"weights", "io", "spill"};
 
 double peak_rate(const config::RunConfig& rc) {
-  return hw::rate_for(rc.hw.tensor_engine.rate, rc.dtype);
+  return config::rate_for(rc.hw.tensor_engine.rate, rc.dtype);
 }
 
 uint64_t total_cycles(const Stats& s) {
@@ -90,7 +89,7 @@ void add_energy(json& j, const config::RunConfig& rc, const Stats& s) {
   const auto& e = rc.hw.energy;
   const double pj = 1e-12;
   const double tensor =
-      static_cast<double>(s.get("tensor_engine.macs")) * hw::rate_for(e.mac_pj, rc.dtype) * pj;
+      static_cast<double>(s.get("tensor_engine.macs")) * config::rate_for(e.mac_pj, rc.dtype) * pj;
   const double vector =
       static_cast<double>(s.get("vector_engine.lane_cycles")) * e.vector_pj_per_op * pj;
   const double sbuf =

@@ -3,7 +3,7 @@
 
 #include "base/stats.h"
 #include "hw/dram.h"
-#include "hw/dram_presets/registry.h"
+#include "config/dram_presets/registry.h"
 
 using namespace ncore;
 
@@ -58,7 +58,7 @@ TEST_CASE("banked DRAM: two DMA queues on one channel share it through the contr
   config::DramConfig c;
   c.model = config::DramModel::banks;
   c.channels = 1;
-  c.timing = hw::DramPresetRegistry::instance().find("ddr4-2400")->timing;
+  c.timing = config::DramPresetRegistry::instance().find("ddr4-2400")->timing;
   c.timing.t_refi = 1e12;  // no refresh
   base::Stats s;
   hw::Dram d("dram", c, 1e9, s);  // 1 GHz: a cycle is a ns

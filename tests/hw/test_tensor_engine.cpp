@@ -32,7 +32,7 @@ TEST_CASE("NeuronCore-v2 fully connected at batch 1 pays the 64-cycle issue inte
 TEST_CASE("dtype rates scale the streaming term") {
   config::DtypeRates r;
   r.int8 = 2;
-  REQUIRE(hw::rate_for(r, workload::DType::fp32) == 0.25);
+  REQUIRE(config::rate_for(r, workload::DType::fp32) == 0.25);
   // FP32 at 1/4 rate: 4 N = 32 streaming cycles: 4 + 32 + 6 = 42
   REQUIRE(hw::matmul_cycles(array(4, 4, 0), 8, 0.25) == 42);
   // INT8 at 2x: ceil(9 / 2) = 5: 4 + 5 + 6 = 15
