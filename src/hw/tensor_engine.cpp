@@ -8,7 +8,6 @@
 
 namespace ncore::hw {
 
-
 uint64_t stream_cycles(const config::TensorEngineConfig& c, uint64_t n, double rate) {
   const auto stream = base::ceil_cycles(static_cast<double>(n) / rate);
   return std::max<uint64_t>(stream, c.issue_interval) + c.rows + c.cols - 2;

@@ -2,8 +2,8 @@
 #include <catch2/catch.hpp>
 
 #include "base/stats.h"
-#include "hw/dram.h"
 #include "config/dram_presets/registry.h"
+#include "hw/dram.h"
 
 using namespace ncore;
 
