@@ -3,7 +3,8 @@
 set -euo pipefail
 PKGS=(cmake g++ make pkg-config git clang-format
       libsystemc-dev libeigen3-dev libyaml-cpp-dev libspdlog-dev catch2 libcli11-dev
-      nlohmann-json3-dev libonnx-dev libprotobuf-dev python3-matplotlib)
+      nlohmann-json3-dev libonnx-dev libprotobuf-dev python3-matplotlib python3-numpy
+      python3-pandas)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
