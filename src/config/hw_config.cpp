@@ -187,7 +187,7 @@ const KeyTable<DramTimingConfig>& dram_timing_keys_table() {
               "bytes one burst moves on the channel")
         .in_preset();
     for (const auto& [key, field, doc] : kTimingKeys)  // ns inside, seconds in a file
-      k.number(key, field, time_s(0, 1), Need::optional, doc, 1e-9, 1e9).in_preset();
+      k.number(key, field, time_ns(0, 1), Need::optional, doc, ns_as_seconds).in_preset();
     k.integer("banks", &S::banks, 1, 1024, Need::optional, "banks per channel")
         .in_preset()
         .integer("bank_groups", &S::bank_groups, 1, 64, Need::optional,

@@ -18,9 +18,6 @@
 
 namespace ncore::config {
 
-// Shortest text that reads back as the same double (for resolved configs).
-std::string exact(double v);
-
 enum class Need { required, optional };
 
 template <class T>
@@ -71,16 +68,17 @@ class KeyTable {
     return add_parsed<F>(std::move(name), f, integer_in(lo, hi), need, std::move(doc),
                          range_text("integer", lo, hi));
   }
-  // Doubles: file value = field * to_file (DRAM times are ns inside, seconds in the file).
+  // Doubles, written by `text`: exact(), or ns_as_seconds() for a time kept in ns inside and read
+  // with time_ns().
   KeyTable& number(std::string name, Field<S, double> f, Parser<double> p, Need need,
-                   std::string doc, double to_file = 1, double from_file = 1) {
+                   std::string doc, std::string (*text)(double) = exact) {
     Key k = base_key(std::move(name), need, std::move(doc), p.what);
     k.read = [=](MapReader& r, const std::string& leaf, S& s) {
-      f(s) = (need == Need::required ? r.get(leaf, p) : r.get(leaf, p, f(s) * to_file)) * from_file;
+      f(s) = need == Need::required ? r.get(leaf, p) : r.get(leaf, p, f(s));
     };
     k.validate = [=](MapReader& r, const std::string& leaf) { r.get(leaf, p); };
-    k.write = [=](YAML::Emitter& out, const S& s) { out << exact(f(s) * to_file); };
-    k.show = [=](const S& s) { return exact(f(s) * to_file); };
+    k.write = [=](YAML::Emitter& out, const S& s) { out << text(f(s)); };
+    k.show = [=](const S& s) { return text(f(s)); };
     k.set = [=](S& s, double v) { f(s) = v; };
     m_keys.push_back(std::move(k));
     return *this;

@@ -96,6 +96,35 @@ double parse_time(const std::string& text) {
   return v;
 }
 
+std::string shift_decimal(const std::string& number, int shift) {
+  const size_t e = number.find_first_of("eE");
+  if (e == std::string::npos) return number + "e" + std::to_string(shift);
+  return number.substr(0, e) + "e" + std::to_string(std::stol(number.substr(e + 1)) + shift);
+}
+
+double parse_time_ns(const std::string& text) {
+  const std::string s = trim(text);
+  const char* begin = s.c_str();
+  char* end = nullptr;
+  std::strtod(begin, &end);  // where the number ends
+  if (end == begin) throw ValueError("expected a time such as 20 us, got '" + text + "'");
+  const std::string unit = trim(std::string(end));
+  static const std::vector<std::pair<std::string, int>> kShift = {{"", 9},   {"s", 9},  {"ms", 6},
+                                                                  {"us", 3}, {"ns", 0}, {"ps", -3}};
+  for (const auto& [name, shift] : kShift) {
+    if (unit != name) continue;
+    errno = 0;
+    const double v = std::strtod(
+        shift_decimal(std::string(begin, static_cast<const char*>(end)), shift).c_str(), nullptr);
+    if (errno == ERANGE || !std::isfinite(v))
+      throw ValueError("expected a time such as 20 us, got '" + text + "'");
+    if (v < 0) throw ValueError("expected a non-negative time, got '" + text + "'");
+    return v;
+  }
+  throw ValueError("unknown unit '" + unit + "' in '" + text + "' (expected one of " +
+                   unit_list(kTimeUnits, "") + ")");
+}
+
 double parse_number(const std::string& text) {
   auto [v, rest] = split_number(text, "a number");
   if (!rest.empty()) throw ValueError("expected a number, got '" + text + "'");

@@ -150,6 +150,16 @@ Parser<double> freq(double lo, double hi) {
 Parser<double> time_s(double lo, double hi) {
   return ranged("a time such as 20 us", parse_time, lo, hi, "s");
 }
+Parser<double> time_ns(double lo, double hi) {
+  const Parser<double> s = time_s(lo, hi);  // the range check and its message, in seconds
+  return {s.what, [=](const std::string& text) {
+            s.parse(text);
+            return parse_time_ns(text);
+          }};
+}
+std::string ns_as_seconds(double ns) {
+  return shift_decimal(exact(ns), -9);
+}
 
 // ---- MapReader -----------------------------------------------------------------------------
 

@@ -47,6 +47,12 @@ Parser<uint64_t> size_in(uint64_t lo, uint64_t hi);
 Parser<double> rate(double lo = 1e3, double hi = 1e15);
 Parser<double> freq(double lo = 1e6, double hi = 1e11);
 Parser<double> time_s(double lo = 0, double hi = 10);
+// A time within [lo, hi] seconds, returned in ns with one correctly rounded decimal conversion
+// ("1.4e-08" and "14 ns" are exactly 14), so ns_as_seconds() text reads back to the same double.
+Parser<double> time_ns(double lo = 0, double hi = 10);
+std::string ns_as_seconds(double ns);  // 14.000000000000002 -> "14.000000000000002e-9"
+// Shortest text that reads back as the same double (for resolved configs).
+std::string exact(double v);
 
 class MapReader {
  public:

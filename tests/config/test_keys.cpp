@@ -65,7 +65,7 @@ TEST_CASE("every hardware key has a row in the reference, and every table key is
 
 TEST_CASE("a resolved config.yaml reads back to the same configuration, for every shipped hw") {
   for (const char* hw : {"inf1", "trn1", "tiny", "scalesim-ws"}) {
-    for (const char* dram : {"simple"}) {
+    for (const char* dram : {"simple", "banks"}) {
       INFO(hw << " " << dram);
       std::vector<config::Override> o = {{"hw", std::string("../hw/") + hw + ".yaml", "test"},
                                          {"hw.dram.model", dram, "test"}};

@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include "config/units.h"
+#include "config/yaml_reader.h"
 
 using namespace ncore::config;
 
@@ -39,4 +40,18 @@ TEST_CASE("sizes render in the largest exact binary unit") {
   REQUIRE(format_size(24ull << 20) == "24 MiB");
   REQUIRE(format_size(1536) == "1536 B");
   REQUIRE(format_size(4096) == "4 KiB");
+}
+
+TEST_CASE("a time read into ns is one correctly rounded decimal conversion, so it round-trips") {
+  // 1.4e-08 s * 1e9 is 14.000000000000002 in doubles; shifting the decimal exponent gives 14.
+  REQUIRE(parse_time_ns("1.4e-08") == 14.0);
+  REQUIRE(parse_time_ns("14 ns") == 14.0);
+  REQUIRE(parse_time_ns("7.8 us") == 7800.0);
+  REQUIRE(parse_time_ns("350e-9") == 350.0);
+  REQUIRE(shift_decimal("2e-05", 3) == "2e-2");
+  REQUIRE(shift_decimal("1.5", -9) == "1.5e-9");
+  REQUIRE_THROWS_WITH(parse_time_ns("3 parsecs"),
+                      Catch::Contains("unknown unit 'parsecs'"));
+  const double ns = 4 * 0.8333;  // DDR4's tBURST: 3.3332 after rounding
+  REQUIRE(parse_time_ns(shift_decimal(exact(ns), -9)) == ns);
 }
