@@ -121,11 +121,71 @@ void add_energy(json& j, const config::RunConfig& rc, const Stats& s) {
   o["per_inference_j"] = total / static_cast<double>(rc.batch);
 }
 
+// The simulated figures: timing, traffic, engines, bounds and roofline.
+void add_simulated(json& j, const config::RunConfig& rc, const Stats* s, double in_s,
+                   double out_s) {
+  const auto& te = rc.hw.tensor_engine;
+  const double f = te.clock_hz;
+  const uint64_t cycles = total_cycles(*s);
+  const double seconds = static_cast<double>(cycles) / f;
+  j["cycles"] = cycles;
+  j["seconds"] = seconds;
+  j["latency_s"] = rc.hw.host.overhead_s + in_s + seconds + out_s;
+  j["throughput_inferences_per_s"] = seconds > 0 ? static_cast<double>(rc.batch) / seconds : 0.0;
+  j["macs"] = s->get("tensor_engine.macs");
+  uint64_t all = 0;
+  for (const char* c : kClasses) {
+    const uint64_t r = s->get(std::string("dram.read_bytes.") + c);
+    const uint64_t w = s->get(std::string("dram.write_bytes.") + c);
+    j["dram"]["read_bytes"][c] = r;
+    j["dram"]["write_bytes"][c] = w;
+    all += r + w;
+  }
+  j["dram"]["bytes_per_inference"] = static_cast<double>(all) / static_cast<double>(rc.batch);
+  if (rc.hw.dram.model == config::DramModel::banks)
+    for (const char* k : {"row_hits", "row_misses", "refreshes"})
+      j["dram"][k] = s->get(std::string("dram.") + k);
+  const uint64_t busy = s->get("tensor_engine.busy_cycles");
+  j["tensor_engine"]["busy_cycles"] = busy;
+  j["tensor_engine"]["utilization"] =
+      busy ? static_cast<double>(s->get("tensor_engine.macs")) /
+                 (double(te.rows) * te.cols * peak_rate(rc) * static_cast<double>(busy))
+           : 0.0;
+  j["tensor_engine"]["matmuls"] = s->get("tensor_engine.matmuls");
+  j["vector_engine"]["busy_cycles"] = s->get("vector_engine.busy_cycles");
+  j["state_buffer"]["capacity_bytes"] = rc.hw.state_buffer.capacity;
+  j["state_buffer"]["peak_bytes"] = s->get("state_buffer.peak_bytes");
+  j["state_buffer"]["port_stall_cycles"] = s->get("state_buffer.port_stall_cycles");
+  // The two roofline bounds no run may beat (DESIGN.md "Correctness is checked").
+  const double macs = static_cast<double>(s->get("tensor_engine.macs"));
+  j["bounds"]["compute_cycles"] = std::ceil(macs / (double(te.rows) * te.cols * peak_rate(rc)));
+  j["bounds"]["dram_cycles"] = std::ceil(static_cast<double>(all) / (rc.hw.dram.bandwidth / f));
+  // Where the point sits on the roofline: MACs per DRAM byte against the two ceilings.
+  j["roofline"]["peak_macs_per_s"] = double(te.rows) * te.cols * peak_rate(rc) * f;
+  j["roofline"]["peak_dram_bytes_per_s"] = rc.hw.dram.bandwidth;
+  j["roofline"]["operational_intensity"] = all ? macs / static_cast<double>(all) : 0.0;
+  j["roofline"]["achieved_macs_per_s"] = seconds > 0 ? macs / seconds : 0.0;
+}
+
+// An infeasible point: null for every timing, traffic and rate field (DESIGN.md exit codes).
+void add_nulls(json& j, const config::RunConfig& rc) {
+  for (const char* k : {"cycles", "seconds", "latency_s", "throughput_inferences_per_s", "macs"})
+    j[k] = nullptr;
+  for (const char* c : kClasses) {
+    j["dram"]["read_bytes"][c] = nullptr;
+    j["dram"]["write_bytes"][c] = nullptr;
+  }
+  j["dram"]["bytes_per_inference"] = nullptr;
+  j["tensor_engine"]["busy_cycles"] = nullptr;
+  j["tensor_engine"]["utilization"] = nullptr;
+  j["vector_engine"]["busy_cycles"] = nullptr;
+  j["state_buffer"]["capacity_bytes"] = rc.hw.state_buffer.capacity;
+  j["state_buffer"]["peak_bytes"] = nullptr;
+}
+
 }  // namespace
 
 json make_summary(const config::RunConfig& rc, const planner::Program& p, const Stats* s) {
-  const auto& te = rc.hw.tensor_engine;
-  const double f = te.clock_hz;
   json j;
   j["version"] = version_string();
   j["model"] = rc.model.name;
@@ -135,60 +195,10 @@ json make_summary(const config::RunConfig& rc, const planner::Program& p, const 
   j["fits"] = p.fits;
   const double in_s = static_cast<double>(p.input_bytes) / rc.hw.host.link_bandwidth;
   const double out_s = static_cast<double>(p.output_bytes) / rc.hw.host.link_bandwidth;
-  if (s) {
-    const uint64_t cycles = total_cycles(*s);
-    const double seconds = static_cast<double>(cycles) / f;
-    j["cycles"] = cycles;
-    j["seconds"] = seconds;
-    j["latency_s"] = rc.hw.host.overhead_s + in_s + seconds + out_s;
-    j["throughput_inferences_per_s"] = seconds > 0 ? static_cast<double>(rc.batch) / seconds : 0.0;
-    j["macs"] = s->get("tensor_engine.macs");
-    uint64_t all = 0;
-    for (const char* c : kClasses) {
-      const uint64_t r = s->get(std::string("dram.read_bytes.") + c);
-      const uint64_t w = s->get(std::string("dram.write_bytes.") + c);
-      j["dram"]["read_bytes"][c] = r;
-      j["dram"]["write_bytes"][c] = w;
-      all += r + w;
-    }
-    j["dram"]["bytes_per_inference"] = static_cast<double>(all) / static_cast<double>(rc.batch);
-    if (rc.hw.dram.model == config::DramModel::banks)
-      for (const char* k : {"row_hits", "row_misses", "refreshes"})
-        j["dram"][k] = s->get(std::string("dram.") + k);
-    const uint64_t busy = s->get("tensor_engine.busy_cycles");
-    j["tensor_engine"]["busy_cycles"] = busy;
-    j["tensor_engine"]["utilization"] =
-        busy ? static_cast<double>(s->get("tensor_engine.macs")) /
-                   (double(te.rows) * te.cols * peak_rate(rc) * static_cast<double>(busy))
-             : 0.0;
-    j["tensor_engine"]["matmuls"] = s->get("tensor_engine.matmuls");
-    j["vector_engine"]["busy_cycles"] = s->get("vector_engine.busy_cycles");
-    j["state_buffer"]["capacity_bytes"] = rc.hw.state_buffer.capacity;
-    j["state_buffer"]["peak_bytes"] = s->get("state_buffer.peak_bytes");
-    j["state_buffer"]["port_stall_cycles"] = s->get("state_buffer.port_stall_cycles");
-    // The two roofline bounds no run may beat (DESIGN.md "Correctness is checked").
-    const double macs = static_cast<double>(s->get("tensor_engine.macs"));
-    j["bounds"]["compute_cycles"] = std::ceil(macs / (double(te.rows) * te.cols * peak_rate(rc)));
-    j["bounds"]["dram_cycles"] = std::ceil(static_cast<double>(all) / (rc.hw.dram.bandwidth / f));
-    // Where the point sits on the roofline: MACs per DRAM byte against the two ceilings.
-    j["roofline"]["peak_macs_per_s"] = double(te.rows) * te.cols * peak_rate(rc) * f;
-    j["roofline"]["peak_dram_bytes_per_s"] = rc.hw.dram.bandwidth;
-    j["roofline"]["operational_intensity"] = all ? macs / static_cast<double>(all) : 0.0;
-    j["roofline"]["achieved_macs_per_s"] = seconds > 0 ? macs / seconds : 0.0;
-  } else {
-    for (const char* k : {"cycles", "seconds", "latency_s", "throughput_inferences_per_s", "macs"})
-      j[k] = nullptr;
-    for (const char* c : kClasses) {
-      j["dram"]["read_bytes"][c] = nullptr;
-      j["dram"]["write_bytes"][c] = nullptr;
-    }
-    j["dram"]["bytes_per_inference"] = nullptr;
-    j["tensor_engine"]["busy_cycles"] = nullptr;
-    j["tensor_engine"]["utilization"] = nullptr;
-    j["vector_engine"]["busy_cycles"] = nullptr;
-    j["state_buffer"]["capacity_bytes"] = rc.hw.state_buffer.capacity;
-    j["state_buffer"]["peak_bytes"] = nullptr;
-  }
+  if (s)
+    add_simulated(j, rc, s, in_s, out_s);
+  else
+    add_nulls(j, rc);
   if (s && rc.hw.energy.enabled) add_energy(j, rc, *s);
   if (!p.feasible) {
     j["infeasible"]["layer"] = p.infeasible.layer;

@@ -63,6 +63,36 @@ std::string unique_name(std::string name, std::map<std::string, int>& seen) {
   return n == 0 ? name : name + "_" + std::to_string(n + 1);
 }
 
+// A conv row (Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels,
+// Num Filter, Strides) as a conv2d into `op`; returns its IFMAP.
+Shape conv_row(const std::string& where, const std::vector<std::string>& c, LayerSpec& op) {
+  const int64_t h = positive(where, "IFMAP Height", c[1]), w = positive(where, "IFMAP Width", c[2]);
+  const int64_t fh = positive(where, "Filter Height", c[3]),
+                fw = positive(where, "Filter Width", c[4]);
+  const int64_t ch = positive(where, "Channels", c[5]), nf = positive(where, "Num Filter", c[6]);
+  const int64_t st = positive(where, "Strides", c[7]);
+  if (fh > h || fw > w) throw ImportError(where + ": the filter is larger than the IFMAP");
+  const Shape ifmap =
+      Shape{static_cast<uint64_t>(ch), static_cast<uint64_t>(h), static_cast<uint64_t>(w)};
+  op.kind = "conv2d";
+  op.params = {{"out_channels", ParamValue::of(nf)},
+               {"kernel", ParamValue::of(std::vector<int64_t>{fh, fw})},
+               {"stride", ParamValue::of(st)},
+               {"ceil_mode", ParamValue::flag(true)},
+               {"bias", ParamValue::flag(false)}};
+  return ifmap;
+}
+
+// A GEMM row (Layer, M, N, K) as a linear layer into `op`; returns its input, K x M.
+Shape gemm_row(const std::string& where, const std::vector<std::string>& c, LayerSpec& op) {
+  const int64_t m = positive(where, "M", c[1]), n = positive(where, "N", c[2]);
+  const int64_t k = positive(where, "K", c[3]);
+  const Shape ifmap = Shape{static_cast<uint64_t>(k), static_cast<uint64_t>(m), 1};
+  op.kind = "linear";
+  op.params = {{"out_features", ParamValue::of(n)}, {"bias", ParamValue::flag(false)}};
+  return ifmap;
+}
+
 }  // namespace
 
 ModelSpec import_scalesim(const std::string& path) {
@@ -108,33 +138,10 @@ ModelSpec import_scalesim(const std::string& path) {
                         std::to_string(c.size()));
     const std::string name = unique_name(c[0], seen);
     const std::string origin = where + " (" + c[0] + ")";
-    Shape ifmap;
     LayerSpec op;
     op.name = name;
     op.origin = origin;
-    if (form == Form::conv) {
-      const int64_t h = positive(where, "IFMAP Height", c[1]),
-                    w = positive(where, "IFMAP Width", c[2]);
-      const int64_t fh = positive(where, "Filter Height", c[3]),
-                    fw = positive(where, "Filter Width", c[4]);
-      const int64_t ch = positive(where, "Channels", c[5]),
-                    nf = positive(where, "Num Filter", c[6]);
-      const int64_t st = positive(where, "Strides", c[7]);
-      if (fh > h || fw > w) throw ImportError(where + ": the filter is larger than the IFMAP");
-      ifmap = Shape{static_cast<uint64_t>(ch), static_cast<uint64_t>(h), static_cast<uint64_t>(w)};
-      op.kind = "conv2d";
-      op.params = {{"out_channels", ParamValue::of(nf)},
-                   {"kernel", ParamValue::of(std::vector<int64_t>{fh, fw})},
-                   {"stride", ParamValue::of(st)},
-                   {"ceil_mode", ParamValue::flag(true)},
-                   {"bias", ParamValue::flag(false)}};
-    } else {
-      const int64_t m = positive(where, "M", c[1]), n = positive(where, "N", c[2]);
-      const int64_t k = positive(where, "K", c[3]);
-      ifmap = Shape{static_cast<uint64_t>(k), static_cast<uint64_t>(m), 1};
-      op.kind = "linear";
-      op.params = {{"out_features", ParamValue::of(n)}, {"bias", ParamValue::flag(false)}};
-    }
+    const Shape ifmap = form == Form::conv ? conv_row(where, c, op) : gemm_row(where, c, op);
     if (spec.layers.empty()) {  // the first layer reads the model input
       spec.input = ifmap;
       op.inputs = {"input"};
