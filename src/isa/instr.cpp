@@ -1,4 +1,5 @@
-// The name of each traffic class: the one source for stats counters and every output.
+// The name of each traffic class: the one source for the DMA queues' stats counters and every
+// output that names a class.
 #include "isa/instr.h"
 
 namespace ncore::isa {

@@ -1,9 +1,8 @@
-// The instruction set the planner emits and the engines in src/hw replay (DESIGN.md "Engines
-// replay a program"): a MatMul for the tensor engine, an Evict or a Vector op for the vector
-// engine, a Dma piece for a DMA queue, each with its own payload; what every kind shares (layer,
-// state-buffer bytes, semaphore deps) sits beside it. Every engine has one completion counter; a
-// dependency "wait until engine E has completed n instructions" is exact because each engine runs
-// its queue in order. The region fields only serve functional mode (hw/functional.h).
+// The instructions the planner emits and the engines in src/hw replay (DESIGN.md "Engines replay
+// a program"): a MatMul (tensor engine), an Evict or a Vector op (vector engine), a Dma piece (a
+// DMA queue), each a payload beside what all share (layer, SBUF bytes, deps). A dep "engine E has
+// completed n instructions" is exact: each engine runs its queue in order. Where-fields only
+// serve functional mode (hw/functional.h).
 #pragma once
 #include <cstdint>
 #include <deque>

@@ -39,8 +39,8 @@ Dep Queues::emit(uint16_t engine, Instr i) {
   return Dep{engine, static_cast<uint32_t>(q.size())};
 }
 
-DepList Queues::dma(bool write, uint64_t bytes, isa::TrafficClass cls, uint32_t layer,
-                    const DepList& deps, const isa::Dma& what) {
+DepList Queues::transfer(bool write, uint64_t bytes, isa::TrafficClass cls, uint32_t layer,
+                         const DepList& deps, const isa::Dma& what) {
   DepList done;
   if (bytes == 0) return DepList(deps);
   const uint64_t pieces = std::min<uint64_t>(m_dma_queues, base::ceil_div(bytes, kMinDmaPiece));
@@ -95,8 +95,8 @@ size_t WeightPrefetch::next(Queues& q) {
         moves(isa::DmaData::weights, -1,
               isa::DmaRegion{static_cast<uint32_t>(w.group), 0, 0, static_cast<uint32_t>(w.m0)});
     what.weight_slot = slot(b);
-    m_loaded[b] = q.dma(false, w.bytes, isa::TrafficClass::weights, static_cast<uint32_t>(w.layer),
-                        m_slot_free[slot(b)], what);
+    m_loaded[b] = q.read(w.bytes, isa::TrafficClass::weights, static_cast<uint32_t>(w.layer),
+                         m_slot_free[slot(b)], what);
   }
   return j;
 }
@@ -107,7 +107,7 @@ Emitter::Emitter(const PlanInputs& in, const Residency& r, isa::Program& p)
       m_queues(p, in.hw.dma.queues),
       m_weights(weight_blocks(in, r), in.opt.prefetch_depth),
       m_ready(r.tensors.size()),
-      m_psum_free(in.hw.psum.banks) {}
+      m_psum(in.hw.psum.banks) {}
 
 isa::TrafficClass Emitter::home_class(int t) const {
   return tensor(t).io_home ? isa::TrafficClass::io : isa::TrafficClass::spill;
@@ -127,7 +127,7 @@ DepList Emitter::input_chunk(int t, uint32_t l, uint64_t share, size_t ring, int
   DepList deps = ready(t);
   merge(deps, r.free[static_cast<size_t>(slot)]);
   what.tensor = t;
-  return m_queues.dma(false, share, home_class(t), l, deps, what);
+  return m_queues.read(share, home_class(t), l, deps, what);
 }
 
 void Emitter::release_slot(size_t ring, int slot, const Dep& by) {
@@ -140,14 +140,10 @@ void Emitter::output_chunk(int t, uint32_t l, uint64_t bytes, const Dep& produce
     merge(ready, {produced});
     return;
   }
-  const DepList w = m_queues.dma(true, bytes, home_class(t), l, {produced},
-                                 moves(isa::DmaData::output, t, region));
+  const DepList w =
+      m_queues.write(bytes, home_class(t), l, {produced}, moves(isa::DmaData::output, t, region));
   m_out.free[out_slot] = w;
   merge(ready, w);
-}
-
-uint32_t Emitter::take_psum_bank() {
-  return static_cast<uint32_t>(m_next_bank++ % m_psum_free.size());
 }
 
 }  // namespace ncore::planner

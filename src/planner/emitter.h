@@ -1,9 +1,8 @@
-// The emitter: appends instructions to the program's queues and keeps the synchronisation state
-// every layer's emission shares (DESIGN.md "Engines replay a program"): DMA transfers split in
-// pieces round robin over the queues, double-buffered DRAM stream slots per input number and for
-// outputs, weight blocks prefetched prefetch_depth - 1 ahead across layer boundaries, PSUM banks
-// in rotation, and when each tensor is complete. What a layer emits is gemm_emit's and
-// vector_emit's.
+// The emitter: appends instructions to the queues and keeps the state all layers' emission shares
+// (DESIGN.md "Engines replay a program"): DMA pieces round robin over the queues, double-buffered
+// DRAM stream slots per input number and for outputs, weight blocks prefetched prefetch_depth - 1
+// ahead across layers, PSUM banks in rotation, when each tensor is complete. What a layer emits
+// is gemm_emit's and vector_emit's.
 #pragma once
 #include <cstdint>
 #include <vector>
@@ -20,11 +19,13 @@ using DepList = std::vector<Dep>;
 // Keeps the largest count per engine.
 void merge(DepList& into, const DepList& more);
 
-// kStreamSlots buffers used in turn; each frees when the deps recorded for it are met.
+// Buffers used in turn (DRAM stream slots, PSUM banks); each is free again when the deps
+// recorded for it are met.
 struct Ring {
+  explicit Ring(size_t slots = kStreamSlots) : free(slots) {}
   uint64_t next = 0;
-  std::vector<DepList> free = std::vector<DepList>(kStreamSlots);
-  size_t take() { return static_cast<size_t>(next++ % kStreamSlots); }
+  std::vector<DepList> free;  // per slot
+  size_t take() { return static_cast<size_t>(next++ % free.size()); }
 };
 
 // The queues of the program being emitted.
@@ -32,13 +33,22 @@ class Queues {
  public:
   Queues(isa::Program& p, uint32_t dma_queues) : m_p(p), m_dma_queues(dma_queues) {}
   Dep emit(uint16_t engine, isa::Instr i);
-  // A transfer of `bytes` (none: `deps` back) split into pieces of >= 4 KiB over the queues,
-  // round robin; returns one dep per queue used. `what` says what it moves (functional mode):
-  // its data, tensor, region and slots.
-  DepList dma(bool write, uint64_t bytes, isa::TrafficClass cls, uint32_t layer,
-              const DepList& deps, const isa::Dma& what = {});
+  // A transfer of `bytes` DRAM -> SBUF (read) or back (write), after `deps` (none: `deps` back),
+  // split into pieces of >= 4 KiB over the queues, round robin; returns one dep per queue used.
+  // `what` says what it moves (functional mode): its data, tensor, region and slots.
+  DepList read(uint64_t bytes, isa::TrafficClass cls, uint32_t layer, const DepList& deps,
+               const isa::Dma& what = {}) {
+    return transfer(false, bytes, cls, layer, deps, what);
+  }
+  DepList write(uint64_t bytes, isa::TrafficClass cls, uint32_t layer, const DepList& deps,
+                const isa::Dma& what = {}) {
+    return transfer(true, bytes, cls, layer, deps, what);
+  }
 
  private:
+  DepList transfer(bool write, uint64_t bytes, isa::TrafficClass cls, uint32_t layer,
+                   const DepList& deps, const isa::Dma& what);
+
   isa::Program& m_p;
   const uint32_t m_dma_queues;
   uint32_t m_next_queue = 0, m_next_xfer = 0;
@@ -92,19 +102,15 @@ class Emitter {
   DepList input_chunk(int t, uint32_t l, uint64_t share, size_t ring, int& slot, isa::Dma what);
   void release_slot(size_t ring, int slot, const Dep& by);
 
-  // The output ring's next slot, and the deps under which it is free.
-  size_t take_out_slot() { return m_out.take(); }
-  const DepList& out_free(size_t slot) const { return m_out.free[slot]; }
-  void set_out_free(size_t slot, DepList deps) { m_out.free[slot] = std::move(deps); }
+  // The stream slots of outputs that live in DRAM (one ring for every layer).
+  Ring& out_ring() { return m_out; }
   // After an engine produced bytes of tensor t: keep them (add `produced` to `ready`), or write
   // them from `out_slot` to DRAM (region: channels [m0, m0 + m) x positions [c0, c0 + n)).
   void output_chunk(int t, uint32_t l, uint64_t bytes, const Dep& produced, size_t out_slot,
                     DepList& ready, const isa::DmaRegion& region);
 
-  // PSUM banks in rotation: the next, and the deps under which it is free.
-  uint32_t take_psum_bank();
-  const DepList& psum_free(uint32_t bank) const { return m_psum_free[bank]; }
-  void set_psum_free(uint32_t bank, const Dep& by) { m_psum_free[bank] = {by}; }
+  // The PSUM banks, in rotation.
+  Ring& psum_banks() { return m_psum; }
 
  private:
   const PlanInputs& m_in;
@@ -114,8 +120,7 @@ class Emitter {
   std::vector<DepList> m_ready;  // per tensor
   std::vector<Ring> m_in_rings;  // per input number of a layer
   Ring m_out;
-  std::vector<DepList> m_psum_free;
-  uint64_t m_next_bank = 0;
+  Ring m_psum;
 };
 
 // A DMA annotation for functional mode: what it moves (see isa::DmaData) and where.

@@ -1,12 +1,6 @@
-// MatMul layers: one context shared by the three loop orders (see gemm_emit.h).
-//  - weight_stationary: per output-channel block, its weights (all K blocks) stay in a prefetch
-//    slot while every chunk of positions streams through; a streamed input arrives per K block
-//    (and again per block).
-//  - activation_stationary: per chunk of positions, the input chunk (all K blocks) is read once
-//    into a stream slot and stays while every block's weights stream through again (weights).
-//  - activation_operands (attention): per sample, per head, per block of the second input's
-//    stationary tile (from SBUF, or first read from DRAM if that tensor was spilled), the first
-//    input's columns of that sample stream through.
+// MatMul layers (see gemm_emit.h): one per-layer context, GemmLayer, shared by the three loop
+// orders, each a method that walks its blocks and chunks and emits tiles through the one tile()
+// (MatMuls and eviction). Data placement and buffer reuse are the emitter's (emitter.h).
 #include "planner/gemm_emit.h"
 
 #include <algorithm>
@@ -85,7 +79,7 @@ class GemmLayer {
 template <class KInput, class KDone>
 Dep GemmLayer::tile(const TileAt& at, uint64_t m, uint64_t nn, const DepList& stationary,
                     KInput k_input, KDone k_done) {
-  const uint32_t bank = m_e.take_psum_bank();
+  const auto bank = static_cast<uint32_t>(m_e.psum_banks().take());
   Dep last_mm{};
   for_k_blocks(m_gm, m_tiling, [&](uint64_t k0, uint64_t kk) {
     isa::MatMul mm;
@@ -101,7 +95,7 @@ Dep GemmLayer::tile(const TileAt& at, uint64_t m, uint64_t nn, const DepList& st
     mm.weight_slot = at.slot;
     // The weight deps stay first and unmerged: background preload reads when they were met.
     DepList other = k_input(k0, kk);
-    merge(other, m_e.psum_free(bank));
+    merge(other, m_e.psum_banks().free[bank]);
     Instr i;
     i.layer = m_lid;
     i.sbuf_read = kk * nn * m_in.dtype_bytes;
@@ -121,7 +115,7 @@ Dep GemmLayer::tile(const TileAt& at, uint64_t m, uint64_t nn, const DepList& st
 void GemmLayer::evict(const TileAt& at, uint64_t m, uint64_t nn, uint32_t bank,
                       const Dep& last_mm) {
   const auto& ve = m_in.hw.vector_engine;
-  const size_t out_slot = m_e.take_out_slot();
+  const size_t out_slot = m_e.out_ring().take();
   isa::Evict ev;
   ev.vector_cycles =
       base::ceil_cycles(static_cast<double>(base::ceil_div(m, ve.lanes) * nn) * ve.passes.evict);
@@ -135,11 +129,11 @@ void GemmLayer::evict(const TileAt& at, uint64_t m, uint64_t nn, uint32_t bank,
   e.layer = m_lid;
   e.sbuf_write = m * nn * m_in.dtype_bytes;
   e.deps = {last_mm};
-  if (!m_e.tensor(m_out).resident) merge(e.deps, m_e.out_free(out_slot));
+  if (!m_e.tensor(m_out).resident) merge(e.deps, m_e.out_ring().free[out_slot]);
   e.payload = ev;
   const uint64_t out_bytes = e.sbuf_write;
   const Dep done = m_e.queues().emit(isa::kVectorEngine, std::move(e));
-  m_e.set_psum_free(bank, done);
+  m_e.psum_banks().free[bank] = {done};
   m_e.output_chunk(m_out, m_lid, out_bytes, done, out_slot, m_ready,
                    DmaRegion{0, 0, 0, u32(at.group * m_gm.m + at.m0), u32(m), u32(nn), at.c0});
 }
@@ -151,6 +145,8 @@ DepList GemmLayer::moving_input(uint64_t group, uint64_t c0, uint64_t nn, uint64
       moves(DmaData::gemm_input, -1, DmaRegion{u32(group), u32(k0), u32(kk), 0, 0, u32(nn), c0}));
 }
 
+// Per output-channel block, its weights (all K blocks) stay in a prefetch slot while every chunk
+// of positions streams through; a streamed input arrives per K block (and again per block).
 void GemmLayer::weight_stationary() {
   WeightPrefetch& w = m_e.weights();
   for (uint64_t g = 0; g < m_gm.groups; ++g) {
@@ -171,6 +167,8 @@ void GemmLayer::weight_stationary() {
   }
 }
 
+// Per chunk of positions, the input chunk (all K blocks) is read once into a stream slot and
+// stays while every block's weights stream through the prefetch slots again (class weights).
 void GemmLayer::activation_stationary() {
   WeightPrefetch& w = m_e.weights();
   const int t_in = m_ins[0];
@@ -182,8 +180,8 @@ void GemmLayer::activation_stationary() {
     for_k_blocks(m_gm, m_tiling, [&](uint64_t k0, uint64_t kk) {
       DepList deps = m_e.ready(t_in);
       merge(deps, ring.free[slot]);
-      k_ready.push_back(m_e.queues().dma(
-          false, part(bytes, k0, kk, m_gm.k), m_e.home_class(t_in), m_lid, deps,
+      k_ready.push_back(m_e.queues().read(
+          part(bytes, k0, kk, m_gm.k), m_e.home_class(t_in), m_lid, deps,
           moves(DmaData::gemm_input, t_in, DmaRegion{0, u32(k0), u32(kk), 0, 0, u32(nn), c0})));
     });
     Dep last_mm{};
@@ -199,6 +197,9 @@ void GemmLayer::activation_stationary() {
   });
 }
 
+// Attention: per sample, per head, per block of the second input's stationary tile (from SBUF,
+// or first read from DRAM if that tensor was spilled), the first input's columns of that sample
+// stream through.
 void GemmLayer::activation_operands() {
   const int t_sta = m_ins[1];
   for (uint64_t s0 = 0; s0 < m_c.total; s0 += m_c.span) {

@@ -72,16 +72,16 @@ void emit_network_input(Emitter& e) {
   if (!e.tensor(0).resident) return;
   uint32_t first = 0;
   while (first + 1 < layers.size() && layers[first].shape_only) ++first;
-  e.ready(0) = e.queues().dma(false, e.tensor(0).bytes, isa::TrafficClass::io, first, {},
-                              moves(isa::DmaData::whole, 0));
+  e.ready(0) = e.queues().read(e.tensor(0).bytes, isa::TrafficClass::io, first, {},
+                               moves(isa::DmaData::whole, 0));
 }
 
 // An external layer's output: read whole into SBUF, or left in DRAM for its consumers.
 void emit_external(Emitter& e, size_t l) {
   const int t = static_cast<int>(l + 1);
   if (!e.tensor(t).resident) return;
-  e.ready(t) = e.queues().dma(false, e.tensor(t).bytes, isa::TrafficClass::io,
-                              static_cast<uint32_t>(l), {}, moves(isa::DmaData::whole, t));
+  e.ready(t) = e.queues().read(e.tensor(t).bytes, isa::TrafficClass::io, static_cast<uint32_t>(l),
+                               {}, moves(isa::DmaData::whole, t));
 }
 
 void emit_layer(Emitter& e, size_t l, isa::LayerPlan& lp) {

@@ -1,5 +1,17 @@
 // Planner v1: lowers a graph at compiled batch b onto a hardware config as an isa::Program
-// (DESIGN.md "The loop nest of one layer at batch b", "State-buffer accounting").
+// (DESIGN.md "The loop nest of one layer at batch b", "State-buffer accounting"). Its passes:
+// tiling.h (pure tile sizes), residency.h (what stays in SBUF, loop orders, spills), then
+// emitter.h, gemm_emit.h and vector_emit.h (the queues). The policy is under the includes.
+#pragma once
+#include <string>
+
+#include "config/hw_config.h"
+#include "config/run_config.h"
+#include "isa/program.h"
+#include "planner/plan_error.h"
+#include "workload/graph.h"
+
+// The policy:
 //  - A MatMul layer is weight_stationary: per output-channel block (M <= cols) its weights
 //    (all K blocks) are read from DRAM once per invocation into one of `prefetch_depth` weight
 //    buffers, then for each chunk of <= moving-limit output positions of all b samples, one
@@ -13,16 +25,6 @@
 //  - When that does not fit, tensors are moved to DRAM (class spill) one at a time, first those
 //    the overflowing layer does not touch, largest first. The network input and outputs live in
 //    DRAM by design (class io). With options.allow_spill false the first overflow is infeasible.
-// The passes: tiling.h (pure tile sizes), residency.h (what stays in SBUF), emitter.h,
-// gemm_emit.h and vector_emit.h (the queues).
-#pragma once
-#include <string>
-
-#include "config/hw_config.h"
-#include "config/run_config.h"
-#include "isa/program.h"
-#include "planner/plan_error.h"
-#include "workload/graph.h"
 
 namespace ncore::planner {
 

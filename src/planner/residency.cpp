@@ -1,4 +1,5 @@
-// Residency: tensors, occupancy, loop orders and spill decisions (see residency.h).
+// Residency (see residency.h): the tensors and their live ranges, SBUF occupancy per layer, the
+// loop order of each MatMul layer, spill victims, and the fallback to finer tiling.
 #include "planner/residency.h"
 
 #include <algorithm>

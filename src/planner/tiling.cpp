@@ -1,4 +1,5 @@
-// Tiling of one layer (see tiling.h).
+// Tiling of one layer (see tiling.h): block and chunk sizes from the array's rows and cols and
+// the PSUM moving limit, or the finer caps the residency pass fell back to.
 #include "planner/tiling.h"
 
 #include "base/math.h"

@@ -1,4 +1,5 @@
-// Vector layers and embeddings (see vector_emit.h).
+// Vector layers and embeddings (see vector_emit.h): the order of a vector layer's ops, its
+// parameter read, its inputs' and outputs' stream slots, and an embedding's row reads.
 #include "planner/vector_emit.h"
 
 #include <algorithm>
@@ -55,7 +56,7 @@ void emit_vector(Emitter& e, size_t l) {
   const Chunking c = chunking(in.g.layers[l], e.residency().tiling);
   const uint64_t lanes = in.hw.vector_engine.lanes;
   const DepList params =
-      e.queues().dma(false, vw.param_elems * in.dtype_bytes, isa::TrafficClass::weights, lid, {});
+      e.queues().read(vw.param_elems * in.dtype_bytes, isa::TrafficClass::weights, lid, {});
   DepList ready;
   const bool across =
       vw.op == workload::VectorOp::softmax || vw.op == workload::VectorOp::layernorm;
@@ -81,8 +82,8 @@ void emit_vector(Emitter& e, size_t l) {
     const uint64_t out_share =
         part(part(e.tensor(t_out).bytes, ch0, cw, vw.channels), c0, nn, c.total);
     v.sbuf_write += out_share;
-    const size_t out_slot = e.take_out_slot();
-    if (!e.tensor(t_out).resident) merge(v.deps, e.out_free(out_slot));
+    const size_t out_slot = e.out_ring().take();
+    if (!e.tensor(t_out).resident) merge(v.deps, e.out_ring().free[out_slot]);
     const Dep done = e.queues().emit(isa::kVectorEngine, std::move(v));
     for (size_t k = 0; k < ins.size(); ++k) e.release_slot(k, slots[k], done);
     pending.push_back(PendingOut{out_share, ch0, cw, c0, nn, out_slot});
@@ -107,11 +108,11 @@ void emit_gather(Emitter& e, size_t l) {
   const uint64_t row_bytes = ga.row_elems * in.dtype_bytes;
   DepList ids = e.ready(t_in);
   if (!e.tensor(t_in).resident)  // the token ids live in DRAM: read them in first
-    ids = e.queues().dma(false, e.tensor(t_in).bytes, e.home_class(t_in), lid, ids,
-                         moves(DmaData::whole, t_in));
+    ids = e.queues().read(e.tensor(t_in).bytes, e.home_class(t_in), lid, ids,
+                          moves(DmaData::whole, t_in));
   if (e.tensor(t_out).resident) {
     const uint64_t rows = ga.broadcast ? ga.rows : ga.rows * in.batch;
-    e.ready(t_out) = e.queues().dma(false, rows * row_bytes, isa::TrafficClass::weights, lid, ids);
+    e.ready(t_out) = e.queues().read(rows * row_bytes, isa::TrafficClass::weights, lid, ids);
     return;
   }
   const uint64_t total = ga.rows * in.batch;
@@ -119,18 +120,18 @@ void emit_gather(Emitter& e, size_t l) {
   DepList ready;
   for (uint64_t r0 = 0; r0 < total; r0 += chunk) {
     const uint64_t n = std::min(chunk, total - r0);
-    const size_t slot = e.take_out_slot();
+    const size_t slot = e.out_ring().take();
     DepList deps = ids;
-    merge(deps, e.out_free(slot));
+    merge(deps, e.out_ring().free[slot]);
     const bool read = !ga.broadcast || r0 < ga.rows;  // a broadcast table is read once
     const DepList rows =
-        read ? e.queues().dma(false, std::min(n, ga.broadcast ? ga.rows - r0 : n) * row_bytes,
-                              isa::TrafficClass::weights, lid, deps)
+        read ? e.queues().read(std::min(n, ga.broadcast ? ga.rows - r0 : n) * row_bytes,
+                               isa::TrafficClass::weights, lid, deps)
              : deps;
-    const DepList w = e.queues().dma(
-        true, n * row_bytes, e.home_class(t_out), lid, rows,
+    const DepList w = e.queues().write(
+        n * row_bytes, e.home_class(t_out), lid, rows,
         moves(DmaData::output, t_out, DmaRegion{0, 0, 0, 0, u32(ga.row_elems), u32(n), r0}));
-    e.set_out_free(slot, w);
+    e.out_ring().free[slot] = w;
     merge(ready, w);
   }
   e.ready(t_out) = std::move(ready);
