@@ -80,6 +80,7 @@ class WeightPrefetch {
   size_t m_emitted = 0, m_next = 0;
 };
 
+// The emission of one program: the state above, and the tensors' readiness and stream slots.
 class Emitter {
  public:
   Emitter(const PlanInputs& in, const Residency& r, isa::Program& p);
