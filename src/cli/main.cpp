@@ -38,7 +38,7 @@ std::vector<config::Override> parse_sets(const std::vector<std::string>& sets) {
   return out;
 }
 
-void print_plan(const config::RunConfig& rc, const planner::Program& p) {
+void print_plan(const config::RunConfig& rc, const isa::Program& p) {
   std::printf(
       "%s on %s, batch %llu, %s: %zu instructions, SBUF capacity %s, planned peak %llu "
       "bytes, %llu tensors spilled%s\n",
@@ -57,10 +57,11 @@ void print_plan(const config::RunConfig& rc, const planner::Program& p) {
     std::printf(
         "%-24s %-14s %-21s %13llu %9llu %7llu %6llu %10llu %-6s %11llu %9llu %11llu "
         "%11llu %11llu\n",
-        l.name.c_str(), l.kind.c_str(), l.order.c_str(), static_cast<unsigned long long>(l.macs),
-        static_cast<unsigned long long>(l.weight_bytes), static_cast<unsigned long long>(l.matmuls),
-        static_cast<unsigned long long>(l.n_chunks), static_cast<unsigned long long>(l.sbuf_bytes),
-        l.output_resident ? "sbuf" : "dram", static_cast<unsigned long long>(l.read_bytes[0]),
+        l.name.c_str(), l.kind.c_str(), isa::order_name(l.order),
+        static_cast<unsigned long long>(l.macs), static_cast<unsigned long long>(l.weight_bytes),
+        static_cast<unsigned long long>(l.matmuls), static_cast<unsigned long long>(l.n_chunks),
+        static_cast<unsigned long long>(l.sbuf_bytes), l.output_resident ? "sbuf" : "dram",
+        static_cast<unsigned long long>(l.read_bytes[0]),
         static_cast<unsigned long long>(l.read_bytes[1]),
         static_cast<unsigned long long>(l.read_bytes[2]),
         static_cast<unsigned long long>(l.write_bytes[1]),

@@ -25,7 +25,7 @@ class DmaQueue : public sc_core::sc_module {
   sc_core::sc_port<SbufIf> sbuf;
 
   DmaQueue(sc_core::sc_module_name n, uint16_t engine, const config::DmaConfig& c, double core_hz,
-           const planner::InstrQueue& queue, Semaphores& sem, base::Stats& s,
+           const isa::InstrQueue& queue, Semaphores& sem, base::Stats& s,
            Functional* functional = nullptr);
 
  private:
@@ -33,7 +33,7 @@ class DmaQueue : public sc_core::sc_module {
 
   const uint16_t m_engine;
   const double m_bytes_per_cycle;
-  const planner::InstrQueue& m_queue;
+  const isa::InstrQueue& m_queue;
   Semaphores& m_sem;
   base::Stats& m_stats;
   uint64_t& m_busy;

@@ -90,70 +90,73 @@ void Functional::put(const std::vector<float>& data, std::vector<float>& to,
 }
 
 // What the consumer instruction a DMA read serves needs of the input it names.
-Functional::Region Functional::input_region(const planner::Instr& i, size_t& k) const {
+Functional::Region Functional::input_region(const isa::Instr& i, size_t& k) const {
+  const isa::Dma& d = i.dma();
+  const isa::DmaRegion& at = d.region;
   const workload::Layer& l = m_g.layers[i.layer];
   const workload::Shape& os = l.out;
   const uint64_t per_o = os.h * os.w;
   Region r;
   k = 0;
-  if (i.data == planner::DmaData::gemm_input) {
+  if (d.data == isa::DmaData::gemm_input) {
     const auto& gm = *l.gemm;
     const workload::Shape& is = l.in_shapes[0];
     if (gm.stationary_activation) {  // rows of the moving input are its channels
-      r = {i.group * gm.k + i.k0, i.group * gm.k + i.k0 + i.k, i.c0, i.c0 + i.n};
+      r = {at.group * gm.k + at.k0, at.group * gm.k + at.k0 + at.k, at.c0, at.c0 + at.n};
       return r;
     }
-    const uint64_t khw = l.window.kh * l.window.kw, base = i.group * (is.c / gm.groups);
-    r.c_lo = base + i.k0 / khw;
-    r.c_hi = base + (i.k0 + i.k - 1) / khw + 1;
-    window_rows(is, os, l.window, i.c0, i.n, r.p_lo, r.p_hi);
+    const uint64_t khw = l.window.kh * l.window.kw, base = at.group * (is.c / gm.groups);
+    r.c_lo = base + at.k0 / khw;
+    r.c_hi = base + (at.k0 + at.k - 1) / khw + 1;
+    window_rows(is, os, l.window, at.c0, at.n, r.p_lo, r.p_hi);
     return r;
   }
-  if (i.data == planner::DmaData::stationary_input) {
+  if (d.data == isa::DmaData::stationary_input) {
     k = 1;
     const auto& gm = *l.gemm;
     const workload::Shape& bs = l.in_shapes[1];
-    const uint64_t s0 = i.c0 / per_o * bs.h * bs.w;
+    const uint64_t s0 = at.c0 / per_o * bs.h * bs.w;
     if (gm.transpose_b)
-      r = {i.group * gm.k, (i.group + 1) * gm.k, s0 + i.m0, s0 + i.m0 + i.m};
+      r = {at.group * gm.k, (at.group + 1) * gm.k, s0 + at.m0, s0 + at.m0 + at.m};
     else
-      r = {i.group * gm.m + i.m0, i.group * gm.m + i.m0 + i.m, s0, s0 + gm.k};
+      r = {at.group * gm.m + at.m0, at.group * gm.m + at.m0 + at.m, s0, s0 + gm.k};
     return r;
   }
   // vector_input
-  k = i.bank;
+  k = d.input;
   const workload::Shape& is = l.in_shapes[k];
-  const uint64_t per_i = is.h * is.w, last = i.c0 + i.n - 1;
-  r = {i.ch0, i.ch0 + i.m, i.c0, i.c0 + i.n};
+  const uint64_t per_i = is.h * is.w, last = at.c0 + at.n - 1;
+  r = {at.m0, at.m0 + at.m, at.c0, at.c0 + at.n};
   if (l.kind == "concat") {  // the output channels this input holds, in its own numbering
     uint64_t off = 0;
     for (size_t j = 0; j < k; ++j) off += l.in_shapes[j].c;
-    r.c_lo = std::clamp<uint64_t>(i.ch0, off, off + is.c) - off;
-    r.c_hi = std::clamp<uint64_t>(i.ch0 + i.m, off, off + is.c) - off;
+    r.c_lo = std::clamp<uint64_t>(at.m0, off, off + is.c) - off;
+    r.c_hi = std::clamp<uint64_t>(at.m0 + at.m, off, off + is.c) - off;
   } else if (l.kind == "maxpool" || l.kind == "avgpool") {
-    window_rows(is, os, l.window, i.c0, i.n, r.p_lo, r.p_hi);
+    window_rows(is, os, l.window, at.c0, at.n, r.p_lo, r.p_hi);
   } else if (l.kind == "global_avgpool") {
-    r.p_lo = i.c0 / per_o * per_i;
+    r.p_lo = at.c0 / per_o * per_i;
     r.p_hi = (last / per_o + 1) * per_i;
   } else if (l.kind == "slice") {
-    r.p_lo = i.c0 / per_o * per_i + l.slice_start * is.w + i.c0 % per_o;
+    r.p_lo = at.c0 / per_o * per_i + l.slice_start * is.w + at.c0 % per_o;
     r.p_hi = last / per_o * per_i + l.slice_start * is.w + last % per_o + 1;
   }
   return r;
 }
 
-bool Functional::route(const planner::Instr& i, const std::vector<float>*& from,
+bool Functional::route(const isa::Instr& i, const std::vector<float>*& from,
                        std::vector<float>*& to, workload::Shape& s, Region& r) {
-  using planner::DmaData;
+  using isa::DmaData;
   const workload::Layer& l = m_g.layers[i.layer];
-  const auto t = static_cast<size_t>(i.tensor);
-  switch (i.data) {
+  const isa::Dma& d = i.dma();
+  const auto t = static_cast<size_t>(d.tensor);
+  switch (d.data) {
     case DmaData::none:
     case DmaData::weights:
       return false;
     case DmaData::whole:  // into the SBUF copy every consumer of a resident source reads
       from = &m_dram[t];
-      to = &sbuf_copy(i.tensor, i.layer);
+      to = &sbuf_copy(d.tensor, i.layer);
       s = workload::Shape{1, 1, 1};
       r = Region{0, 1, 0, from->size()};
       return true;
@@ -161,40 +164,42 @@ bool Functional::route(const planner::Instr& i, const std::vector<float>*& from,
       from = &m_t[t];
       to = &m_dram[t];
       s = l.out;
-      r = Region{i.ch0, i.ch0 + i.m, i.c0, i.c0 + i.n};
+      r = Region{d.region.m0, d.region.m0 + d.region.m, d.region.c0, d.region.c0 + d.region.n};
       return true;
     default: {
       size_t k = 0;
       r = input_region(i, k);
       from = &m_dram[t];
-      to = &sbuf_copy(i.tensor, i.layer);
+      to = &sbuf_copy(d.tensor, i.layer);
       s = l.in_shapes[k];
       return true;
     }
   }
 }
 
-void Functional::dma_start(const planner::Instr& i) {
-  if (m_moving.count(i.xfer)) return;  // another piece started first
+void Functional::dma_start(const isa::Instr& i) {
+  const uint32_t xfer = i.dma().xfer;
+  if (m_moving.count(xfer)) return;  // another piece started first
   const std::vector<float>* from = nullptr;
   std::vector<float>* to = nullptr;
   workload::Shape s;
   Region r;
-  if (route(i, from, to, s, r)) m_moving[i.xfer] = take(*from, s, r);
+  if (route(i, from, to, s, r)) m_moving[xfer] = take(*from, s, r);
 }
 
-void Functional::dma(const planner::Instr& i) {
-  if (i.pieces > 1) {  // the transfer has moved its data when its last piece has
-    uint32_t& done = m_pieces[i.xfer];
-    if (++done < i.pieces) return;
-    m_pieces.erase(i.xfer);
+void Functional::dma(const isa::Instr& i) {
+  const isa::Dma& d = i.dma();
+  if (d.pieces > 1) {  // the transfer has moved its data when its last piece has
+    uint32_t& done = m_pieces[d.xfer];
+    if (++done < d.pieces) return;
+    m_pieces.erase(d.xfer);
   }
-  if (i.data == planner::DmaData::weights) {
-    m_slots[i.bank] = {i.layer, i.group, i.m0};
+  if (d.data == isa::DmaData::weights) {
+    m_slots[d.weight_slot] = {i.layer, d.region.group, d.region.m0};
     return;
   }
-  if (i.data == planner::DmaData::none) {
-    if (i.op == planner::Op::dma_read) gather(i.layer);  // a table read (or parameters)
+  if (d.data == isa::DmaData::none) {
+    if (!d.write) gather(i.layer);  // a table read (or parameters)
     return;
   }
   const std::vector<float>* from = nullptr;
@@ -202,16 +207,18 @@ void Functional::dma(const planner::Instr& i) {
   workload::Shape s;
   Region r;
   route(i, from, to, s, r);
-  put(m_moving.at(i.xfer), *to, s, r);  // what the source held when the transfer started
-  m_moving.erase(i.xfer);
+  put(m_moving.at(d.xfer), *to, s, r);  // what the source held when the transfer started
+  m_moving.erase(d.xfer);
 }
 
-bool Functional::weights_loaded(const planner::Instr& mm) const {
-  const auto it = m_slots.find(mm.slot);
-  return it != m_slots.end() && it->second == std::array<uint32_t, 3>{mm.layer, mm.group, mm.m0};
+bool Functional::weights_loaded(const isa::Instr& i) const {
+  const isa::MatMul& mm = i.matmul();
+  const auto it = m_slots.find(mm.weight_slot);
+  return it != m_slots.end() && it->second == std::array<uint32_t, 3>{i.layer, mm.group, mm.m0};
 }
 
-void Functional::matmul(const planner::Instr& i) {
+void Functional::matmul(const isa::Instr& i) {
+  const isa::MatMul& tile = i.matmul();
   const workload::Layer& l = m_g.layers[i.layer];
   const auto& gm = *l.gemm;
   const workload::Shape& is = l.in_shapes[0];
@@ -220,27 +227,27 @@ void Functional::matmul(const planner::Instr& i) {
   const std::vector<float>& b = gm.stationary_activation ? input(l.inputs[1], i.layer) : in;
   const bool loaded = gm.stationary_activation || weights_loaded(i);
   const uint64_t per = os.h * os.w;
-  Eigen::MatrixXf w(i.k, i.m), x(i.k, i.n);
-  for (uint32_t k = 0; k < i.k; ++k)
-    for (uint32_t m = 0; m < i.m; ++m) {
-      const uint64_t kk = i.k0 + k, mm = i.m0 + m;
+  Eigen::MatrixXf w(tile.k, tile.m), x(tile.k, tile.n);
+  for (uint32_t k = 0; k < tile.k; ++k)
+    for (uint32_t m = 0; m < tile.m; ++m) {
+      const uint64_t kk = tile.k0 + k, mm = tile.m0 + m;
       if (!gm.stationary_activation) {  // NaN unless its tile is in a prefetch slot
-        w(k, m) = loaded ? m_d.weights[i.layer][(i.group * gm.k + kk) * gm.m + mm] : kNaN;
+        w(k, m) = loaded ? m_d.weights[i.layer][(tile.group * gm.k + kk) * gm.m + mm] : kNaN;
       } else {  // this sample's head slice of the second input
         const workload::Shape& bs = l.in_shapes[1];
-        const uint64_t s = i.c0 / per;
-        w(k, m) = gm.transpose_b ? b[idx(bs, s, i.group * gm.k + kk, mm, 0)]
-                                 : b[idx(bs, s, i.group * gm.m + mm, kk, 0)];
+        const uint64_t s = tile.c0 / per;
+        w(k, m) = gm.transpose_b ? b[idx(bs, s, tile.group * gm.k + kk, mm, 0)]
+                                 : b[idx(bs, s, tile.group * gm.m + mm, kk, 0)];
       }
     }
   const auto& win = l.window;
   const uint64_t cin_g = is.c / gm.groups;
-  for (uint32_t n = 0; n < i.n; ++n) {
-    const uint64_t pos = i.c0 + n, s = pos / per, oh = pos % per / os.w, ow = pos % os.w;
-    for (uint32_t k = 0; k < i.k; ++k) {
-      const uint64_t kk = i.k0 + k;
+  for (uint32_t n = 0; n < tile.n; ++n) {
+    const uint64_t pos = tile.c0 + n, s = pos / per, oh = pos % per / os.w, ow = pos % os.w;
+    for (uint32_t k = 0; k < tile.k; ++k) {
+      const uint64_t kk = tile.k0 + k;
       if (gm.stationary_activation) {
-        x(k, n) = in[idx(is, s, i.group * gm.k + kk, oh, ow)];
+        x(k, n) = in[idx(is, s, tile.group * gm.k + kk, oh, ow)];
         continue;
       }
       // im2col: row kk is (input channel of the group, kernel row, kernel column)
@@ -251,43 +258,47 @@ void Functional::matmul(const planner::Instr& i) {
           static_cast<int64_t>(ow * win.sw + r % win.kw) - static_cast<int64_t>(win.pw);
       const bool inside =
           ih >= 0 && iw >= 0 && ih < static_cast<int64_t>(is.h) && iw < static_cast<int64_t>(is.w);
-      x(k, n) = inside ? in[idx(is, s, i.group * cin_g + ci, static_cast<uint64_t>(ih),
+      x(k, n) = inside ? in[idx(is, s, tile.group * cin_g + ci, static_cast<uint64_t>(ih),
                                 static_cast<uint64_t>(iw))]
                        : 0.0f;
     }
   }
-  Eigen::MatrixXf& p = m_psum[i.bank];
-  if (i.accumulate)
+  Eigen::MatrixXf& p = m_psum[tile.psum_bank];
+  if (tile.accumulate)
     p.noalias() += w.transpose() * x;
   else
     p = w.transpose() * x;
 }
 
-void Functional::evict(const planner::Instr& i) {
+void Functional::evict(const isa::Instr& i) {
+  const isa::Evict& ev = i.evict();
   const workload::Layer& l = m_g.layers[i.layer];
   const auto& gm = *l.gemm;
   const workload::Shape& os = l.out;
   const uint64_t per = os.h * os.w;
-  const Eigen::MatrixXf& p = m_psum[i.bank];
+  const Eigen::MatrixXf& p = m_psum[ev.psum_bank];
   std::vector<float>& out = m_t[i.layer + 1];
-  for (uint32_t m = 0; m < i.m; ++m) {
-    const uint64_t oc = i.group * gm.m + i.m0 + m;
+  for (uint32_t m = 0; m < ev.m; ++m) {
+    const uint64_t oc = ev.group * gm.m + ev.m0 + m;
     const float bias = gm.bias ? m_d.bias[i.layer][oc] : 0.0f;
-    for (uint32_t n = 0; n < i.n; ++n) {
-      const uint64_t pos = i.c0 + n;
+    for (uint32_t n = 0; n < ev.n; ++n) {
+      const uint64_t pos = ev.c0 + n;
       out[idx(os, pos / per, oc, pos % per / os.w, pos % os.w)] =
           workload::activate(l.activation, p(m, n) + bias);
     }
   }
 }
 
-void Functional::vector(const planner::Instr& i) {
+void Functional::vector(const isa::Instr& i) {
+  const isa::Vector& v = i.vector();
   const workload::Layer& l = m_g.layers[i.layer];
   // softmax and layernorm reduce over every channel: they compute with the last channel block.
-  if ((l.kind == "softmax" || l.kind == "layernorm") && i.ch0 + i.m < l.vector->channels) return;
+  if ((l.kind == "softmax" || l.kind == "layernorm") && v.ch0 + v.channels < l.vector->channels)
+    return;
   std::vector<const std::vector<float>*> ins;
   for (int t : l.inputs) ins.push_back(&input(t, i.layer));
-  workload::eval_layer(l, ins, m_t[i.layer + 1], m_d.weights[i.layer], i.ch0, i.m, i.c0, i.n);
+  workload::eval_layer(l, ins, m_t[i.layer + 1], m_d.weights[i.layer], v.ch0, v.channels, v.c0,
+                       v.n);
 }
 
 void Functional::gather(uint32_t layer) {

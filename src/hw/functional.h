@@ -1,23 +1,23 @@
 // Functional mode (options.functional): while the timing replays, the tensor and vector engines
 // also compute, with Eigen, on seeded data. The engines touch only what their instruction says:
 // a MatMul multiplies the K x M tile (its weights, or the stationary activation) by the K x N
-// im2col columns of its moving input and writes or accumulates PSUM bank `bank`; an eviction
-// writes that bank (+ bias, activation) to output channels and positions; a vector op computes
-// its channel block and positions; a gather DMA copies table rows.
-// Data reaches the engines only through the program's DMAs. Each tensor has a DRAM copy (the
-// network input's and external layers' data from the start, NaN elsewhere) and SBUF copies:
-// a resident tensor an engine produced is read where it was written; the network input, an
-// external layer's output and every tensor that lives in DRAM are read from an SBUF copy (one
-// per consuming layer for those in DRAM) that starts NaN and receives exactly what each DMA
-// read moves (the tile's channels and whole input rows, conv halo rows included: a superset of
-// what the tile reads), as its source held it when its first piece started, when its last piece
-// completes; a DMA write copies an output chunk to DRAM the same way. A MatMul whose weight tile is
-// not in a prefetch slot multiplies NaN. So a missing or misordered DMA, spill write or reload
-// poisons its consumer. compare() then checks every tensor (and the DRAM copy of each that lives in
-// DRAM) against workload::reference_forward, which proves the program covers every MAC exactly
-// once, puts every result in the right place and moves every byte an engine reads. Not
-// checked: stream-slot reuse (a slot's old chunk stays readable), vector-op parameters and
-// embedding tables (read from the model data). Values are float whatever the dtype.
+// im2col columns of its moving input and writes or accumulates its PSUM bank (`psum_bank`); an
+// eviction writes that bank (+ bias, activation) to output channels and positions; a vector op
+// computes its channel block and positions; a gather DMA copies table rows. Data reaches the
+// engines only through the program's DMAs. Each tensor has a DRAM copy (the network input's and
+// external layers' data from the start, NaN elsewhere) and SBUF copies: a resident tensor an engine
+// produced is read where it was written; the network input, an external layer's output and every
+// tensor that lives in DRAM are read from an SBUF copy (one per consuming layer for those in DRAM)
+// that starts NaN and receives exactly what each DMA read moves (the tile's channels and whole
+// input rows, conv halo rows included: a superset of what the tile reads), as its source held it
+// when its first piece started, when its last piece completes; a DMA write copies an output chunk
+// to DRAM the same way. A MatMul whose weight tile is not in a prefetch slot multiplies NaN. So a
+// missing or misordered DMA, spill write or reload poisons its consumer. compare() then checks
+// every tensor (and the DRAM copy of each that lives in DRAM) against workload::reference_forward,
+// which proves the program covers every MAC exactly once, puts every result in the right place and
+// moves every byte an engine reads. Not checked: stream-slot reuse (a slot's old chunk stays
+// readable), vector-op parameters and embedding tables (read from the model data). Values are float
+// whatever the dtype.
 #pragma once
 #include <Eigen/Dense>
 #include <array>
@@ -27,7 +27,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "planner/program.h"
+#include "isa/program.h"
 #include "workload/graph.h"
 #include "workload/reference.h"
 
@@ -39,11 +39,11 @@ class Functional {
   Functional(const workload::Graph& g, uint64_t batch, uint32_t psum_banks, workload::ModelData d,
              std::vector<bool> resident);
 
-  void matmul(const planner::Instr& i);
-  void evict(const planner::Instr& i);
-  void vector(const planner::Instr& i);
-  void dma_start(const planner::Instr& i);  // when a DMA piece starts
-  void dma(const planner::Instr& i);        // when a DMA piece completes
+  void matmul(const isa::Instr& i);
+  void evict(const isa::Instr& i);
+  void vector(const isa::Instr& i);
+  void dma_start(const isa::Instr& i);  // when a DMA piece starts
+  void dma(const isa::Instr& i);        // when a DMA piece completes
 
   struct Check {
     uint64_t elements = 0;
@@ -61,15 +61,15 @@ class Functional {
   const std::vector<float>& input(int t, uint32_t layer);  // what `layer` reads of tensor t
   // The SBUF copy a DMA fills for `layer`: a resident tensor's is shared by its consumers.
   std::vector<float>& sbuf_copy(int t, uint32_t layer);
-  Region input_region(const planner::Instr& i, size_t& input_number) const;
+  Region input_region(const isa::Instr& i, size_t& input_number) const;
   // The source, destination and region of a DMA that moves data (false for the others).
-  bool route(const planner::Instr& i, const std::vector<float>*& from, std::vector<float>*& to,
+  bool route(const isa::Instr& i, const std::vector<float>*& from, std::vector<float>*& to,
              workload::Shape& s, Region& r);
   static std::vector<float> take(const std::vector<float>& from, const workload::Shape& s,
                                  const Region& r);
   static void put(const std::vector<float>& data, std::vector<float>& to, const workload::Shape& s,
                   const Region& r);
-  bool weights_loaded(const planner::Instr& mm) const;
+  bool weights_loaded(const isa::Instr& i) const;
   void gather(uint32_t layer);  // once per layer, when its first table read completes
 
   const workload::Graph& m_g;

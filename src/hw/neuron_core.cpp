@@ -4,13 +4,13 @@
 namespace ncore::hw {
 namespace {
 
-std::vector<uint64_t> planned_sbuf(const planner::Program& p) {
+std::vector<uint64_t> planned_sbuf(const isa::Program& p) {
   std::vector<uint64_t> v;
   for (const auto& l : p.layers) v.push_back(l.sbuf_bytes);
   return v;
 }
 
-std::vector<bool> has_matmul(const planner::Program& p) {
+std::vector<bool> has_matmul(const isa::Program& p) {
   std::vector<bool> v;
   for (const auto& l : p.layers) v.push_back(l.matmuls > 0);
   return v;
@@ -18,9 +18,8 @@ std::vector<bool> has_matmul(const planner::Program& p) {
 
 }  // namespace
 
-NeuronCore::NeuronCore(sc_core::sc_module_name n, const config::HwConfig& hw,
-                       const planner::Program& p, workload::DType dtype, base::Stats& s,
-                       Functional* functional)
+NeuronCore::NeuronCore(sc_core::sc_module_name n, const config::HwConfig& hw, const isa::Program& p,
+                       workload::DType dtype, base::Stats& s, Functional* functional)
     : sc_module(n),
       m_program(p),
       m_sem(p),
@@ -28,16 +27,16 @@ NeuronCore::NeuronCore(sc_core::sc_module_name n, const config::HwConfig& hw,
       m_sbuf("state_buffer", hw.state_buffer, planned_sbuf(p), s),
       m_psum("psum", hw.psum, s),
       m_tensor("tensor_engine", hw.tensor_engine, config::rate_for(hw.tensor_engine.rate, dtype),
-               p.queues[planner::kTensorEngine], m_sem, s, functional),
+               p.queues[isa::kTensorEngine], m_sem, s, functional),
       m_vector("vector_engine", hw.vector_engine, hw.tensor_engine.clock_hz,
-               p.queues[planner::kVectorEngine], has_matmul(p), m_sem, s, functional) {
+               p.queues[isa::kVectorEngine], has_matmul(p), m_sem, s, functional) {
   s.init_layers(p.layers.size());
   m_tensor.sbuf(m_sbuf);
   m_tensor.psum(m_psum);
   m_vector.sbuf(m_sbuf);
   m_vector.psum(m_psum);
   for (uint32_t q = 0; q < p.dma_queues; ++q) {
-    const auto engine = static_cast<uint16_t>(planner::kFirstDmaQueue + q);
+    const auto engine = static_cast<uint16_t>(isa::kFirstDmaQueue + q);
     const std::string name = "dma_" + std::to_string(q);
     m_dma.push_back(std::make_unique<DmaQueue>(name.c_str(), engine, hw.dma,
                                                hw.tensor_engine.clock_hz, p.queues[engine], m_sem,

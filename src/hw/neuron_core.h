@@ -17,21 +17,21 @@
 #include "hw/sync.h"
 #include "hw/tensor_engine.h"
 #include "hw/vector_engine.h"
-#include "planner/program.h"
+#include "isa/program.h"
 #include "workload/graph.h"
 
 namespace ncore::hw {
 
 class NeuronCore : public sc_core::sc_module {
  public:
-  NeuronCore(sc_core::sc_module_name n, const config::HwConfig& hw, const planner::Program& p,
+  NeuronCore(sc_core::sc_module_name n, const config::HwConfig& hw, const isa::Program& p,
              workload::DType dtype, base::Stats& s, Functional* functional = nullptr);
 
   // True when every engine ran its whole queue (false means the replay deadlocked: a bug).
   bool drained() const;
 
  private:
-  const planner::Program& m_program;
+  const isa::Program& m_program;
   Semaphores m_sem;
   Dram m_dram;
   StateBuffer m_sbuf;

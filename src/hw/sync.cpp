@@ -3,16 +3,15 @@
 
 namespace ncore::hw {
 
-Semaphores::Semaphores(const planner::Program& p)
-    : m_count(p.engines(), 0), m_done_at(p.engines()) {
+Semaphores::Semaphores(const isa::Program& p) : m_count(p.engines(), 0), m_done_at(p.engines()) {
   for (size_t e = 0; e < p.engines(); ++e) {
     m_event.push_back(std::make_unique<sc_core::sc_event>());
     m_done_at[e].reserve(p.queues[e].size());
   }
 }
 
-void Semaphores::wait_for(const std::vector<planner::Dep>& deps) {
-  for (const planner::Dep& d : deps)
+void Semaphores::wait_for(const std::vector<isa::Dep>& deps) {
+  for (const isa::Dep& d : deps)
     while (m_count[d.engine] < d.count) sc_core::wait(*m_event[d.engine]);
 }
 
@@ -22,7 +21,7 @@ void Semaphores::complete(uint16_t engine) {
   m_event[engine]->notify(sc_core::SC_ZERO_TIME);
 }
 
-uint64_t Semaphores::completed_at(const planner::Dep& d) const {
+uint64_t Semaphores::completed_at(const isa::Dep& d) const {
   return d.count == 0 ? 0 : m_done_at[d.engine][d.count - 1];
 }
 

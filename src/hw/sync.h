@@ -1,14 +1,14 @@
 // Semaphores between engines: one completion counter per engine (tensor, vector, each DMA
 // queue) with an event, and the cycle at which each instruction completed. An instruction waits
 // until every engine it depends on has completed the instructions it names (see
-// planner/program.h); this is all the synchronisation the replay needs.
+// isa/instr.h); this is all the synchronisation the replay needs.
 #pragma once
 #include <cstdint>
 #include <memory>
 #include <systemc>
 #include <vector>
 
-#include "planner/program.h"
+#include "isa/program.h"
 
 namespace ncore::hw {
 
@@ -21,11 +21,11 @@ inline void wait_cycles(uint64_t c) {
 
 class Semaphores {
  public:
-  explicit Semaphores(const planner::Program& p);
+  explicit Semaphores(const isa::Program& p);
   // Blocks the calling SC_THREAD until every dep is met.
-  void wait_for(const std::vector<planner::Dep>& deps);
+  void wait_for(const std::vector<isa::Dep>& deps);
   void complete(uint16_t engine);
-  uint64_t completed_at(const planner::Dep& d) const;  // the cycle dep d was met
+  uint64_t completed_at(const isa::Dep& d) const;  // the cycle dep d was met
   uint32_t completed(uint16_t engine) const { return m_count[engine]; }
 
  private:
@@ -39,9 +39,9 @@ class Semaphores {
 // the layer when `counts_stall(layer)` (the tensor engine, or the vector engine for layers
 // without MatMuls).
 template <class Exec, class CountsStall, class Record>
-void replay(uint16_t engine, const planner::InstrQueue& queue, Semaphores& sem, Exec execute,
+void replay(uint16_t engine, const isa::InstrQueue& queue, Semaphores& sem, Exec execute,
             CountsStall counts_stall, Record record) {
-  for (const planner::Instr& i : queue) {
+  for (const isa::Instr& i : queue) {
     const uint64_t t_free = now_cycles();
     sem.wait_for(i.deps);
     const uint64_t t0 = now_cycles();

@@ -19,7 +19,7 @@ uint64_t load_cycles(const config::TensorEngineConfig& c) {
 }
 
 TensorEngine::TensorEngine(sc_core::sc_module_name n, const config::TensorEngineConfig& c,
-                           double rate, const planner::InstrQueue& queue, Semaphores& sem,
+                           double rate, const isa::InstrQueue& queue, Semaphores& sem,
                            base::Stats& s, Functional* functional)
     : sc_module(n),
       sbuf("sbuf"),
@@ -38,20 +38,21 @@ TensorEngine::TensorEngine(sc_core::sc_module_name n, const config::TensorEngine
   SC_THREAD(run);
 }
 
-uint64_t TensorEngine::execute(const planner::Instr& i, uint64_t t0) {
+uint64_t TensorEngine::execute(const isa::Instr& i, uint64_t t0) {
+  const isa::MatMul& mm = i.matmul();
   uint64_t load = load_cycles(m_cfg);
   if (m_cfg.weight_preload == config::WeightPreload::background && !m_first) {
     uint64_t weights_ready = 0;
-    for (size_t d = 0; d < i.weight_deps; ++d)
+    for (size_t d = 0; d < mm.weight_deps; ++d)
       weights_ready = std::max(weights_ready, m_sem.completed_at(i.deps[d]));
     const uint64_t load_end = std::max(m_prev_stream_start, weights_ready) + load;
     load = load_end > t0 ? load_end - t0 : 0;
   }
   m_first = false;
   m_prev_stream_start = t0 + load;
-  const uint64_t compute = load + stream_cycles(m_cfg, i.n, m_rate);
+  const uint64_t compute = load + stream_cycles(m_cfg, mm.n, m_rate);
   const uint64_t port_done = sbuf->access(t0, i.sbuf_read, i.sbuf_write, i.layer);
-  psum->accumulate(i.m, i.n);
+  psum->accumulate(mm.m, mm.n);
   if (m_functional) m_functional->matmul(i);
   m_port_stall = port_done - t0 > compute ? port_done - t0 - compute : 0;
   return compute + m_port_stall;
@@ -59,11 +60,12 @@ uint64_t TensorEngine::execute(const planner::Instr& i, uint64_t t0) {
 
 void TensorEngine::run() {
   replay(
-      planner::kTensorEngine, m_queue, m_sem,
-      [this](const planner::Instr& i, uint64_t t0) { return execute(i, t0); },
+      isa::kTensorEngine, m_queue, m_sem,
+      [this](const isa::Instr& i, uint64_t t0) { return execute(i, t0); },
       [](uint32_t) { return true; },
-      [this](const planner::Instr& i, uint64_t t_free, uint64_t t0, uint64_t t1, bool) {
-        const uint64_t macs = uint64_t{i.k} * i.m * i.n;
+      [this](const isa::Instr& i, uint64_t t_free, uint64_t t0, uint64_t t1, bool) {
+        const isa::MatMul& mm = i.matmul();
+        const uint64_t macs = uint64_t{mm.k} * mm.m * mm.n;
         m_busy += t1 - t0;
         m_macs += macs;
         ++m_matmuls;
@@ -76,8 +78,8 @@ void TensorEngine::run() {
         const uint64_t from = std::max(t_free, layer_start);
         if (t0 > from) ls.stall += t0 - from;
         if (m_stats.tracing)
-          m_stats.trace.push_back(
-              {planner::kTensorEngine, static_cast<uint8_t>(i.op), i.layer, t0, t1, i.k, i.m, i.n});
+          m_stats.trace.push_back({isa::kTensorEngine, static_cast<uint8_t>(i.op()), i.layer, t0,
+                                   t1, mm.k, mm.m, mm.n});
       });
 }
 

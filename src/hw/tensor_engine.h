@@ -39,16 +39,16 @@ class TensorEngine : public sc_core::sc_module {
   sc_core::sc_port<PsumIf> psum;
 
   TensorEngine(sc_core::sc_module_name n, const config::TensorEngineConfig& c, double rate,
-               const planner::InstrQueue& queue, Semaphores& sem, base::Stats& s,
+               const isa::InstrQueue& queue, Semaphores& sem, base::Stats& s,
                Functional* functional = nullptr);
 
  private:
   void run();
-  uint64_t execute(const planner::Instr& i, uint64_t t0);
+  uint64_t execute(const isa::Instr& i, uint64_t t0);
 
   const config::TensorEngineConfig m_cfg;
   const double m_rate;
-  const planner::InstrQueue& m_queue;
+  const isa::InstrQueue& m_queue;
   Semaphores& m_sem;
   base::Stats& m_stats;
   uint64_t& m_busy;

@@ -7,13 +7,21 @@
 #include "base/math.h"
 
 namespace ncore::hw {
+namespace {
+
+// An eviction's or a vector op's work in vector-engine cycles.
+uint64_t cycles(const isa::Instr& i) {
+  return i.is_evict() ? i.evict().vector_cycles : i.vector().vector_cycles;
+}
+
+}  // namespace
 
 uint64_t vector_core_cycles(uint64_t v, double core_hz, double vector_hz) {
   return base::ceil_cycles(static_cast<double>(v) * core_hz / vector_hz);
 }
 
 VectorEngine::VectorEngine(sc_core::sc_module_name n, const config::VectorEngineConfig& c,
-                           double core_hz, const planner::InstrQueue& queue,
+                           double core_hz, const isa::InstrQueue& queue,
                            std::vector<bool> layer_has_matmul, Semaphores& sem, base::Stats& s,
                            Functional* functional)
     : sc_module(n),
@@ -35,13 +43,13 @@ VectorEngine::VectorEngine(sc_core::sc_module_name n, const config::VectorEngine
 
 void VectorEngine::run() {
   replay(
-      planner::kVectorEngine, m_queue, m_sem,
-      [this](const planner::Instr& i, uint64_t t0) {
-        const uint64_t compute = vector_core_cycles(i.vector_cycles, m_core_hz, m_cfg.clock_hz);
+      isa::kVectorEngine, m_queue, m_sem,
+      [this](const isa::Instr& i, uint64_t t0) {
+        const uint64_t compute = vector_core_cycles(cycles(i), m_core_hz, m_cfg.clock_hz);
         const uint64_t port_done = sbuf->access(t0, i.sbuf_read, i.sbuf_write, i.layer);
-        if (m_has_matmul[i.layer]) psum->evict(i.m, i.n);  // a PSUM eviction (m x n sums)
+        if (i.is_evict()) psum->evict(i.evict().m, i.evict().n);  // PSUM: m x n sums
         if (m_functional) {
-          if (m_has_matmul[i.layer])
+          if (i.is_evict())
             m_functional->evict(i);
           else
             m_functional->vector(i);
@@ -50,9 +58,9 @@ void VectorEngine::run() {
         return compute + m_port_stall;
       },
       [this](uint32_t layer) { return !m_has_matmul[layer]; },
-      [this](const planner::Instr& i, uint64_t t_free, uint64_t t0, uint64_t t1, bool stall) {
+      [this](const isa::Instr& i, uint64_t t_free, uint64_t t0, uint64_t t1, bool stall) {
         m_busy += t1 - t0;
-        m_lane_cycles += i.vector_cycles * m_cfg.lanes;
+        m_lane_cycles += cycles(i) * m_cfg.lanes;
         const uint64_t layer_start = m_stats.touch(i.layer, t0, t1);
         base::LayerStats& ls = m_stats.layer(i.layer);
         ls.vector_busy += t1 - t0;
@@ -61,8 +69,8 @@ void VectorEngine::run() {
         const uint64_t from = std::max(t_free, layer_start);
         if (stall && t0 > from) ls.stall += t0 - from;
         if (m_stats.tracing)
-          m_stats.trace.push_back({planner::kVectorEngine, static_cast<uint8_t>(i.op), i.layer, t0,
-                                   t1, i.vector_cycles, 0, 0});
+          m_stats.trace.push_back(
+              {isa::kVectorEngine, static_cast<uint8_t>(i.op()), i.layer, t0, t1, cycles(i), 0, 0});
       });
 }
 

@@ -26,15 +26,15 @@ class VectorEngine : public sc_core::sc_module {
   sc_core::sc_port<PsumIf> psum;
 
   VectorEngine(sc_core::sc_module_name n, const config::VectorEngineConfig& c, double core_hz,
-               const planner::InstrQueue& queue, std::vector<bool> layer_has_matmul,
-               Semaphores& sem, base::Stats& s, Functional* functional = nullptr);
+               const isa::InstrQueue& queue, std::vector<bool> layer_has_matmul, Semaphores& sem,
+               base::Stats& s, Functional* functional = nullptr);
 
  private:
   void run();
 
   const config::VectorEngineConfig m_cfg;
   const double m_core_hz;
-  const planner::InstrQueue& m_queue;
+  const isa::InstrQueue& m_queue;
   const std::vector<bool> m_has_matmul;
   Semaphores& m_sem;
   base::Stats& m_stats;

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <fstream>
 #include <sstream>
@@ -32,7 +33,13 @@ ClientTiming client_timing(uint64_t n, uint64_t b, double h, double d, double o)
 
 namespace {
 
-const char* kClasses[] = {"weights", "io", "spill"};
+// The traffic classes' names in isa::TrafficClass order (isa::traffic_class_name is the source).
+const std::array<const char*, isa::kTrafficClasses> kClasses = [] {
+  std::array<const char*, isa::kTrafficClasses> names{};
+  for (int c = 0; c < isa::kTrafficClasses; ++c)
+    names[static_cast<size_t>(c)] = isa::traffic_class_name(static_cast<isa::TrafficClass>(c));
+  return names;
+}();
 
 double peak_rate(const config::RunConfig& rc) {
   return config::rate_for(rc.hw.tensor_engine.rate, rc.dtype);
@@ -185,7 +192,7 @@ void add_nulls(json& j, const config::RunConfig& rc) {
 
 }  // namespace
 
-json make_summary(const config::RunConfig& rc, const planner::Program& p, const Stats* s) {
+json make_summary(const config::RunConfig& rc, const isa::Program& p, const Stats* s) {
   json j;
   j["version"] = version_string();
   j["model"] = rc.model.name;
@@ -217,17 +224,18 @@ json make_summary(const config::RunConfig& rc, const planner::Program& p, const 
   return j;
 }
 
-std::string layers_csv(const config::RunConfig& rc, const planner::Program& p, const Stats& s) {
+std::string layers_csv(const config::RunConfig& rc, const isa::Program& p, const Stats& s) {
   const auto& te = rc.hw.tensor_engine;
   std::ostringstream o;
   o << "layer,kind,order,macs,start_cycle,end_cycle,tensor_busy_cycles,vector_busy_cycles,"
        "dma_busy_cycles,stall_cycles,tensor_utilization,read_weights,read_io,read_spill,"
        "write_io,write_spill,sbuf_bytes,sbuf_port_stall_cycles\n";
   for (size_t i = 0; i < p.layers.size(); ++i) {
-    const planner::LayerPlan& lp = p.layers[i];
+    const isa::LayerPlan& lp = p.layers[i];
     const LayerStats& ls = s.layers()[i];
     const bool ran = ls.start != UINT64_MAX;
-    o << csv_cell(lp.name) << ',' << lp.kind << ',' << lp.order << ',' << ls.macs << ',';
+    o << csv_cell(lp.name) << ',' << lp.kind << ',' << isa::order_name(lp.order) << ',' << ls.macs
+      << ',';
     if (ran)
       o << ls.start << ',' << ls.end;
     else
@@ -246,7 +254,7 @@ std::string layers_csv(const config::RunConfig& rc, const planner::Program& p, c
 }
 
 // Written as text line by line (a DOM of 10^5..10^6 events costs gigabytes): one event per line.
-std::string trace_json(const config::RunConfig& rc, const planner::Program& p, const Stats& s) {
+std::string trace_json(const config::RunConfig& rc, const isa::Program& p, const Stats& s) {
   const double us_per_cycle = 1e6 / rc.hw.tensor_engine.clock_hz;
   auto ts = [&](uint64_t c) { return static_cast<double>(c) * us_per_cycle; };
   auto quoted = [](const std::string& v) { return json(v).dump(); };
@@ -259,10 +267,10 @@ std::string trace_json(const config::RunConfig& rc, const planner::Program& p, c
   event(fmt::format(R"({{"name":"process_name","ph":"M","pid":0,"args":{{"name":{}}}}})",
                     quoted("NeuronCore " + rc.hw.name)));
   for (size_t e = 0; e < p.engines(); ++e) {
-    const std::string name = e == planner::kTensorEngine ? "tensor engine"
-                             : e == planner::kVectorEngine
+    const std::string name = e == isa::kTensorEngine ? "tensor engine"
+                             : e == isa::kVectorEngine
                                  ? "vector engine"
-                                 : "dma queue " + std::to_string(e - planner::kFirstDmaQueue);
+                                 : "dma queue " + std::to_string(e - isa::kFirstDmaQueue);
     event(fmt::format(
         R"({{"name":"thread_name","ph":"M","pid":0,"tid":{},"args":{{"name":"{}"}}}})", e, name));
   }
@@ -271,17 +279,17 @@ std::string trace_json(const config::RunConfig& rc, const planner::Program& p, c
   uint64_t end = 0;
   for (const TraceRecord& r : s.trace) {
     end = std::max(end, r.end);
-    const auto op = static_cast<planner::Op>(r.op);
+    const auto op = static_cast<isa::Op>(r.op);
     std::string name, args;
-    if (op == planner::Op::matmul) {
+    if (op == isa::Op::matmul) {
       name = fmt::format("MatMul {}x{}x{}", r.a, r.b, r.c);
       args = fmt::format(R"("K":{},"M":{},"N":{})", r.a, r.b, r.c);
-    } else if (op == planner::Op::vector) {
+    } else if (op == isa::Op::vector) {
       name = p.layers[r.layer].matmuls ? "evict" : p.layers[r.layer].kind;
       args = fmt::format(R"("vector_cycles":{})", r.a);
     } else {
       const char* cls = kClasses[r.b];
-      name = std::string(op == planner::Op::dma_read ? "read " : "write ") + cls;
+      name = std::string(op == isa::Op::dma_read ? "read " : "write ") + cls;
       args = fmt::format(R"("bytes":{},"class":"{}")", r.a, cls);
     }
     const std::string& layer = layer_names[r.layer];

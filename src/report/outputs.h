@@ -8,7 +8,7 @@
 
 #include "base/stats.h"
 #include "config/run_config.h"
-#include "planner/program.h"
+#include "isa/program.h"
 
 namespace ncore::report {
 
@@ -31,11 +31,11 @@ ClientTiming client_timing(uint64_t n, uint64_t b, double h, double d, double o)
 
 // The summary of a simulated point (stats set) or an infeasible one (stats null: every timing,
 // traffic and rate field null).
-nlohmann::ordered_json make_summary(const config::RunConfig& rc, const planner::Program& p,
+nlohmann::ordered_json make_summary(const config::RunConfig& rc, const isa::Program& p,
                                     const Stats* stats);
 
-std::string layers_csv(const config::RunConfig& rc, const planner::Program& p, const Stats& s);
-std::string trace_json(const config::RunConfig& rc, const planner::Program& p, const Stats& s);
+std::string layers_csv(const config::RunConfig& rc, const isa::Program& p, const Stats& s);
+std::string trace_json(const config::RunConfig& rc, const isa::Program& p, const Stats& s);
 
 // One row per point: `point`, the axis columns, then the summaries' scalar fields flattened
 // with dotted names (the union over points, in first-seen order; axis names not repeated).

@@ -99,8 +99,8 @@ TEST_CASE(
   const auto rc = tiny_run("fn_spill", kCnn, 3, {{"hw.state_buffer.capacity", "16 KiB", "test"}});
   const auto p = planner::plan(rc);
   REQUIRE(p.spilled_tensors > 0);
-  REQUIRE(std::any_of(p.layers.begin(), p.layers.end(), [](const planner::LayerPlan& l) {
-    return l.order == "activation_stationary";
+  REQUIRE(std::any_of(p.layers.begin(), p.layers.end(), [](const isa::LayerPlan& l) {
+    return l.order == isa::Order::activation_stationary;
   }));
   const auto c = simulate(rc);
   INFO("worst " << c.worst_layer << ": " << c.max_rel_error);
@@ -155,10 +155,10 @@ namespace {
 // Executes the program's queues in an order their semaphores allow, without the kernel, leaving
 // out the functional effect of the instructions `drop` picks (they still "complete"), after
 // `before` saw the program and the functional model; returns the check.
-template <class Drop, class Before = void (*)(const planner::Program&, hw::Functional&)>
+template <class Drop, class Before = void (*)(const isa::Program&, hw::Functional&)>
 hw::Functional::Check run_dropping(
     const config::RunConfig& rc, Drop drop,
-    Before before = [](const planner::Program&, hw::Functional&) {}) {
+    Before before = [](const isa::Program&, hw::Functional&) {}) {
   const auto p = planner::plan(rc);
   hw::Functional f(rc.model, rc.batch, rc.hw.psum.banks,
                    workload::make_model_data(rc.model, rc.batch, 7), p.resident);
@@ -173,9 +173,9 @@ hw::Functional::Check run_dropping(
         for (const auto& d : i.deps) ready = ready && done[d.engine] >= d.count;
         if (!ready) break;
         if (!drop(e, done[e], i)) {
-          if (e == planner::kTensorEngine) f.matmul(i);
-          if (e == planner::kVectorEngine) p.layers[i.layer].matmuls ? f.evict(i) : f.vector(i);
-          if (e >= planner::kFirstDmaQueue) {
+          if (e == isa::kTensorEngine) f.matmul(i);
+          if (e == isa::kVectorEngine) p.layers[i.layer].matmuls ? f.evict(i) : f.vector(i);
+          if (e >= isa::kFirstDmaQueue) {
             f.dma_start(i);
             f.dma(i);
           }
@@ -191,7 +191,7 @@ hw::Functional::Check run_dropping(
 TEST_CASE("the functional check catches a program that skips one MatMul") {
   // The compute of one MatMul in the middle of layer c1.
   const auto c = run_dropping(tiny_run("fn_skip", kCnn, 1), [](size_t e, uint32_t n, const auto&) {
-    return e == planner::kTensorEngine && n == 20;
+    return e == isa::kTensorEngine && n == 20;
   });
   REQUIRE_FALSE(c.passed);
   REQUIRE(c.worst_layer == "c1");
@@ -202,29 +202,29 @@ TEST_CASE("the functional check catches a program that skips one MatMul") {
 }
 
 TEST_CASE("the functional check catches a missing weight load, reload or spill write") {
-  using planner::DmaData;
+  using isa::DmaData;
   // With 40 KiB of SBUF, activations spill: some layers read their input back from DRAM.
   const auto rc = tiny_run("fn_drop", kCnn, 3, {{"hw.state_buffer.capacity", "40 KiB", "test"}});
   REQUIRE(planner::plan(rc).spilled_tensors > 0);
   // Which DMA of each kind to drop (one piece of one transfer: the transfer never lands).
-  auto first = [&](DmaData what, planner::Op op) {
-    return [what, op, seen = false](size_t e, uint32_t, const planner::Instr& i) mutable {
-      if (e < planner::kFirstDmaQueue || i.data != what || i.op != op || seen) return false;
+  auto first = [&](DmaData what, isa::Op op) {
+    return [what, op, seen = false](size_t e, uint32_t, const isa::Instr& i) mutable {
+      if (e < isa::kFirstDmaQueue || i.dma().data != what || i.op() != op || seen) return false;
       return seen = true;
     };
   };
   // A weight tile never loaded: its MatMuls multiply NaN.
-  auto c = run_dropping(rc, first(DmaData::weights, planner::Op::dma_read));
+  auto c = run_dropping(rc, first(DmaData::weights, isa::Op::dma_read));
   REQUIRE_FALSE(c.passed);
   INFO(c.worst_layer);
   // A reload of a spilled input: its consumer reads NaN.
-  c = run_dropping(rc, first(DmaData::gemm_input, planner::Op::dma_read));
+  c = run_dropping(rc, first(DmaData::gemm_input, isa::Op::dma_read));
   REQUIRE_FALSE(c.passed);
   // A spill write: the tensor never reaches DRAM whole.
-  c = run_dropping(rc, first(DmaData::output, planner::Op::dma_write));
+  c = run_dropping(rc, first(DmaData::output, isa::Op::dma_write));
   REQUIRE_FALSE(c.passed);
   // The network input's load.
-  c = run_dropping(rc, first(DmaData::whole, planner::Op::dma_read));
+  c = run_dropping(rc, first(DmaData::whole, isa::Op::dma_read));
   REQUIRE_FALSE(c.passed);
   REQUIRE(c.worst_layer == "c1");
 }
@@ -238,13 +238,14 @@ TEST_CASE("the functional check catches a reload that starts before its spill wr
   for (const char* capacity : {"40 KiB", "32 KiB", "24 KiB", "16 KiB", "12 KiB", "8 KiB"}) {
     const auto rc = tiny_run("fn_early", kCnn, 3, {{"hw.state_buffer.capacity", capacity, "t"}});
     const auto c = run_dropping(
-        rc, [](size_t, uint32_t, const planner::Instr&) { return false; },
-        [&](const planner::Program& p, hw::Functional& f) {
-          for (size_t e = planner::kFirstDmaQueue; e < p.engines(); ++e)
+        rc, [](size_t, uint32_t, const isa::Instr&) { return false; },
+        [&](const isa::Program& p, hw::Functional& f) {
+          for (size_t e = isa::kFirstDmaQueue; e < p.engines(); ++e)
             for (const auto& i : p.queues[e]) {
               const auto& l = rc.model.layers[i.layer];
-              if (consumer.empty() && i.data == planner::DmaData::gemm_input && i.tensor > 0 &&
-                  !rc.model.layers[static_cast<size_t>(i.tensor - 1)].external &&
+              const isa::Dma& d = i.dma();
+              if (consumer.empty() && d.data == isa::DmaData::gemm_input && d.tensor > 0 &&
+                  !rc.model.layers[static_cast<size_t>(d.tensor - 1)].external &&
                   l.window.kh * l.window.kw == 1) {
                 f.dma_start(i);
                 consumer = l.name;

@@ -37,7 +37,7 @@ void simulate(const config::RunConfig& rc, Check check) {
 TEST_CASE("a single-tile matmul run takes the hand-computed cycles") {
   const auto rc = single_tile_run(test::scratch("one_tile"));
   const auto p = planner::plan(rc);
-  REQUIRE(p.queues[planner::kTensorEngine].size() == 1);
+  REQUIRE(p.queues[isa::kTensorEngine].size() == 1);
   base::Stats s;
   hw::NeuronCore core("core", rc.hw, p, rc.dtype, s);
   sc_core::sc_start();
@@ -89,7 +89,7 @@ TEST_CASE("background weight preload hides the next tile's load behind the strea
                                    {{"hw.tensor_engine.weight_preload", "background", "test"},
                                     {"hw.tensor_engine.preload_speedup", "2", "test"}});
   const auto p = planner::plan(rc);
-  REQUIRE(p.queues[planner::kTensorEngine].size() == 2);
+  REQUIRE(p.queues[isa::kTensorEngine].size() == 2);
   base::Stats s;
   hw::NeuronCore core("core", rc.hw, p, rc.dtype, s);
   sc_core::sc_start();

@@ -25,13 +25,14 @@ struct Traffic {
   uint64_t total() const { return weights + io + spill; }
 };
 
-Traffic traffic(const planner::Program& p) {
+Traffic traffic(const isa::Program& p) {
   Traffic t;
-  for (size_t e = planner::kFirstDmaQueue; e < p.engines(); ++e)
+  for (size_t e = isa::kFirstDmaQueue; e < p.engines(); ++e)
     for (const auto& i : p.queues[e]) {
-      if (i.cls == planner::TrafficClass::weights) t.weights += i.bytes;
-      if (i.cls == planner::TrafficClass::io) t.io += i.bytes;
-      if (i.cls == planner::TrafficClass::spill) t.spill += i.bytes;
+      const isa::Dma& d = i.dma();
+      if (d.cls == isa::TrafficClass::weights) t.weights += d.bytes;
+      if (d.cls == isa::TrafficClass::io) t.io += d.bytes;
+      if (d.cls == isa::TrafficClass::spill) t.spill += d.bytes;
     }
   return t;
 }
@@ -44,7 +45,7 @@ TEST_CASE("while nothing spills, weight bytes per inference are exactly W / b") 
     const auto p = planner::plan(resnet(b));
     INFO("batch " << b);
     REQUIRE(p.fits);
-    for (const auto& l : p.layers) REQUIRE(l.order != "activation_stationary");
+    for (const auto& l : p.layers) REQUIRE(l.order != isa::Order::activation_stationary);
     const Traffic t = traffic(p);
     REQUIRE(t.spill == 0);
     REQUIRE(t.weights == w);  // so weights / b = W / b exactly
@@ -95,8 +96,9 @@ TEST_CASE("activation_stationary is chosen only where it moves fewer DRAM bytes"
     const auto ws = planner::plan(resnet(8, sbuf, "weight_stationary"));
     INFO(sbuf);
     size_t as_layers = 0;
-    for (const auto& l : automatic.layers) as_layers += l.order == "activation_stationary";
-    for (const auto& l : ws.layers) REQUIRE(l.order != "activation_stationary");
+    for (const auto& l : automatic.layers)
+      as_layers += l.order == isa::Order::activation_stationary;
+    for (const auto& l : ws.layers) REQUIRE(l.order != isa::Order::activation_stationary);
     REQUIRE(as_layers > 0);
     const Traffic a = traffic(automatic), w = traffic(ws);
     REQUIRE(a.total() < w.total());
@@ -115,9 +117,9 @@ TEST_CASE("a working set too big for the state buffer is tiled finer rather than
   REQUIRE(p.tiling_m_cap < rc.hw.tensor_engine.cols);
   REQUIRE(p.sbuf_peak <= 2u << 20);
   REQUIRE(p.macs == rc.model.macs_per_sample() * 2);
-  for (const auto& i : p.queues[planner::kTensorEngine]) {
-    REQUIRE(i.m <= p.tiling_m_cap);
-    REQUIRE(i.n <= p.tiling_chunk_cap);
+  for (const auto& i : p.queues[isa::kTensorEngine]) {
+    REQUIRE(i.matmul().m <= p.tiling_m_cap);
+    REQUIRE(i.matmul().n <= p.tiling_chunk_cap);
   }
   // The default 28 MiB needs no such fallback.
   REQUIRE_FALSE(planner::plan(resnet(2)).tiled);

@@ -17,17 +17,17 @@ config::RunConfig load(const std::string& run, uint64_t batch,
   return config::load_run(test::repo(run), extra);
 }
 
-uint64_t sum_dma(const planner::Program& p, planner::Op op, planner::TrafficClass c) {
+uint64_t sum_dma(const isa::Program& p, isa::Op op, isa::TrafficClass c) {
   uint64_t t = 0;
-  for (size_t e = planner::kFirstDmaQueue; e < p.engines(); ++e)
+  for (size_t e = isa::kFirstDmaQueue; e < p.engines(); ++e)
     for (const auto& i : p.queues[e])
-      if (i.op == op && i.cls == c) t += i.bytes;
+      if (i.op() == op && i.dma().cls == c) t += i.dma().bytes;
   return t;
 }
 
 // Executes the program abstractly (engines in order, each waiting on its deps); true when every
 // instruction ran.
-bool replays(const planner::Program& p) {
+bool replays(const isa::Program& p) {
   std::vector<uint32_t> done(p.engines(), 0);
   bool progress = true;
   while (progress) {
@@ -35,7 +35,7 @@ bool replays(const planner::Program& p) {
     for (size_t e = 0; e < p.engines(); ++e)
       while (done[e] < p.queues[e].size()) {
         const auto& i = p.queues[e][done[e]];
-        const bool ready = std::all_of(i.deps.begin(), i.deps.end(), [&](const planner::Dep& d) {
+        const bool ready = std::all_of(i.deps.begin(), i.deps.end(), [&](const isa::Dep& d) {
           return done[d.engine] >= d.count;
         });
         if (!ready) break;
@@ -56,7 +56,10 @@ TEST_CASE("MatMuls cover the model's MACs times the batch exactly") {
       const auto rc = load(run, b);
       const auto p = planner::plan(rc);
       uint64_t macs = 0;
-      for (const auto& i : p.queues[planner::kTensorEngine]) macs += uint64_t{i.k} * i.m * i.n;
+      for (const auto& i : p.queues[isa::kTensorEngine]) {
+        const isa::MatMul& mm = i.matmul();
+        macs += uint64_t{mm.k} * mm.m * mm.n;
+      }
       INFO(run << " batch " << b);
       REQUIRE(macs == rc.model.macs_per_sample() * b);
       REQUIRE(p.macs == macs);
@@ -67,12 +70,13 @@ TEST_CASE("MatMuls cover the model's MACs times the batch exactly") {
 TEST_CASE("every MatMul tile fits the array and a PSUM bank") {
   const auto rc = load("configs/runs/resnet50_trn1.yaml", 2);
   const auto p = planner::plan(rc);
-  for (const auto& i : p.queues[planner::kTensorEngine]) {
-    REQUIRE(i.k >= 1);
-    REQUIRE(i.k <= rc.hw.tensor_engine.rows);
-    REQUIRE(i.m <= rc.hw.tensor_engine.cols);
-    REQUIRE(i.n <= rc.hw.psum.moving_limit());
-    REQUIRE(i.n <= 512);
+  for (const auto& i : p.queues[isa::kTensorEngine]) {
+    const isa::MatMul& mm = i.matmul();
+    REQUIRE(mm.k >= 1);
+    REQUIRE(mm.k <= rc.hw.tensor_engine.rows);
+    REQUIRE(mm.m <= rc.hw.tensor_engine.cols);
+    REQUIRE(mm.n <= rc.hw.psum.moving_limit());
+    REQUIRE(mm.n <= 512);
   }
 }
 
@@ -83,7 +87,7 @@ TEST_CASE("weight bytes are read once per invocation whatever the batch") {
     for (uint64_t b : {1, 2, 4}) {
       const auto p = planner::plan(load(run, b));
       INFO(run << " batch " << b);
-      REQUIRE(sum_dma(p, planner::Op::dma_read, planner::TrafficClass::weights) == w);
+      REQUIRE(sum_dma(p, isa::Op::dma_read, isa::TrafficClass::weights) == w);
     }
   }
 }
@@ -92,9 +96,9 @@ TEST_CASE("the network input is read and its output written once, as io") {
   const auto rc = load("configs/runs/tiny_cnn.yaml", 2);
   const auto p = planner::plan(rc);
   REQUIRE(p.fits);
-  REQUIRE(sum_dma(p, planner::Op::dma_read, planner::TrafficClass::io) == 3 * 32 * 32 * 2 * 2);
-  REQUIRE(sum_dma(p, planner::Op::dma_write, planner::TrafficClass::io) == 10 * 2 * 2);
-  REQUIRE(sum_dma(p, planner::Op::dma_read, planner::TrafficClass::spill) == 0);
+  REQUIRE(sum_dma(p, isa::Op::dma_read, isa::TrafficClass::io) == 3 * 32 * 32 * 2 * 2);
+  REQUIRE(sum_dma(p, isa::Op::dma_write, isa::TrafficClass::io) == 10 * 2 * 2);
+  REQUIRE(sum_dma(p, isa::Op::dma_read, isa::TrafficClass::spill) == 0);
 }
 
 TEST_CASE("activations spill when the state buffer is too small, and not before") {
@@ -107,8 +111,8 @@ TEST_CASE("activations spill when the state buffer is too small, and not before"
   REQUIRE_FALSE(small.fits);
   REQUIRE(small.spilled_tensors > 0);
   REQUIRE(small.sbuf_peak <= 64 * 1024);
-  REQUIRE(sum_dma(small, planner::Op::dma_write, planner::TrafficClass::spill) > 0);
-  REQUIRE(sum_dma(small, planner::Op::dma_read, planner::TrafficClass::spill) > 0);
+  REQUIRE(sum_dma(small, isa::Op::dma_write, isa::TrafficClass::spill) > 0);
+  REQUIRE(sum_dma(small, isa::Op::dma_read, isa::TrafficClass::spill) > 0);
   REQUIRE(replays(small));
 }
 
@@ -158,7 +162,8 @@ TEST_CASE("vector ops cost lane-cycles times the configured passes of their clas
   auto vector_cycles = [&](std::vector<config::Override> o) {
     const auto p = planner::plan(config::load_run(dir + "/run.yaml", o));
     std::vector<uint64_t> per_layer(p.layers.size(), 0);
-    for (const auto& i : p.queues[planner::kVectorEngine]) per_layer[i.layer] += i.vector_cycles;
+    for (const auto& i : p.queues[isa::kVectorEngine])
+      per_layer[i.layer] += i.vector().vector_cycles;
     return per_layer;
   };
   // softmax: 4 channels on 4 lanes, 2 x 8 positions, 3 passes by default: 48

@@ -1,0 +1,19 @@
+// The name of each traffic class: the one source for the DMA queues' stats counters and every
+// output that names a class.
+#include "isa/instr.h"
+
+namespace ncore::isa {
+
+const char* traffic_class_name(TrafficClass c) {
+  switch (c) {
+    case TrafficClass::weights:
+      return "weights";
+    case TrafficClass::io:
+      return "io";
+    case TrafficClass::spill:
+      return "spill";
+  }
+  return "?";
+}
+
+}  // namespace ncore::isa

@@ -1,0 +1,68 @@
+// A Program: one ordered instruction queue per engine (tensor, vector, each DMA queue; see
+// instr.h) and what the planner decided per layer, the contract between src/planner and the
+// engines in src/hw (DESIGN.md "Engines replay a program"). The planner only ever points a
+// dependency at an instruction emitted before, so replay cannot deadlock.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "isa/instr.h"
+
+namespace ncore::isa {
+
+// How a layer's loops run (DESIGN.md "The loop nest"), as `plan`, layers.csv and tests name it.
+enum class Order : uint8_t {
+  weight_stationary,      // per output-channel block, every chunk of positions streams through
+  activation_stationary,  // per chunk of positions, every weight block streams through again
+  activation_operands,    // both operands are activations (attention): per sample, per head
+  vector,                 // a vector-engine layer
+  gather,                 // an embedding: table rows by DMA
+  external,               // read from DRAM, not computed
+};
+const char* order_name(Order o);
+
+// What the planner decided for one layer (for `plan`, layers.csv and the tests).
+struct LayerPlan {
+  std::string name;
+  std::string kind;
+  Order order = Order::weight_stationary;
+  uint64_t macs = 0;  // at the compiled batch
+  uint64_t weight_bytes = 0;
+  uint64_t sbuf_bytes = 0;  // planned state-buffer occupancy while this layer runs
+  uint64_t matmuls = 0, weight_blocks = 0, n_chunks = 0;
+  bool output_resident = true;  // false: the output lives in DRAM (io by design, or spilled)
+  uint64_t read_bytes[kTrafficClasses] = {0, 0, 0};  // planned DRAM traffic by class
+  uint64_t write_bytes[kTrafficClasses] = {0, 0, 0};
+};
+
+struct Infeasible {
+  std::string layer;
+  uint64_t shortfall_bytes = 0;
+  std::string reason;
+};
+
+struct Program {
+  uint32_t dma_queues = 1;
+  std::vector<InstrQueue> queues;  // indexed by engine id
+  std::vector<LayerPlan> layers;
+  bool fits = true;       // no activation spilled
+  bool feasible = true;   // false: nothing is simulated (exit 3)
+  Infeasible infeasible;  // set when !feasible
+  uint64_t sbuf_capacity = 0;
+  uint64_t sbuf_peak = 0;  // planned peak occupancy
+  uint64_t weight_region_bytes = 0;
+  uint64_t input_bytes = 0, output_bytes = 0;  // the network's, at the compiled batch
+  uint64_t macs = 0;
+  uint64_t spilled_tensors = 0;
+  std::vector<bool> resident;  // per tensor id (0: the network input, l + 1: layer l's output)
+  // Finer tiling the planner fell back to when the default working set alone did not fit:
+  // output-channel blocks and position chunks at most this wide.
+  bool tiled = false;
+  uint64_t tiling_m_cap = 0, tiling_chunk_cap = 0;
+
+  size_t engines() const { return queues.size(); }
+  size_t instructions() const;
+};
+
+}  // namespace ncore::isa

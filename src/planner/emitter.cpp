@@ -1,0 +1,149 @@
+// The emitter's shared state: queues, DMA pieces, stream rings, weight prefetch, PSUM banks
+// (see emitter.h).
+#include "planner/emitter.h"
+
+#include <algorithm>
+
+#include "base/math.h"
+
+namespace ncore::planner {
+
+using isa::Instr;
+
+namespace {
+constexpr uint64_t kMinDmaPiece = 4096;  // a transfer is split over queues in pieces >= this
+}  // namespace
+
+void merge(DepList& into, const DepList& more) {
+  for (const Dep& d : more) {
+    auto it =
+        std::find_if(into.begin(), into.end(), [&](const Dep& x) { return x.engine == d.engine; });
+    if (it == into.end())
+      into.push_back(d);
+    else
+      it->count = std::max(it->count, d.count);
+  }
+}
+
+isa::Dma moves(isa::DmaData data, int tensor, const isa::DmaRegion& region) {
+  isa::Dma d;
+  d.data = data;
+  d.tensor = tensor;
+  d.region = region;
+  return d;
+}
+
+Dep Queues::emit(uint16_t engine, Instr i) {
+  auto& q = m_p.queues[engine];
+  q.push_back(std::move(i));
+  return Dep{engine, static_cast<uint32_t>(q.size())};
+}
+
+DepList Queues::transfer(bool write, uint64_t bytes, isa::TrafficClass cls, uint32_t layer,
+                         const DepList& deps, const isa::Dma& what) {
+  DepList done;
+  if (bytes == 0) return DepList(deps);
+  const uint64_t pieces = std::min<uint64_t>(m_dma_queues, base::ceil_div(bytes, kMinDmaPiece));
+  const uint32_t xfer = m_next_xfer++;
+  for (uint64_t p = 0; p < pieces; ++p) {
+    isa::Dma d = what;
+    d.write = write;
+    d.cls = cls;
+    d.bytes = part(bytes, p, 1, pieces);
+    d.xfer = xfer;
+    d.pieces = static_cast<uint32_t>(pieces);
+    Instr i;
+    i.layer = layer;
+    (write ? i.sbuf_read : i.sbuf_write) = d.bytes;
+    i.deps = DepList(deps);
+    i.payload = d;
+    const auto q = static_cast<uint16_t>(isa::kFirstDmaQueue + m_next_queue);
+    m_next_queue = (m_next_queue + 1) % m_dma_queues;
+    merge(done, {emit(q, std::move(i))});
+  }
+  return done;
+}
+
+std::vector<WeightBlock> weight_blocks(const PlanInputs& in, const Residency& r) {
+  std::vector<WeightBlock> blocks;
+  for (size_t l = 0; l < in.g.layers.size(); ++l) {
+    const workload::Layer& layer = in.g.layers[l];
+    if (!has_weight_blocks(layer)) continue;
+    const auto& gm = *layer.gemm;
+    const uint64_t mb = block_m(gm, r.tiling);
+    const bool as = r.orders[l] == isa::Order::activation_stationary;
+    const uint64_t passes = as ? n_chunks(chunking(layer, r.tiling)) : 1;
+    for (uint64_t pass = 0; pass < passes; ++pass)  // activation_stationary: once per chunk
+      for (uint64_t g = 0; g < gm.groups; ++g)
+        for (uint64_t m0 = 0; m0 < gm.m; m0 += mb)
+          blocks.push_back(WeightBlock{l, block_bytes(gm, std::min(mb, gm.m - m0), in.dtype_bytes),
+                                       as ? 0 : g, m0});
+  }
+  return blocks;
+}
+
+WeightPrefetch::WeightPrefetch(std::vector<WeightBlock> blocks, uint32_t depth)
+    : m_blocks(std::move(blocks)), m_depth(depth), m_loaded(m_blocks.size()), m_slot_free(depth) {}
+
+size_t WeightPrefetch::next(Queues& q) {
+  const size_t j = m_next++;
+  const size_t last = std::min(j + m_depth - 1, m_blocks.size() - 1);
+  while (m_emitted <= last) {
+    const size_t b = m_emitted++;
+    const WeightBlock& w = m_blocks[b];
+    isa::Dma what =
+        moves(isa::DmaData::weights, -1,
+              isa::DmaRegion{static_cast<uint32_t>(w.group), 0, 0, static_cast<uint32_t>(w.m0)});
+    what.weight_slot = slot(b);
+    m_loaded[b] = q.read(w.bytes, isa::TrafficClass::weights, static_cast<uint32_t>(w.layer),
+                         m_slot_free[slot(b)], what);
+  }
+  return j;
+}
+
+Emitter::Emitter(const PlanInputs& in, const Residency& r, isa::Program& p)
+    : m_in(in),
+      m_res(r),
+      m_queues(p, in.hw.dma.queues),
+      m_weights(weight_blocks(in, r), in.opt.prefetch_depth),
+      m_ready(r.tensors.size()),
+      m_psum(in.hw.psum.banks) {}
+
+isa::TrafficClass Emitter::home_class(int t) const {
+  return tensor(t).io_home ? isa::TrafficClass::io : isa::TrafficClass::spill;
+}
+
+Ring& Emitter::in_ring(size_t i) {
+  if (m_in_rings.size() <= i) m_in_rings.resize(i + 1);
+  return m_in_rings[i];
+}
+
+DepList Emitter::input_chunk(int t, uint32_t l, uint64_t share, size_t ring, int& slot,
+                             isa::Dma what) {
+  slot = -1;
+  if (tensor(t).resident) return ready(t);
+  Ring& r = in_ring(ring);
+  slot = static_cast<int>(r.take());
+  DepList deps = ready(t);
+  merge(deps, r.free[static_cast<size_t>(slot)]);
+  what.tensor = t;
+  return m_queues.read(share, home_class(t), l, deps, what);
+}
+
+void Emitter::release_slot(size_t ring, int slot, const Dep& by) {
+  if (slot >= 0) in_ring(ring).free[static_cast<size_t>(slot)] = {by};
+}
+
+void Emitter::output_chunk(int t, uint32_t l, uint64_t bytes, const Dep& produced, size_t out_slot,
+                           DepList& ready, const isa::DmaRegion& region) {
+  if (tensor(t).resident) {
+    merge(ready, {produced});
+    return;
+  }
+  const DepList w =
+      m_queues.write(bytes, home_class(t), l, {produced}, moves(isa::DmaData::output, t, region));
+  m_out.free[out_slot] = w;
+  merge(ready, w);
+}
+
+}  // namespace ncore::planner

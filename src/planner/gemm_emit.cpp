@@ -1,0 +1,249 @@
+// MatMul layers (see gemm_emit.h): one per-layer context, GemmLayer, shared by the three loop
+// orders, each a method that walks its blocks and chunks and emits tiles through the one tile()
+// (MatMuls and eviction). Data placement and buffer reuse are the emitter's (emitter.h).
+#include "planner/gemm_emit.h"
+
+#include <algorithm>
+
+#include "base/math.h"
+
+namespace ncore::planner {
+namespace {
+
+using isa::DmaData;
+using isa::DmaRegion;
+using isa::Instr;
+
+uint32_t u32(uint64_t x) {
+  return static_cast<uint32_t>(x);
+}
+
+// Where a tile is: group, first output channel of the group, first position, and the prefetch
+// slot of its weight tile (weights from DRAM).
+struct TileAt {
+  uint64_t group, m0, c0;
+  uint32_t slot = 0;
+};
+
+class GemmLayer {
+ public:
+  GemmLayer(Emitter& e, size_t l, isa::LayerPlan& lp)
+      : m_e(e),
+        m_in(e.in()),
+        m_layer(m_in.g.layers[l]),
+        m_gm(*m_layer.gemm),
+        m_tiling(e.residency().tiling),
+        m_lid(u32(l)),
+        m_ins(m_in.in_tensors(l)),
+        m_out(m_in.out_tensor(l)),
+        m_c(chunking(m_layer, m_tiling)),
+        m_mb(block_m(m_gm, m_tiling)),
+        m_lp(lp) {}
+
+  void weight_stationary();
+  void activation_stationary();
+  void activation_operands();
+  // The output is complete when every tile's eviction (or write) is.
+  void finish() { m_e.ready(m_out) = std::move(m_ready); }
+
+ private:
+  template <class KInput, class KDone>
+  Dep tile(const TileAt& at, uint64_t m, uint64_t nn, const DepList& stationary, KInput k_input,
+           KDone k_done);
+  void evict(const TileAt& at, uint64_t m, uint64_t nn, uint32_t bank, const Dep& last_mm);
+  // The deps under which K block [k0, k0 + kk) of the moving input's chunk [c0, c0 + nn) (of
+  // `bytes`) is in SBUF.
+  DepList moving_input(uint64_t group, uint64_t c0, uint64_t nn, uint64_t bytes, uint64_t k0,
+                       uint64_t kk, int& slot) const;
+  uint64_t share(uint64_t c0, uint64_t nn) const {
+    return input_share(m_in, m_e.residency(), m_layer, m_ins[0], c0, nn, m_c);
+  }
+
+  Emitter& m_e;
+  const PlanInputs& m_in;
+  const workload::Layer& m_layer;
+  const workload::Gemm& m_gm;
+  const Tiling m_tiling;
+  const uint32_t m_lid;
+  const std::vector<int> m_ins;  // the moving input, then (attention) the stationary one
+  const int m_out;
+  const Chunking m_c;
+  const uint64_t m_mb;  // output-channel block
+  isa::LayerPlan& m_lp;
+  DepList m_ready;  // the output is complete when these are
+};
+
+// The MatMuls wait on `stationary` (the tile's weights: the first deps, which background
+// preload reads) and on `k_input(k0, kk)`, the deps under which that K block's moving data is in
+// SBUF; `k_done(mm)` learns each MatMul. Returns the last.
+template <class KInput, class KDone>
+Dep GemmLayer::tile(const TileAt& at, uint64_t m, uint64_t nn, const DepList& stationary,
+                    KInput k_input, KDone k_done) {
+  const auto bank = static_cast<uint32_t>(m_e.psum_banks().take());
+  Dep last_mm{};
+  for_k_blocks(m_gm, m_tiling, [&](uint64_t k0, uint64_t kk) {
+    isa::MatMul mm;
+    mm.k = u32(kk);
+    mm.m = u32(m);
+    mm.n = u32(nn);
+    mm.accumulate = k0 > 0;
+    mm.group = u32(at.group);
+    mm.k0 = u32(k0);
+    mm.m0 = u32(at.m0);
+    mm.c0 = at.c0;
+    mm.psum_bank = bank;
+    mm.weight_slot = at.slot;
+    // The weight deps stay first and unmerged: background preload reads when they were met.
+    DepList other = k_input(k0, kk);
+    merge(other, m_e.psum_banks().free[bank]);
+    Instr i;
+    i.layer = m_lid;
+    i.sbuf_read = kk * nn * m_in.dtype_bytes;
+    i.deps = DepList(stationary);
+    mm.weight_deps = static_cast<uint8_t>(std::min<size_t>(i.deps.size(), 255));
+    i.deps.insert(i.deps.end(), other.begin(), other.end());
+    i.payload = mm;
+    last_mm = m_e.queues().emit(isa::kTensorEngine, std::move(i));
+    k_done(last_mm);
+    ++m_lp.matmuls;
+  });
+  evict(at, m, nn, bank, last_mm);
+  return last_mm;
+}
+
+// The tile's PSUM bank to SBUF, then (an output in DRAM) its write.
+void GemmLayer::evict(const TileAt& at, uint64_t m, uint64_t nn, uint32_t bank,
+                      const Dep& last_mm) {
+  const auto& ve = m_in.hw.vector_engine;
+  const size_t out_slot = m_e.out_ring().take();
+  isa::Evict ev;
+  ev.vector_cycles =
+      base::ceil_cycles(static_cast<double>(base::ceil_div(m, ve.lanes) * nn) * ve.passes.evict);
+  ev.m = u32(m);
+  ev.n = u32(nn);
+  ev.group = u32(at.group);
+  ev.m0 = u32(at.m0);
+  ev.c0 = at.c0;
+  ev.psum_bank = bank;
+  Instr e;
+  e.layer = m_lid;
+  e.sbuf_write = m * nn * m_in.dtype_bytes;
+  e.deps = {last_mm};
+  if (!m_e.tensor(m_out).resident) merge(e.deps, m_e.out_ring().free[out_slot]);
+  e.payload = ev;
+  const uint64_t out_bytes = e.sbuf_write;
+  const Dep done = m_e.queues().emit(isa::kVectorEngine, std::move(e));
+  m_e.psum_banks().free[bank] = {done};
+  m_e.output_chunk(m_out, m_lid, out_bytes, done, out_slot, m_ready,
+                   DmaRegion{0, 0, 0, u32(at.group * m_gm.m + at.m0), u32(m), u32(nn), at.c0});
+}
+
+DepList GemmLayer::moving_input(uint64_t group, uint64_t c0, uint64_t nn, uint64_t bytes,
+                                uint64_t k0, uint64_t kk, int& slot) const {
+  return m_e.input_chunk(
+      m_ins[0], m_lid, part(bytes, k0, kk, m_gm.k), 0, slot,
+      moves(DmaData::gemm_input, -1, DmaRegion{u32(group), u32(k0), u32(kk), 0, 0, u32(nn), c0}));
+}
+
+// Per output-channel block, its weights (all K blocks) stay in a prefetch slot while every chunk
+// of positions streams through; a streamed input arrives per K block (and again per block).
+void GemmLayer::weight_stationary() {
+  WeightPrefetch& w = m_e.weights();
+  for (uint64_t g = 0; g < m_gm.groups; ++g) {
+    for (uint64_t m0 = 0; m0 < m_gm.m; m0 += m_mb) {
+      const size_t j = w.next(m_e.queues());
+      ++m_lp.weight_blocks;
+      Dep last_mm{};
+      for_chunks(m_c, [&](uint64_t c0, uint64_t nn) {
+        const uint64_t bytes = share(c0, nn);
+        int slot = -1;
+        last_mm = tile(
+            TileAt{g, m0, c0, w.slot(j)}, std::min(m_mb, m_gm.m - m0), nn, w.loaded(j),
+            [&](uint64_t k0, uint64_t kk) { return moving_input(g, c0, nn, bytes, k0, kk, slot); },
+            [&](const Dep& mm) { m_e.release_slot(0, slot, mm); });
+      });
+      w.release(j, last_mm);
+    }
+  }
+}
+
+// Per chunk of positions, the input chunk (all K blocks) is read once into a stream slot and
+// stays while every block's weights stream through the prefetch slots again (class weights).
+void GemmLayer::activation_stationary() {
+  WeightPrefetch& w = m_e.weights();
+  const int t_in = m_ins[0];
+  for_chunks(m_c, [&](uint64_t c0, uint64_t nn) {
+    const uint64_t bytes = share(c0, nn);
+    Ring& ring = m_e.in_ring(0);
+    const size_t slot = ring.take();
+    std::vector<DepList> k_ready;  // one DMA per K block, all into `slot`
+    for_k_blocks(m_gm, m_tiling, [&](uint64_t k0, uint64_t kk) {
+      DepList deps = m_e.ready(t_in);
+      merge(deps, ring.free[slot]);
+      k_ready.push_back(m_e.queues().read(
+          part(bytes, k0, kk, m_gm.k), m_e.home_class(t_in), m_lid, deps,
+          moves(DmaData::gemm_input, t_in, DmaRegion{0, u32(k0), u32(kk), 0, 0, u32(nn), c0})));
+    });
+    Dep last_mm{};
+    for (uint64_t m0 = 0; m0 < m_gm.m; m0 += m_mb) {
+      const size_t j = w.next(m_e.queues());
+      ++m_lp.weight_blocks;
+      last_mm = tile(
+          TileAt{0, m0, c0, w.slot(j)}, std::min(m_mb, m_gm.m - m0), nn, w.loaded(j),
+          [&](uint64_t k0, uint64_t) { return k_ready[k0 / m_tiling.rows]; }, [](const Dep&) {});
+      w.release(j, last_mm);
+    }
+    m_e.in_ring(0).free[slot] = {last_mm};
+  });
+}
+
+// Attention: per sample, per head, per block of the second input's stationary tile (from SBUF,
+// or first read from DRAM if that tensor was spilled), the first input's columns of that sample
+// stream through.
+void GemmLayer::activation_operands() {
+  const int t_sta = m_ins[1];
+  for (uint64_t s0 = 0; s0 < m_c.total; s0 += m_c.span) {
+    for (uint64_t g = 0; g < m_gm.groups; ++g) {
+      for (uint64_t m0 = 0; m0 < m_gm.m; m0 += m_mb) {
+        const uint64_t m = std::min(m_mb, m_gm.m - m0);
+        int sta_slot = -1;
+        const DepList stationary = m_e.input_chunk(
+            t_sta, m_lid, m_gm.k * m * m_in.dtype_bytes, 1, sta_slot,
+            moves(DmaData::stationary_input, -1, DmaRegion{u32(g), 0, 0, u32(m0), u32(m), 0, s0}));
+        ++m_lp.weight_blocks;
+        Dep last_mm{};
+        for (uint64_t c0 = s0; c0 < s0 + m_c.span; c0 += m_c.chunk) {
+          const uint64_t nn = std::min(m_c.chunk, s0 + m_c.span - c0);
+          const uint64_t bytes = share(c0, nn);
+          int slot = -1;
+          last_mm = tile(
+              TileAt{g, m0, c0}, m, nn, stationary,
+              [&](uint64_t k0, uint64_t kk) {
+                return moving_input(g, c0, nn, bytes, k0, kk, slot);
+              },
+              [&](const Dep& mm) { m_e.release_slot(0, slot, mm); });
+        }
+        m_e.release_slot(1, sta_slot, last_mm);
+      }
+    }
+  }
+}
+
+}  // namespace
+
+void emit_gemm(Emitter& e, size_t l, isa::LayerPlan& lp) {
+  GemmLayer layer(e, l, lp);
+  switch (e.residency().orders[l]) {
+    case isa::Order::activation_stationary:
+      layer.activation_stationary();
+      break;
+    case isa::Order::activation_operands:
+      layer.activation_operands();
+      break;
+    default:
+      layer.weight_stationary();
+  }
+  layer.finish();
+}
+
+}  // namespace ncore::planner

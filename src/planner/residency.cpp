@@ -1,0 +1,258 @@
+// Residency (see residency.h): the tensors and their live ranges, SBUF occupancy per layer, the
+// loop order of each MatMul layer, spill victims, and the fallback to finer tiling.
+#include "planner/residency.h"
+
+#include <algorithm>
+#include <string>
+
+#include "base/math.h"
+#include "planner/plan_error.h"
+
+namespace ncore::planner {
+namespace {
+
+using base::ceil_div;
+using workload::Layer;
+
+constexpr uint64_t kMaxBytes = uint64_t{1} << 56;
+
+const Tensor& tensor(const Residency& r, int t) {
+  return r.tensors[static_cast<size_t>(t)];
+}
+
+// The tensors at batch b (0: the network input, l + 1: layer l's output), with their producers
+// and last consumers. The network input and outputs live in DRAM by design (class io).
+std::vector<Tensor> build_tensors(const PlanInputs& in) {
+  const auto& g = in.g;
+  const size_t n = g.layers.size();
+  std::vector<Tensor> t(n + 1);
+  auto bytes = [&](const workload::Shape& s) {
+    const unsigned __int128 b =
+        static_cast<unsigned __int128>(s.elems()) * in.batch * in.dtype_bytes;
+    if (b > kMaxBytes)
+      throw PlanError("a tensor of " + s.str() + " at batch " + std::to_string(in.batch) +
+                      " exceeds 2^56 bytes: reduce the batch");
+    return static_cast<uint64_t>(b);
+  };
+  t[0].bytes = bytes(g.input);
+  t[0].io_home = t[0].source = true;
+  for (size_t i = 0; i < n; ++i) {
+    t[i + 1].bytes = bytes(g.layers[i].out);
+    t[i + 1].producer = static_cast<int>(i);
+    t[i + 1].io_home = t[i + 1].source = g.layers[i].external;
+  }
+  for (size_t i = 0; i < n; ++i) {
+    if (g.layers[i].shape_only) continue;
+    for (int x : in.in_tensors(i)) t[static_cast<size_t>(x)].last_use = static_cast<int>(i);
+  }
+  for (int x : g.outputs()) t[static_cast<size_t>(g.resolve(x))].io_home = true;
+  return t;
+}
+
+// prefetch_depth buffers of the largest weight block.
+uint64_t weight_region_bytes(const PlanInputs& in, const Tiling& t) {
+  uint64_t largest = 0;
+  for (const auto& l : in.g.layers)
+    if (has_weight_blocks(l))
+      largest = std::max(largest, block_bytes(*l.gemm, block_m(*l.gemm, t), in.dtype_bytes));
+  return largest * in.opt.prefetch_depth;
+}
+
+// Stream slots of the inputs layer l reads from DRAM: a MatMul layer reads one K block of its
+// moving input at a time (the whole chunk when activation_stationary) and a stationary
+// activation tile; a vector layer one lane-wide channel block.
+uint64_t input_slot_bytes(const PlanInputs& in, const Residency& r, size_t l) {
+  const Layer& layer = in.g.layers[l];
+  const Chunking c = chunking(layer, r.tiling);
+  const auto ins = in.in_tensors(l);
+  uint64_t occ = 0;
+  for (size_t k = 0; k < ins.size(); ++k) {
+    if (tensor(r, ins[k]).resident || layer.gather) continue;
+    if (layer.gemm && k == 1) {  // a stationary activation tile
+      occ += kStreamSlots * layer.gemm->k * block_m(*layer.gemm, r.tiling) * in.dtype_bytes;
+      continue;
+    }
+    const uint64_t chunk = input_share(in, r, layer, ins[k], 0, c.chunk, c);
+    if (r.orders[l] == isa::Order::activation_stationary)
+      occ += kStreamSlots * chunk;
+    else if (layer.gemm)
+      occ += kStreamSlots *
+             ceil_div(chunk * std::min<uint64_t>(r.tiling.rows, layer.gemm->k), layer.gemm->k);
+    else
+      occ += kStreamSlots * lane_share(chunk, layer.vector->channels, in.hw.vector_engine.lanes);
+  }
+  return occ;
+}
+
+// Stream slots of an output that lives in DRAM: one output-channel block, one lane-wide channel
+// block, or a gather's chunk of rows at a time.
+uint64_t output_slot_bytes(const PlanInputs& in, const Residency& r, size_t l) {
+  const Layer& layer = in.g.layers[l];
+  const Tensor& out = tensor(r, in.out_tensor(l));
+  if (out.resident || layer.external) return 0;
+  const Chunking c = chunking(layer, r.tiling);
+  if (layer.gemm) return kStreamSlots * block_m(*layer.gemm, r.tiling) * c.chunk * in.dtype_bytes;
+  if (layer.vector)
+    return kStreamSlots * lane_share(ceil_div(out.bytes * c.chunk, c.total), layer.vector->channels,
+                                     in.hw.vector_engine.lanes);
+  return kStreamSlots * gather_chunk_rows(*layer.gather, r.tiling) * layer.gather->row_elems *
+         in.dtype_bytes;
+}
+
+bool touches(const PlanInputs& in, size_t l, int t) {
+  if (in.out_tensor(l) == t) return true;
+  const auto ins = in.in_tensors(l);
+  return std::find(ins.begin(), ins.end(), t) != ins.end();
+}
+
+// Streamed input bytes of one pass of layer l over its chunks, all groups.
+uint64_t input_pass_bytes(const PlanInputs& in, const Residency& r, size_t l) {
+  const Layer& layer = in.g.layers[l];
+  const Chunking c = chunking(layer, r.tiling);
+  const int t = in.in_tensors(l)[0];
+  uint64_t bytes = 0;
+  for_chunks(c, [&](uint64_t c0, uint64_t n) { bytes += input_share(in, r, layer, t, c0, n, c); });
+  return bytes * layer.gemm->groups;
+}
+
+// Loop order per MatMul layer (DESIGN.md "The loop nest"): weight_stationary, unless its input
+// comes from DRAM (spilled, or the streamed network input) and streaming the weights again per
+// chunk of positions moves fewer bytes than streaming the input again per output-channel
+// block: then activation_stationary. Only for ungrouped layers with weights, and never where
+// its whole-chunk input slot alone would overflow the state buffer.
+void choose_orders(const PlanInputs& in, Residency& r) {
+  const auto& layers = in.g.layers;
+  for (size_t l = 0; l < layers.size(); ++l) r.orders[l] = base_order(layers[l]);
+  for (size_t l = 0; l < layers.size() && in.opt.auto_order; ++l) {
+    const Layer& layer = layers[l];
+    if (!has_weight_blocks(layer) || layer.gemm->groups != 1) continue;
+    if (r.orders[l] != isa::Order::weight_stationary) continue;
+    if (tensor(r, in.in_tensors(l)[0]).resident) continue;
+    const uint64_t blocks = n_blocks(*layer.gemm, r.tiling);
+    const uint64_t chunks = n_chunks(chunking(layer, r.tiling));
+    if (blocks < 2 || chunks < 2) continue;
+    const uint64_t ws_extra = input_pass_bytes(in, r, l) * (blocks - 1);
+    const uint64_t as_extra = layer.dense_weight_elems() * in.dtype_bytes * (chunks - 1);
+    if (as_extra >= ws_extra) continue;
+    r.orders[l] = isa::Order::activation_stationary;
+    if (occupancy(in, r, l) > in.hw.state_buffer.capacity)
+      r.orders[l] = isa::Order::weight_stationary;
+  }
+}
+
+// The first layer whose occupancy exceeds the state buffer (layers.size() when none), and it.
+size_t first_overflow(const PlanInputs& in, const Residency& r, uint64_t& occ) {
+  for (size_t l = 0; l < in.g.layers.size(); ++l) {
+    if (in.g.layers[l].shape_only) continue;
+    occ = occupancy(in, r, l);
+    if (occ > in.hw.state_buffer.capacity) return l;
+  }
+  return in.g.layers.size();
+}
+
+// A tensor to spill at overflowing layer `over`: live there and lowering its occupancy; those
+// the layer does not touch first, largest first. -1 when none helps.
+int choose_victim(const PlanInputs& in, Residency& r, size_t over, uint64_t over_occ) {
+  int victim = -1;
+  bool victim_touched = true;
+  for (size_t t = 0; t < r.tensors.size(); ++t) {
+    Tensor& x = r.tensors[t];
+    if (!x.resident || x.producer > static_cast<int>(over) || x.last_use < static_cast<int>(over))
+      continue;
+    x.resident = false;  // would it help?
+    const bool helps = occupancy(in, r, over) < over_occ;
+    x.resident = true;
+    if (!helps) continue;
+    const bool touched = touches(in, over, static_cast<int>(t));
+    const bool better = victim < 0 || (!touched && victim_touched) ||
+                        (touched == victim_touched && x.bytes > tensor(r, victim).bytes);
+    if (better) {
+      victim = static_cast<int>(t);
+      victim_touched = touched;
+    }
+  }
+  return victim;
+}
+
+void mark_infeasible(const PlanInputs& in, Residency& r, size_t l, uint64_t shortfall,
+                     const std::string& reason) {
+  r.fits = false;
+  r.feasible = false;
+  r.infeasible = isa::Infeasible{in.g.layers[l].name, shortfall, reason};
+}
+
+enum class Outcome { fits, infeasible, working_set_too_big };
+
+// Spills tensors until every layer fits (see choose_victim).
+Outcome spill_until_fits(const PlanInputs& in, Residency& r) {
+  const uint64_t cap = in.hw.state_buffer.capacity;
+  uint64_t first_shortfall = 0;
+  while (true) {
+    choose_orders(in, r);
+    uint64_t over_occ = 0;
+    const size_t over = first_overflow(in, r, over_occ);
+    if (over == in.g.layers.size()) return Outcome::fits;
+    if (!in.opt.allow_spill) {
+      mark_infeasible(in, r, over, over_occ - cap,
+                      "the live activations do not fit in the state buffer and "
+                      "options.allow_spill is false");
+      return Outcome::infeasible;
+    }
+    if (r.spilled_tensors == 0) first_shortfall = over_occ - cap;
+    const int victim = choose_victim(in, r, over, over_occ);
+    if (victim < 0) {
+      mark_infeasible(in, r, over, over_occ - cap,
+                      r.spilled_tensors == 0
+                          ? "the weight buffers and DRAM stream buffers alone exceed the "
+                            "state buffer"
+                          : "spilling every activation live there does not make it fit (" +
+                                std::to_string(first_shortfall) + " bytes short before spilling)");
+      return Outcome::working_set_too_big;
+    }
+    r.tensors[static_cast<size_t>(victim)].resident = false;
+    ++r.spilled_tensors;
+    r.fits = false;
+  }
+}
+
+}  // namespace
+
+uint64_t input_share(const PlanInputs& in, const Residency& r, const Layer& l, int t, uint64_t c0,
+                     uint64_t n, const Chunking& c) {
+  const uint64_t groups = l.gemm ? l.gemm->groups : 1;
+  const uint64_t share = part(tensor(r, t).bytes / groups, c0, n, c.total);
+  return l.gemm ? std::min(share, l.gemm->k * n * in.dtype_bytes) : share;
+}
+
+uint64_t occupancy(const PlanInputs& in, const Residency& r, size_t l) {
+  const Layer& layer = in.g.layers[l];
+  uint64_t occ = r.weight_region_bytes;
+  for (const Tensor& x : r.tensors)
+    if (x.resident && x.producer <= static_cast<int>(l) && x.last_use >= static_cast<int>(l))
+      occ += x.bytes;
+  if (layer.vector) occ += layer.vector->param_elems * in.dtype_bytes;
+  return occ + input_slot_bytes(in, r, l) + output_slot_bytes(in, r, l);
+}
+
+// Sources are loaded into SBUF once (unless they have to give way: then their consumers stream
+// them); outputs stream to DRAM as they are produced. When even with every activation spilled
+// a layer's working set (weight buffers, stream slots) exceeds the state buffer, the plan is
+// tiled finer rather than failed: output-channel blocks narrower than the array and chunks of
+// fewer positions, halving both until it fits.
+Residency plan_residency(const PlanInputs& in) {
+  Residency r;
+  r.tiling = array_tiling(in.hw, in.batch);
+  r.orders.resize(in.g.layers.size());
+  const std::vector<Tensor> tensors = build_tensors(in);
+  while (true) {
+    r.tensors = tensors;
+    for (auto& t : r.tensors) t.resident = t.source ? t.last_use >= 0 : !t.io_home;
+    r.fits = r.feasible = true;
+    r.infeasible = {};
+    r.spilled_tensors = 0;
+    r.weight_region_bytes = weight_region_bytes(in, r.tiling);
+    if (spill_until_fits(in, r) != Outcome::working_set_too_big || !tile_finer(r.tiling)) return r;
+  }
+}
+
+}  // namespace ncore::planner

@@ -1,0 +1,140 @@
+// Vector layers and embeddings (see vector_emit.h): the order of a vector layer's ops, its
+// parameter read, its inputs' and outputs' stream slots, and an embedding's row reads.
+#include "planner/vector_emit.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "base/math.h"
+
+namespace ncore::planner {
+namespace {
+
+using isa::DmaData;
+using isa::DmaRegion;
+
+uint32_t u32(uint64_t x) {
+  return static_cast<uint32_t>(x);
+}
+
+// Lane-cycles of `ops` element operations of class `op`: ops x the configured passes.
+uint64_t passes(const config::VectorEngineConfig& ve, workload::VectorOp op, uint64_t ops) {
+  // vector_pass_keys() lists the op classes in workload::VectorOp's order
+  const double f = ve.passes.*config::vector_pass_keys()[static_cast<size_t>(op)].second;
+  return base::ceil_cycles(static_cast<double>(ops) * f);
+}
+
+// The (first channel, first position) of each op in program order. Softmax and layernorm
+// reduce over every channel of a position: their chunks go outermost.
+std::vector<std::pair<uint64_t, uint64_t>> vector_order(const workload::VectorWork& vw,
+                                                        const Chunking& c, uint64_t lanes,
+                                                        bool across) {
+  std::vector<std::pair<uint64_t, uint64_t>> order;
+  for (uint64_t a = 0; a < (across ? c.total : vw.channels); a += (across ? c.chunk : lanes))
+    for (uint64_t b = 0; b < (across ? vw.channels : c.total); b += (across ? lanes : c.chunk))
+      order.emplace_back(across ? b : a, across ? a : b);
+  return order;
+}
+
+// An output chunk waiting for its write: bytes, channels [ch0, ch0 + cw) x positions
+// [c0, c0 + nn), from output slot `slot`.
+struct PendingOut {
+  uint64_t bytes, ch0, cw, c0, nn;
+  size_t slot;
+};
+
+}  // namespace
+
+// Its parameters (if any) are read first, once. A reducing layer's chunk leaves for DRAM only
+// after its last channel block.
+void emit_vector(Emitter& e, size_t l) {
+  const PlanInputs& in = e.in();
+  const workload::VectorWork& vw = *in.g.layers[l].vector;
+  const uint32_t lid = u32(l);
+  const auto ins = in.in_tensors(l);
+  const int t_out = in.out_tensor(l);
+  const Chunking c = chunking(in.g.layers[l], e.residency().tiling);
+  const uint64_t lanes = in.hw.vector_engine.lanes;
+  const DepList params =
+      e.queues().read(vw.param_elems * in.dtype_bytes, isa::TrafficClass::weights, lid, {});
+  DepList ready;
+  const bool across =
+      vw.op == workload::VectorOp::softmax || vw.op == workload::VectorOp::layernorm;
+  std::vector<PendingOut> pending;  // across: the chunk's outputs, written after its last block
+  for (const auto& [ch0, c0] : vector_order(vw, c, lanes, across)) {
+    const uint64_t cw = std::min(lanes, vw.channels - ch0);
+    const uint64_t nn = std::min(c.chunk, c.total - c0);
+    isa::Instr v;
+    v.layer = lid;
+    v.payload = isa::Vector{passes(in.hw.vector_engine, vw.op, nn * vw.ops_per_position), c0,
+                            u32(ch0), u32(cw), u32(nn)};
+    v.deps = params;
+    std::vector<int> slots(ins.size(), -1);
+    for (size_t k = 0; k < ins.size(); ++k) {
+      const uint64_t block = part(e.tensor(ins[k]).bytes, ch0, cw, vw.channels);
+      const uint64_t share = part(block, c0, nn, c.total);
+      v.sbuf_read += share;
+      isa::Dma what =
+          moves(DmaData::vector_input, -1, DmaRegion{0, 0, 0, u32(ch0), u32(cw), u32(nn), c0});
+      what.input = u32(k);
+      merge(v.deps, e.input_chunk(ins[k], lid, share, k, slots[k], what));
+    }
+    const uint64_t out_share =
+        part(part(e.tensor(t_out).bytes, ch0, cw, vw.channels), c0, nn, c.total);
+    v.sbuf_write += out_share;
+    const size_t out_slot = e.out_ring().take();
+    if (!e.tensor(t_out).resident) merge(v.deps, e.out_ring().free[out_slot]);
+    const Dep done = e.queues().emit(isa::kVectorEngine, std::move(v));
+    for (size_t k = 0; k < ins.size(); ++k) e.release_slot(k, slots[k], done);
+    pending.push_back(PendingOut{out_share, ch0, cw, c0, nn, out_slot});
+    if (!across || ch0 + cw == vw.channels) {
+      for (const PendingOut& o : pending)
+        e.output_chunk(t_out, lid, o.bytes, done, o.slot, ready,
+                       DmaRegion{0, 0, 0, u32(o.ch0), u32(o.cw), u32(o.nn), o.c0});
+      pending.clear();
+    }
+  }
+  e.ready(t_out) = std::move(ready);
+}
+
+// The rows are read once the token ids are in SBUF. An output that lives in DRAM passes through
+// two stream slots a chunk of rows at a time (the rows of a broadcast table are read once, then
+// copied out).
+void emit_gather(Emitter& e, size_t l) {
+  const PlanInputs& in = e.in();
+  const workload::Gather& ga = *in.g.layers[l].gather;
+  const uint32_t lid = u32(l);
+  const int t_in = in.in_tensors(l)[0], t_out = in.out_tensor(l);
+  const uint64_t row_bytes = ga.row_elems * in.dtype_bytes;
+  DepList ids = e.ready(t_in);
+  if (!e.tensor(t_in).resident)  // the token ids live in DRAM: read them in first
+    ids = e.queues().read(e.tensor(t_in).bytes, e.home_class(t_in), lid, ids,
+                          moves(DmaData::whole, t_in));
+  if (e.tensor(t_out).resident) {
+    const uint64_t rows = ga.broadcast ? ga.rows : ga.rows * in.batch;
+    e.ready(t_out) = e.queues().read(rows * row_bytes, isa::TrafficClass::weights, lid, ids);
+    return;
+  }
+  const uint64_t total = ga.rows * in.batch;
+  const uint64_t chunk = gather_chunk_rows(ga, e.residency().tiling);
+  DepList ready;
+  for (uint64_t r0 = 0; r0 < total; r0 += chunk) {
+    const uint64_t n = std::min(chunk, total - r0);
+    const size_t slot = e.out_ring().take();
+    DepList deps = ids;
+    merge(deps, e.out_ring().free[slot]);
+    const bool read = !ga.broadcast || r0 < ga.rows;  // a broadcast table is read once
+    const DepList rows =
+        read ? e.queues().read(std::min(n, ga.broadcast ? ga.rows - r0 : n) * row_bytes,
+                               isa::TrafficClass::weights, lid, deps)
+             : deps;
+    const DepList w = e.queues().write(
+        n * row_bytes, e.home_class(t_out), lid, rows,
+        moves(DmaData::output, t_out, DmaRegion{0, 0, 0, 0, u32(ga.row_elems), u32(n), r0}));
+    e.out_ring().free[slot] = w;
+    merge(ready, w);
+  }
+  e.ready(t_out) = std::move(ready);
+}
+
+}  // namespace ncore::planner

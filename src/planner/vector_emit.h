@@ -1,0 +1,14 @@
+// Emission of the layers that do not use the tensor engine: a vector layer (per lane-wide block
+// of channels, per chunk of positions, one vector-engine op) and an embedding (table rows by
+// DMA straight into SBUF, class weights). See vector_emit.cpp for their loop orders.
+#pragma once
+#include <cstddef>
+
+#include "planner/emitter.h"
+
+namespace ncore::planner {
+
+void emit_vector(Emitter& e, size_t l);
+void emit_gather(Emitter& e, size_t l);
+
+}  // namespace ncore::planner
