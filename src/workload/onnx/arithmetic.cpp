@@ -1,9 +1,8 @@
-// ONNX arithmetic on activations, and the fused patterns it builds: Add/Sub/Mul/Div with a
-// constant or mask (free), of two activations (add; a chain of adds merges), a bias Add after a
-// bias-less linear or conv; and the GELU (Erf or GPT-2's Tanh form), LayerNorm (ReduceMean, Sub,
-// Pow/Mul, Sqrt, Div/Reciprocal, RMS forms) and SiLU (Sigmoid, Mul) patterns, which span all of
-// these ops through the Tags on Values (layout.h), so they stay in one file. ReduceMean over H
-// and W or the tokens is global_avgpool. A pattern left unfinished becomes an elementwise layer.
+// ONNX arithmetic on activations: Add/Sub/Mul/Div with a constant or mask (free), of two
+// activations (add; add chains merge), a bias Add after a linear/conv; ReduceMean over H, W or the
+// tokens (global_avgpool). The GELU (Erf, GPT-2's Tanh), LayerNorm (incl. Reciprocal and RMS forms)
+// and SiLU patterns span about ten of these ops through the Tags on Values (layout.h), so they stay
+// in one file. A pattern left unfinished becomes an elementwise layer.
 #include <algorithm>
 
 #include "workload/onnx/op_registry.h"

@@ -1,4 +1,5 @@
-// The helpers the ONNX importer's stages and op handlers share (import_state.h).
+// The helpers the ONNX importer's stages and op handlers share (import_state.h): names, constants,
+// shapes, reading inputs as activations, emitting layers. No op-specific rules.
 #include "workload/onnx/import_state.h"
 
 namespace ncore::workload::onnx {

@@ -1,4 +1,5 @@
-// Shape helpers of the ONNX importer's per-sample views (layout.h).
+// Shape helpers of the ONNX importer's per-sample views (layout.h): IR shapes of layouts, default
+// layouts by rank, dims arithmetic. No tensor data.
 #include "workload/onnx/layout.h"
 
 namespace ncore::workload::onnx {

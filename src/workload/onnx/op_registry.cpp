@@ -1,4 +1,5 @@
-// Views of the ONNX op registry (op_registry.h); the registrations are in the op family files.
+// Views of the ONNX op registry (op_registry.h): the handled, free and unary op lists, derived
+// from the registrations in the op family files (none are kept here).
 #include "workload/onnx/op_registry.h"
 
 namespace ncore::workload::onnx {

@@ -1,10 +1,8 @@
-// Constant folding of shape computations. Exporters compute shapes at run time (Shape -> Gather ->
-// Unsqueeze -> Concat -> Reshape, a buffer sliced to the sequence length, ...); ONNX's shape
-// inference does not see through all of it. ShapeFolder::run() evaluates the integer tensors
-// computed from constants and static shapes and turns their nodes into Constant nodes, and
-// records the dims of other constant-derived tensors (float ones, or those whose data is
-// external) as value_info, before inference runs again. One evaluator per op type, in the table
-// of shape_evaluators.cpp; ops without one are left to ONNX's inference.
+// Constant folding of the shape computations exporters emit (Shape -> Gather -> Concat -> Reshape,
+// buffers sliced to the sequence length) that ONNX's inference does not see through: integer
+// tensors from constants and static shapes become Constant nodes, other constant-derived tensors
+// get their dims as value_info; then inference runs again. One evaluator per op type, in the
+// name -> function table of shape_evaluators.cpp; ops without one are left to ONNX.
 #pragma once
 #include <map>
 #include <optional>

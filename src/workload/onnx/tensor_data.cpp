@@ -1,4 +1,5 @@
-// Tensor values, attributes and element types of ONNX protobufs (tensor_data.h).
+// Tensor values, attributes and element types of ONNX protobufs (tensor_data.h). Raw data is
+// read little-endian as the ONNX spec stores it; external data is never opened.
 #include "workload/onnx/tensor_data.h"
 
 #include <cmath>
