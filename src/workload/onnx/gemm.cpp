@@ -1,0 +1,105 @@
+// ONNX matrix products: Gemm, and MatMul with a weight initializer -> linear (on [F] vectors,
+// [T, F] sequences or C x 1 x 1 images); MatMul of two activations -> matmul when it is
+// attention's Q K^T (`transpose_b`) or P V, with `heads` from the multi-head views. A constant
+// times an activation, transA and other products of activations are errors.
+#include "workload/onnx/op_registry.h"
+
+namespace ncore::workload::onnx {
+namespace {
+
+// A weight matrix [K, N] (or [N, K] with trans) from an initializer.
+std::pair<int64_t, int64_t> weight_kn(ImportState& st, const Value& w, bool trans) {
+  if (!w.free() || w.from_input || w.dims.size() != 2)
+    throw Unmappable{"expected a 2-D weight initializer, got " + dims_str(w.dims)};
+  st.note_weights(w);
+  return trans ? std::make_pair(w.dims[1], w.dims[0]) : std::make_pair(w.dims[0], w.dims[1]);
+}
+
+const Value& features_in(ImportState& st, const NodeProto& n, int i) {
+  const Value* x = st.act_in(n, i);
+  if (!x) throw Unmappable{"its data input is not an activation"};
+  const bool ok = x->layout.kind == Layout::Kind::vec ||
+                  (x->layout.kind == Layout::Kind::seq && x->layout.axes == "TD") ||
+                  (x->layout.kind == Layout::Kind::chw && x->dims.size() == 3 && x->dims[1] == 1 &&
+                   x->dims[2] == 1);
+  if (!ok)
+    throw Unmappable{"expected [N, F] or [N, T, F] features, got " + dims_str(x->dims) +
+                     " per sample"};
+  return *x;
+}
+
+void linear(ImportState& st, const NodeProto& n, const Value& x, int64_t k, int64_t out_f,
+            bool bias) {
+  if (static_cast<uint64_t>(k) != ir_shape(x.layout, x.dims).c)
+    throw Unmappable{"weights of " + std::to_string(k) + " inputs on " +
+                     std::to_string(ir_shape(x.layout, x.dims).c) + " features"};
+  const Dims out = st.sample_dims(n.output(0));
+  Layout l = x.layout.kind == Layout::Kind::chw ? Layout{Layout::Kind::vec, ""} : x.layout;
+  if (l.kind == Layout::Kind::seq && out.size() != 2) l = *default_layout(out.size());
+  st.set_out(n, st.emit(n, "linear", {x.tensor},
+                        {{"out_features", ParamValue::of(out_f)}, {"bias", ParamValue::flag(bias)}},
+                        l, out));
+}
+
+void gemm(ImportState& st, const NodeProto& n) {
+  if (attr_int(n, "transA", 0) != 0) throw Unmappable{"transA is not supported"};
+  if (!st.val(n.input(0)).act()) throw Unmappable{"its data input is not an activation"};
+  const Value x = features_in(st, n, 0);
+  const auto [k, m] = weight_kn(st, st.val(n.input(1)), attr_int(n, "transB", 0) != 0);
+  linear(st, n, x, k, m, n.input_size() > 2 && !n.input(2).empty());
+}
+
+int64_t heads_of(const Value& v) {
+  const size_t i = v.layout.axes.find('H');
+  return i == std::string::npos ? int64_t{1} : v.dims[i];
+}
+
+// A product of two activations: attention's scores or context.
+void matmul_acts(ImportState& st, const NodeProto& n) {
+  const Value a = st.need_act(n, 0);
+  const Value b = st.need_act(n, 1);
+  const Dims out = st.sample_dims(n.output(0));
+  const bool seq_a = a.layout.kind == Layout::Kind::seq, seq_b = b.layout.kind == Layout::Kind::seq;
+  // scores = Q K^T: Q [heads, T, d], K^T [heads, d, T] (K through a Transpose)
+  if (seq_a && seq_b &&
+      ((a.layout.axes == "HTD" && b.layout.axes == "HDT" && a.dims[0] == b.dims[0]) ||
+       (a.layout.axes == "TD" && b.layout.axes == "DT"))) {
+    const int64_t h = heads_of(a);
+    Layout l{Layout::Kind::scores, h > 1 || a.layout.axes == "HTD" ? "HQK" : "QK"};
+    LayerParams p;
+    if (h > 1) p.emplace_back("heads", ParamValue::of(h));
+    p.emplace_back("transpose_b", ParamValue::flag(true));
+    return st.set_out(n, st.emit(n, "matmul", {a.tensor, b.tensor}, p, l, out));
+  }
+  // context = P V: P [heads, Tq, Tk], V [heads, Tk, d]
+  if (a.layout.kind == Layout::Kind::scores && seq_b &&
+      ((a.layout.axes == "HQK" && b.layout.axes == "HTD") ||
+       (a.layout.axes == "QK" && b.layout.axes == "TD"))) {
+    const int64_t h = heads_of(b);
+    LayerParams p;
+    if (h > 1) p.emplace_back("heads", ParamValue::of(h));
+    return st.set_out(n, st.emit(n, "matmul", {a.tensor, b.tensor}, p,
+                                 Layout{Layout::Kind::seq, b.layout.axes}, out));
+  }
+  throw Unmappable{"a product of two activations other than attention's Q K^T or P V (" +
+                   dims_str(a.dims) + " x " + dims_str(b.dims) + ")"};
+}
+
+void matmul(ImportState& st, const NodeProto& n) {
+  const Value& a0 = st.val(n.input(0));
+  const Value& b0 = st.val(n.input(1));
+  if (!a0.act()) throw Unmappable{"a constant times an activation is not supported"};
+  if (!b0.act()) {
+    const Value x = features_in(st, n, 0);
+    const auto [k, m] = weight_kn(st, b0, false);
+    return linear(st, n, x, k, m, false);
+  }
+  matmul_acts(st, n);
+}
+
+}  // namespace
+
+NCORE_REGISTER_ONNX_OP("Gemm", gemm, kOnActivations);
+NCORE_REGISTER_ONNX_OP("MatMul", matmul, kOnActivations);
+
+}  // namespace ncore::workload::onnx
