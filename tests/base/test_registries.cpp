@@ -10,6 +10,7 @@
 #include "config/dram_presets/registry.h"
 #include "test_util.h"
 #include "workload/layer_kind.h"
+#include "workload/onnx/op_registry.h"
 
 using namespace ncore;
 
@@ -46,6 +47,12 @@ TEST_CASE("the DRAM preset registry holds exactly the presets in src/config/dram
   const auto on_disk = registered_on_disk("src/config/dram_presets", "NCORE_REGISTER_DRAM_PRESET");
   REQUIRE(on_disk.count("ddr4-2400"));
   REQUIRE(in_registry<config::DramPreset>() == on_disk);
+}
+
+TEST_CASE("the ONNX op registry holds exactly the ops registered in src/workload/onnx") {
+  const auto on_disk = registered_on_disk("src/workload/onnx", "NCORE_REGISTER_ONNX_OP");
+  REQUIRE(on_disk.count("Conv"));
+  REQUIRE(in_registry<workload::onnx::OnnxOp>() == on_disk);
 }
 
 TEST_CASE("a name registered twice is a logic error naming the registry") {
