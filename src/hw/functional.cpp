@@ -5,6 +5,9 @@
 #include <cmath>
 #include <limits>
 
+#include "workload/layer_kind.h"
+#include "workload/unary_ops.h"
+
 namespace ncore::hw {
 namespace {
 
@@ -13,20 +16,6 @@ size_t idx(const workload::Shape& s, uint64_t n, uint64_t c, uint64_t h, uint64_
 }
 
 constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
-
-// The input rows (all columns) a window over output positions [p0, p0 + n) reads, as positions
-// over the batch of the input: from the first output row's top to the last one's bottom.
-void window_rows(const workload::Shape& is, const workload::Shape& os, const workload::Window& w,
-                 uint64_t p0, uint64_t n, uint64_t& lo, uint64_t& hi) {
-  const uint64_t per_o = os.h * os.w, per_i = is.h * is.w, last = p0 + n - 1;
-  const int64_t top = static_cast<int64_t>(p0 % per_o / os.w * w.sh) - static_cast<int64_t>(w.ph);
-  const int64_t bottom =
-      static_cast<int64_t>(last % per_o / os.w * w.sh + w.kh - 1) - static_cast<int64_t>(w.ph);
-  const auto rows = static_cast<int64_t>(is.h);
-  lo = p0 / per_o * per_i + static_cast<uint64_t>(std::clamp<int64_t>(top, 0, rows - 1)) * is.w;
-  hi = last / per_o * per_i +
-       static_cast<uint64_t>(std::clamp<int64_t>(bottom, 0, rows - 1) + 1) * is.w;
-}
 
 }  // namespace
 
@@ -108,7 +97,7 @@ Functional::Region Functional::input_region(const isa::Instr& i, size_t& k) cons
     const uint64_t khw = l.window.kh * l.window.kw, base = at.group * (is.c / gm.groups);
     r.c_lo = base + at.k0 / khw;
     r.c_hi = base + (at.k0 + at.k - 1) / khw + 1;
-    window_rows(is, os, l.window, at.c0, at.n, r.p_lo, r.p_hi);
+    workload::window_rows(is, os, l.window, at.c0, at.n, r.p_lo, r.p_hi);
     return r;
   }
   if (d.data == isa::DmaData::stationary_input) {
@@ -122,26 +111,11 @@ Functional::Region Functional::input_region(const isa::Instr& i, size_t& k) cons
       r = {at.group * gm.m + at.m0, at.group * gm.m + at.m0 + at.m, s0, s0 + gm.k};
     return r;
   }
-  // vector_input
+  // vector_input: what the layer's kind reads of input k for this output tile
   k = d.input;
-  const workload::Shape& is = l.in_shapes[k];
-  const uint64_t per_i = is.h * is.w, last = at.c0 + at.n - 1;
   r = {at.m0, at.m0 + at.m, at.c0, at.c0 + at.n};
-  if (l.kind == "concat") {  // the output channels this input holds, in its own numbering
-    uint64_t off = 0;
-    for (size_t j = 0; j < k; ++j) off += l.in_shapes[j].c;
-    r.c_lo = std::clamp<uint64_t>(at.m0, off, off + is.c) - off;
-    r.c_hi = std::clamp<uint64_t>(at.m0 + at.m, off, off + is.c) - off;
-  } else if (l.kind == "maxpool" || l.kind == "avgpool") {
-    window_rows(is, os, l.window, at.c0, at.n, r.p_lo, r.p_hi);
-  } else if (l.kind == "global_avgpool") {
-    r.p_lo = at.c0 / per_o * per_i;
-    r.p_hi = (last / per_o + 1) * per_i;
-  } else if (l.kind == "slice") {
-    r.p_lo = at.c0 / per_o * per_i + l.slice_start * is.w + at.c0 % per_o;
-    r.p_hi = last / per_o * per_i + l.slice_start * is.w + last % per_o + 1;
-  }
-  return r;
+  const auto region = workload::kind_of(l).input_region;
+  return region ? region(l, k, r) : r;
 }
 
 bool Functional::route(const isa::Instr& i, const std::vector<float>*& from,
@@ -278,13 +252,13 @@ void Functional::evict(const isa::Instr& i) {
   const uint64_t per = os.h * os.w;
   const Eigen::MatrixXf& p = m_psum[ev.psum_bank];
   std::vector<float>& out = m_t[i.layer + 1];
+  const workload::UnaryFn act = workload::unary_fn(l.activation);
   for (uint32_t m = 0; m < ev.m; ++m) {
     const uint64_t oc = ev.group * gm.m + ev.m0 + m;
     const float bias = gm.bias ? m_d.bias[i.layer][oc] : 0.0f;
     for (uint32_t n = 0; n < ev.n; ++n) {
       const uint64_t pos = ev.c0 + n;
-      out[idx(os, pos / per, oc, pos % per / os.w, pos % os.w)] =
-          workload::activate(l.activation, p(m, n) + bias);
+      out[idx(os, pos / per, oc, pos % per / os.w, pos % os.w)] = act(p(m, n) + bias);
     }
   }
 }
@@ -293,7 +267,7 @@ void Functional::vector(const isa::Instr& i) {
   const isa::Vector& v = i.vector();
   const workload::Layer& l = m_g.layers[i.layer];
   // softmax and layernorm reduce over every channel: they compute with the last channel block.
-  if ((l.kind == "softmax" || l.kind == "layernorm") && v.ch0 + v.channels < l.vector->channels)
+  if (workload::kind_of(l).flags.reduces_channels && v.ch0 + v.channels < l.vector->channels)
     return;
   std::vector<const std::vector<float>*> ins;
   for (int t : l.inputs) ins.push_back(&input(t, i.layer));

@@ -29,6 +29,7 @@
 
 #include "isa/program.h"
 #include "workload/graph.h"
+#include "workload/layer_kind.h"
 #include "workload/reference.h"
 
 namespace ncore::hw {
@@ -54,10 +55,8 @@ class Functional {
   Check compare(double tolerance) const;
 
  private:
-  struct Region {  // channels [c_lo, c_hi) x positions over the batch [p_lo, p_hi)
-    uint64_t c_lo = 0, c_hi = 0, p_lo = 0, p_hi = 0;
-  };
-  bool source(int t) const;  // the network input or an external layer's output
+  using Region = workload::Region;  // channels x positions over the batch
+  bool source(int t) const;         // the network input or an external layer's output
   const std::vector<float>& input(int t, uint32_t layer);  // what `layer` reads of tensor t
   // The SBUF copy a DMA fills for `layer`: a resident tensor's is shared by its consumers.
   std::vector<float>& sbuf_copy(int t, uint32_t layer);

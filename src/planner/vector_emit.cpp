@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "base/math.h"
+#include "workload/layer_kind.h"
 
 namespace ncore::planner {
 namespace {
@@ -58,8 +59,7 @@ void emit_vector(Emitter& e, size_t l) {
   const DepList params =
       e.queues().read(vw.param_elems * in.dtype_bytes, isa::TrafficClass::weights, lid, {});
   DepList ready;
-  const bool across =
-      vw.op == workload::VectorOp::softmax || vw.op == workload::VectorOp::layernorm;
+  const bool across = workload::kind_of(in.g.layers[l]).flags.reduces_channels;
   std::vector<PendingOut> pending;  // across: the chunk's outputs, written after its last block
   for (const auto& [ch0, c0] : vector_order(vw, c, lanes, across)) {
     const uint64_t cw = std::min(lanes, vw.channels - ch0);

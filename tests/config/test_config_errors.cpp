@@ -5,10 +5,12 @@
 #include <filesystem>
 #include <string>
 
+#include "base/strings.h"
 #include "config/config_error.h"
 #include "config/run_config.h"
 #include "config/sweep_config.h"
 #include "test_util.h"
+#include "workload/layer_kind.h"
 
 using namespace ncore;
 using test::read;
@@ -124,9 +126,8 @@ TEST_CASE("an unknown layer kind lists the known kinds") {
   const std::string model = replace(tiny_cnn(), "kind: maxpool", "kind: maxpool3d");
   const Case c = make_case("kind", tiny_hw(), model);
   expect_bad(c, c.model + ":" + std::to_string(line_of(model, "maxpool3d")) +
-                    ":24: layers[5].kind: unknown layer kind 'maxpool3d' (known: add, avgpool, "
-                    "concat, conv2d, embedding, external, flatten, gelu, global_avgpool, "
-                    "layernorm, linear, matmul, maxpool, relu, slice, softmax)");
+                    ":24: layers[5].kind: unknown layer kind 'maxpool3d' (known: " +
+                    base::join(workload::LayerRegistry::instance().names()) + ")");
   expect_bad(c, "did you mean maxpool?");
 }
 

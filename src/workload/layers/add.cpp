@@ -1,6 +1,7 @@
 // add: the elementwise sum of two or more same-shape tensors (a residual connection), with an
 // optional fused relu. Vector engine: (inputs - 1) lane-cycles per output element per channel.
 #include "workload/layer_kind.h"
+#include "workload/unary_ops.h"
 
 namespace ncore::workload {
 namespace {
@@ -14,8 +15,15 @@ void build_add(Params& p, Layer& l) {
   l.vector = VectorWork{VectorOp::elementwise, l.out.c, l.out.h * l.out.w, l.in_shapes.size() - 1};
 }
 
+void eval_add(const EvalArgs& a) {
+  const UnaryFn act = unary_fn(a.l.activation);
+  for (uint64_t c = a.c0; c < a.c0 + a.cn; ++c)
+    for (uint64_t pos = a.p0; pos < a.p0 + a.pn; ++pos)
+      a.out[a.at(c, pos)] = act(sum_inputs(a, c, pos));
+}
+
 }  // namespace
 
-NCORE_REGISTER_LAYER("add", 2, 8, build_add);
+NCORE_REGISTER_LAYER("add", 2, 8, build_add, eval_add, nullptr, KindFlags{false, true});
 
 }  // namespace ncore::workload

@@ -34,6 +34,6 @@ void build_conv2d(Params& p, Layer& l) {
 
 }  // namespace
 
-NCORE_REGISTER_LAYER("conv2d", 1, 1, build_conv2d);
+NCORE_REGISTER_LAYER("conv2d", 1, 1, build_conv2d, nullptr, nullptr, KindFlags{false, true});
 
 }  // namespace ncore::workload

@@ -4,6 +4,7 @@
 // embeddings) every sample reads the same rows, once per invocation. Output (hidden, tokens).
 // Parameters: vocab x hidden. No MACs.
 #include "workload/layer_kind.h"
+#include "workload/reference.h"
 
 namespace ncore::workload {
 namespace {
@@ -21,8 +22,18 @@ void build_embedding(Params& p, Layer& l) {
   l.gather = Gather{tokens, hidden, vocab, broadcast};
 }
 
+// Each position's table row (its token id's, or its own for a broadcast table).
+void eval_embedding(const EvalArgs& a) {
+  const Gather& ga = *a.l.gather;
+  for (uint64_t pos = a.p0; pos < a.p0 + a.pn; ++pos) {
+    const uint64_t row = ga.broadcast ? pos % a.per() : token_row(a.in()[pos], ga.table_rows);
+    for (uint64_t c = a.c0; c < a.c0 + a.cn; ++c)
+      a.out[a.at(c, pos)] = a.params[row * ga.row_elems + c];
+  }
+}
+
 }  // namespace
 
-NCORE_REGISTER_LAYER("embedding", 1, 1, build_embedding);
+NCORE_REGISTER_LAYER("embedding", 1, 1, build_embedding, eval_embedding);
 
 }  // namespace ncore::workload

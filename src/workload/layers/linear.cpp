@@ -17,6 +17,6 @@ void build_linear(Params& p, Layer& l) {
 
 }  // namespace
 
-NCORE_REGISTER_LAYER("linear", 1, 1, build_linear);
+NCORE_REGISTER_LAYER("linear", 1, 1, build_linear, nullptr, nullptr, KindFlags{false, true});
 
 }  // namespace ncore::workload

@@ -45,6 +45,6 @@ void build_matmul(Params& p, Layer& l) {
 
 }  // namespace
 
-NCORE_REGISTER_LAYER("matmul", 2, 2, build_matmul);
+NCORE_REGISTER_LAYER("matmul", 2, 2, build_matmul, nullptr, nullptr, KindFlags{false, true});
 
 }  // namespace ncore::workload

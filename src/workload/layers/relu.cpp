@@ -1,6 +1,7 @@
 // relu: max(x, 0) elementwise on the vector engine, one lane-cycle per element. (conv2d, linear
 // and add can fuse it into their eviction for free with `activation: relu` instead.)
 #include "workload/layer_kind.h"
+#include "workload/unary_ops.h"
 
 namespace ncore::workload {
 namespace {
@@ -10,8 +11,15 @@ void build_relu(Params&, Layer& l) {
   l.vector = VectorWork{VectorOp::elementwise, l.out.c, l.out.h * l.out.w, 1, 0};
 }
 
+void eval_relu(const EvalArgs& a) {
+  static const UnaryFn relu = unary_fn("relu");
+  for (uint64_t c = a.c0; c < a.c0 + a.cn; ++c)
+    for (uint64_t pos = a.p0; pos < a.p0 + a.pn; ++pos)
+      a.out[a.at(c, pos)] = relu(sum_inputs(a, c, pos));
+}
+
 }  // namespace
 
-NCORE_REGISTER_LAYER("relu", 1, 1, build_relu);
+NCORE_REGISTER_LAYER("relu", 1, 1, build_relu, eval_relu);
 
 }  // namespace ncore::workload

@@ -17,8 +17,26 @@ void build_slice(Params& p, Layer& l) {
   l.vector = VectorWork{VectorOp::elementwise, in.c, count * in.w, 1, 0};
 }
 
+void eval_slice(const EvalArgs& a) {
+  const Shape& is = a.l.in_shapes[0];
+  const Shape& os = a.l.out;
+  for (uint64_t c = a.c0; c < a.c0 + a.cn; ++c)
+    for (uint64_t pos = a.p0; pos < a.p0 + a.pn; ++pos) {
+      const uint64_t n = pos / a.per(), oh = pos % a.per() / os.w, ow = pos % os.w;
+      a.out[a.at(c, pos)] = a.in()[nchw(is, n, c, oh + a.l.slice_start, ow)];
+    }
+}
+
+// An output tile reads the same positions shifted by the slice's start rows.
+Region slice_region(const Layer& l, size_t, const Region& out) {
+  const Shape& is = l.in_shapes[0];
+  const uint64_t per_o = l.out.h * l.out.w, per_i = is.h * is.w, last = out.p_hi - 1;
+  return {out.c_lo, out.c_hi, out.p_lo / per_o * per_i + l.slice_start * is.w + out.p_lo % per_o,
+          last / per_o * per_i + l.slice_start * is.w + last % per_o + 1};
+}
+
 }  // namespace
 
-NCORE_REGISTER_LAYER("slice", 1, 1, build_slice);
+NCORE_REGISTER_LAYER("slice", 1, 1, build_slice, eval_slice, slice_region);
 
 }  // namespace ncore::workload

@@ -1,0 +1,33 @@
+// elementwise: `op` (sigmoid, tanh, silu, hardswish, leaky_relu, exp, erf, relu, gelu: the table
+// in unary_ops.h) applied to every element on the vector engine, one lane-cycle per element
+// (vector_engine.passes.elementwise passes: the activation unit evaluates each in one pass).
+// The ONNX importer emits it for Sigmoid, Tanh, HardSwish, LeakyRelu, Exp, Erf and x * sigmoid(x)
+// that do not fuse into the layer before. Output: the input's shape; no MACs, no parameters.
+#include "base/strings.h"
+#include "workload/layer_kind.h"
+#include "workload/unary_ops.h"
+
+namespace ncore::workload {
+namespace {
+
+void build_elementwise(Params& p, Layer& l) {
+  const auto names = unary_op_names(false);
+  l.activation = p.choice("op", names, "");
+  if (l.activation.empty())
+    p.fail("op", "missing: the function to apply, one of " + base::join(names));
+  l.out = l.in_shapes[0];
+  l.vector = VectorWork{VectorOp::elementwise, l.out.c, l.out.h * l.out.w, 1, 0};
+}
+
+void eval_elementwise(const EvalArgs& a) {
+  const UnaryFn op = unary_fn(a.l.activation);
+  for (uint64_t c = a.c0; c < a.c0 + a.cn; ++c)
+    for (uint64_t pos = a.p0; pos < a.p0 + a.pn; ++pos)
+      a.out[a.at(c, pos)] = op(sum_inputs(a, c, pos));
+}
+
+}  // namespace
+
+NCORE_REGISTER_LAYER("elementwise", 1, 1, build_elementwise, eval_elementwise);
+
+}  // namespace ncore::workload
