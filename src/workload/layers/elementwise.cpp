@@ -1,8 +1,8 @@
-// elementwise: `op` (sigmoid, tanh, silu, hardswish, leaky_relu, exp, erf, relu, gelu: the table
-// in unary_ops.h) applied to every element on the vector engine, one lane-cycle per element
-// (vector_engine.passes.elementwise passes: the activation unit evaluates each in one pass).
-// The ONNX importer emits it for Sigmoid, Tanh, HardSwish, LeakyRelu, Exp, Erf and x * sigmoid(x)
-// that do not fuse into the layer before. Output: the input's shape; no MACs, no parameters.
+// elementwise: `op` (sigmoid, tanh, silu, hardswish, exp, ...: the table in unary_ops.h; `none`
+// is a copy) applied to every element on the vector engine, one lane-cycle per element
+// (vector_engine.passes.elementwise passes). The ONNX importer emits it for one-input ops that do
+// not fuse into the layer before, SiLU, and (`none`) a broadcast product or an unfinished
+// pattern. Output: the input's shape; no MACs, no parameters.
 #include "base/strings.h"
 #include "workload/layer_kind.h"
 #include "workload/unary_ops.h"
@@ -11,7 +11,7 @@ namespace ncore::workload {
 namespace {
 
 void build_elementwise(Params& p, Layer& l) {
-  const auto names = unary_op_names(false);
+  const auto names = unary_op_names(true);
   l.activation = p.choice("op", names, "");
   if (l.activation.empty())
     p.fail("op", "missing: the function to apply, one of " + base::join(names));

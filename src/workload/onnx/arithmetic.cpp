@@ -30,7 +30,7 @@ void binary_acts(ImportState& st, const NodeProto& n, bool merge) {
                        dims_str(b.dims)};
     // a broadcast product (a squeeze-excitation scale): elementwise over the larger input
     const Value& big = sa.elems() >= sb.elems() ? a : b;
-    st.set_out(n, st.emit(n, "relu", {big.tensor}, {}, big.layout, big.dims));
+    st.set_out(n, st.emit_elementwise(n, "none", big));
     return;
   }
   if (merge) {
@@ -113,7 +113,7 @@ void mul(ImportState& st, const NodeProto& n) {
     if (p.tag == Tag::plain && q.tag == Tag::gelu_inner)  // x * (1 + erf(x / sqrt 2))
       return st.set_out(n, st.emit_activation(n, "gelu", p));
     if (p.tag == Tag::plain && q.tag == Tag::sigmoid)  // SiLU: one elementwise op
-      return st.set_out(n, st.emit(n, "relu", {p.tensor}, {}, p.layout, p.dims));
+      return st.set_out(n, st.emit_elementwise(n, "silu", p));
     if ((p.tag == Tag::plain || p.tag == Tag::centered) && q.tag == Tag::rstd)
       return st.set_out(n, st.layernorm_of(n, with_tag(q, Tag::plain)));
     if (a.tag == b.tag && (a.tag == Tag::plain || a.tag == Tag::centered) &&

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "workload/layer_kind.h"
 #include "workload/onnx/importer.h"
 
 namespace ncore::workload::onnx {
@@ -83,8 +84,8 @@ void fuse_activations(ImportState& st) {
     auto it = index.find(l.inputs.at(0));
     if (it == index.end()) continue;  // the model input
     LayerSpec& p = st.spec.layers[static_cast<size_t>(it->second)];
-    const bool takes =
-        p.kind == "conv2d" || p.kind == "linear" || p.kind == "add" || p.kind == "matmul";
+    const LayerKind* kind = LayerRegistry::instance().find(p.kind);
+    const bool takes = kind && kind->flags.fuses_activation;
     if (!takes || param(p, "activation") || refs[p.name] != 1 || outputs.count(p.name)) continue;
     set_param(p, "activation", ParamValue::of(act));
     p.origin += " + " + l.origin.substr(st.path.size() + 7);  // "<path>: node "

@@ -89,7 +89,7 @@ Value& ImportState::materialize(const std::string& tensor) {
   const NodeProto* start = nodes_by_name.at(v.tag_node);
   const bool was_folded = folded;
   folded = v.folded;
-  v = emit(*start, "relu", {v.tensor}, {}, v.layout, v.dims);
+  v = emit_elementwise(*start, unary_op_of(start->op_type()), v);
   folded = was_folded;
   return v;
 }
@@ -174,15 +174,51 @@ Value ImportState::emit(const NodeProto& n, const std::string& kind,
 }
 
 Value ImportState::emit_activation(const NodeProto& n, const std::string& act, const Value& x) {
-  Value v = emit(n, act == "gelu" ? "gelu" : "relu", {x.tensor}, {}, x.layout, x.dims);
+  Value v = emit_elementwise(n, act, x);
   act_layers[v.layer] = act;
   return v;
+}
+
+Value ImportState::emit_elementwise(const NodeProto& n, const std::string& op, const Value& x) {
+  if (op == "relu" || op == "gelu") return emit(n, op, {x.tensor}, {}, x.layout, x.dims);
+  return emit(n, "elementwise", {x.tensor}, {{"op", ParamValue::of(op)}}, x.layout, x.dims);
 }
 
 void ImportState::elementwise(const NodeProto& n, int i) {
   const Value* x = act_in(n, i);
   if (!x) throw Unmappable{"its data input is not an activation"};
-  set_out(n, emit(n, "relu", {x->tensor}, {}, x->layout, x->dims));
+  set_out(n, emit_elementwise(n, unary_op_of(n.op_type()), *x));
+}
+
+std::string unary_op_of(const std::string& op_type) {
+  static const std::map<std::string, std::string> ops = {{"Relu", "relu"},
+                                                         {"Gelu", "gelu"},
+                                                         {"Tanh", "tanh"},
+                                                         {"Sigmoid", "sigmoid"},
+                                                         {"HardSwish", "hardswish"},
+                                                         {"LeakyRelu", "leaky_relu"},
+                                                         {"Exp", "exp"},
+                                                         {"Erf", "erf"},
+                                                         {"Log", "log"},
+                                                         {"Abs", "abs"},
+                                                         {"Neg", "neg"},
+                                                         {"Floor", "floor"},
+                                                         {"Ceil", "ceil"},
+                                                         {"Round", "round"},
+                                                         {"Sign", "sign"},
+                                                         {"Elu", "elu"},
+                                                         {"Selu", "selu"},
+                                                         {"Softplus", "softplus"},
+                                                         {"Softsign", "softsign"},
+                                                         {"Sin", "sin"},
+                                                         {"Cos", "cos"},
+                                                         {"Mish", "mish"},
+                                                         {"HardSigmoid", "hard_sigmoid"},
+                                                         {"ThresholdedRelu", "thresholded_relu"},
+                                                         {"PRelu", "prelu"},
+                                                         {"Not", "not"}};
+  const auto it = ops.find(op_type);
+  return it == ops.end() ? "none" : it->second;
 }
 
 Value ImportState::layernorm_of(const NodeProto& n, const Value& x) {

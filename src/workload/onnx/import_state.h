@@ -66,6 +66,9 @@ struct ImportState {
              LayerParams params, Layout layout, Dims dims);
   // Relu, Tanh, Gelu: a layer, fused into its producer by fuse_activations() when it can be.
   Value emit_activation(const NodeProto& n, const std::string& act, const Value& x);
+  // A one-input elementwise layer applying `op` (unary_ops.h): a relu or gelu layer for those,
+  // else the elementwise kind.
+  Value emit_elementwise(const NodeProto& n, const std::string& op, const Value& x);
   // A one-input elementwise op (input i) as a relu-kind vector layer named after the node.
   void elementwise(const NodeProto& n, int i);
   Value layernorm_of(const NodeProto& n, const Value& x);
@@ -104,6 +107,9 @@ struct ImportState {
 };
 
 // A layer's parameter by key, or nullptr; set_param replaces or appends.
+// The elementwise function (unary_ops.h) of a one-input ONNX op with its default attributes, or
+// "none" (a copy, at the same cost) for one the table has no function for.
+std::string unary_op_of(const std::string& op_type);
 const ParamValue* param(const LayerSpec& s, const std::string& key);
 void set_param(LayerSpec& s, const std::string& key, ParamValue v);
 
