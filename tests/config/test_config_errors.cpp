@@ -7,6 +7,7 @@
 
 #include "base/strings.h"
 #include "config/config_error.h"
+#include "config/dram_presets/registry.h"
 #include "config/run_config.h"
 #include "config/sweep_config.h"
 #include "test_util.h"
@@ -192,7 +193,9 @@ TEST_CASE("the config loader throws ConfigError, never exits") {
 
 TEST_CASE("an unknown DRAM preset lists the known ones") {
   const Case c = make_case("preset", tiny_hw(), tiny_cnn());
-  expect_bad(c, "dram.preset: unknown DRAM preset 'ddr5' (known: ddr4-2400, hbm2e, lpddr4)",
+  expect_bad(c,
+             "dram.preset: unknown DRAM preset 'ddr5' (known: " +
+                 base::join(config::DramPresetRegistry::instance().names()) + ")",
              "--set hw.dram.model=banks --set hw.dram.preset=ddr5");
 }
 
