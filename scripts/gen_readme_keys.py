@@ -14,7 +14,7 @@ root = pathlib.Path(__file__).resolve().parent.parent
 binary = sys.argv[1] if len(sys.argv) > 1 else str(root / "build" / "ncoresim")
 readme = root / "README.md"
 text = readme.read_text()
-for which in ("hw", "options"):
+for which in ("hw", "options", "kinds"):
     table = subprocess.run([binary, "keys", which], check=True, capture_output=True,
                            text=True).stdout
     pattern = re.compile(r"(<!-- keys:%s [^\n]*-->\n).*?(<!-- /keys:%s -->)" % (which, which),

@@ -23,6 +23,7 @@
 #include "report/outputs.h"
 #include "sim/run_point.h"
 #include "sim/sweep.h"
+#include "workload/layer_kind.h"
 #include "workload/model_spec.h"
 
 namespace {
@@ -136,8 +137,10 @@ Commands add_commands(CLI::App& app, Args& a) {
   c.import->add_option("model", a.model_file, "model file (.onnx or SCALE-Sim .csv)")->required();
   c.import->add_option("-o,--out", a.import_out, "the model YAML file to write")->required();
   c.keys = app.add_subcommand("keys", "print the config reference (the README's key tables)");
-  c.keys->add_option("which", a.keys_which, "hw (a hardware file's keys) or options (a run's)")
-      ->check(CLI::IsMember({"hw", "options"}))
+  c.keys
+      ->add_option("which", a.keys_which,
+                   "hw (a hardware file's keys), options (a run's) or kinds (the layer kinds)")
+      ->check(CLI::IsMember({"hw", "options", "kinds"}))
       ->capture_default_str();
   return c;
 }
@@ -208,7 +211,9 @@ int dispatch(const Commands& c, const Args& a) {
     return sim::kExitOk;
   }
   if (*c.keys) {
-    std::fputs(config::config_reference(a.keys_which).c_str(), stdout);
+    const std::string md = a.keys_which == "kinds" ? workload::kinds_reference()
+                                                   : config::config_reference(a.keys_which);
+    std::fputs(md.c_str(), stdout);
     return sim::kExitOk;
   }
   if (*c.import) return import_model(a);

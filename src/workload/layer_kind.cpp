@@ -6,6 +6,13 @@
 
 namespace ncore::workload {
 
+std::string kinds_reference() {
+  std::string md = "| kind | keys | on the hardware |\n|---|---|---|\n";
+  for (const auto& [name, k] : LayerRegistry::instance().entries())
+    md += "| `" + name + "` | " + k.doc.keys + " | " + k.doc.cost + " |\n";
+  return md;
+}
+
 const LayerKind& kind_of(const Layer& l) {
   const LayerKind* k = LayerRegistry::instance().find(l.kind);
   if (!k)

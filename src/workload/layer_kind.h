@@ -65,6 +65,12 @@ struct KindFlags {
   bool fuses_activation = false;
 };
 
+// The README's row of a kind (`ncoresim keys kinds`): its keys, and what it costs on the hardware.
+struct KindDoc {
+  const char* keys = "";
+  const char* cost = "";
+};
+
 struct LayerKind {
   std::string name;
   int min_inputs = 1, max_inputs = 1;
@@ -75,6 +81,7 @@ struct LayerKind {
   EvalFn eval = nullptr;
   RegionFn input_region = nullptr;  // null: the output tile's own channels and positions
   KindFlags flags{};
+  KindDoc doc{};
   static const char* registry_what() { return "layer kind"; }
 };
 
@@ -84,6 +91,9 @@ inline float sum_inputs(const EvalArgs& a, uint64_t c, uint64_t pos) {
   for (const auto* src : a.ins) v += (*src)[a.at(c, pos)];
   return v;
 }
+
+// The kinds as a Markdown table (`| kind | keys | on the hardware |`), for the README.
+std::string kinds_reference();
 
 // The kind of a built layer (std::logic_error for a name no file registered).
 const LayerKind& kind_of(const Layer& l);

@@ -9,6 +9,7 @@
 #include "config/keys.h"
 #include "config/run_config.h"
 #include "test_util.h"
+#include "workload/layer_kind.h"
 
 using namespace ncore;
 
@@ -53,6 +54,7 @@ std::vector<std::pair<std::string, double>> ddr4_pairs() {
 TEST_CASE("the README's config reference is the key tables' (scripts/gen_readme_keys.py)") {
   CHECK(readme_block("hw") == config::config_reference("hw"));
   CHECK(readme_block("options") == config::config_reference("options"));
+  CHECK(readme_block("kinds") == workload::kinds_reference());
 }
 
 TEST_CASE("every hardware key has a row in the reference, and every table key is documented") {

@@ -24,6 +24,8 @@ void eval_add(const EvalArgs& a) {
 
 }  // namespace
 
-NCORE_REGISTER_LAYER("add", 2, 8, build_add, eval_add, nullptr, KindFlags{false, true});
+NCORE_REGISTER_LAYER("add", 2, 8, build_add, eval_add, nullptr, KindFlags{false, true},
+                     KindDoc{"2–8 inputs, `activation`",
+                             "vector engine, inputs − 1 lane-cycles per element"});
 
 }  // namespace ncore::workload

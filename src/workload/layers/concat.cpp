@@ -46,6 +46,9 @@ Region concat_region(const Layer& l, size_t k, const Region& out) {
 
 }  // namespace
 
-NCORE_REGISTER_LAYER("concat", 2, 8, build_concat, eval_concat, concat_region);
+NCORE_REGISTER_LAYER(
+    "concat", 2, 8, build_concat, eval_concat, concat_region, KindFlags{},
+    KindDoc{"2–8 inputs",
+            "vector engine, 1 lane-cycle per element: a copy along the channels, an upper bound"});
 
 }  // namespace ncore::workload

@@ -34,6 +34,9 @@ void build_conv2d(Params& p, Layer& l) {
 
 }  // namespace
 
-NCORE_REGISTER_LAYER("conv2d", 1, 1, build_conv2d, nullptr, nullptr, KindFlags{false, true});
+NCORE_REGISTER_LAYER(
+    "conv2d", 1, 1, build_conv2d, nullptr, nullptr, KindFlags{false, true},
+    KindDoc{"`out_channels`, `kernel`, `stride`, `padding`, `groups`, `bias`, `activation`",
+            "tensor engine, `groups` GEMMs of K = C_in/g·kh·kw, M = C_out/g"});
 
 }  // namespace ncore::workload

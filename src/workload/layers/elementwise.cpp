@@ -28,6 +28,10 @@ void eval_elementwise(const EvalArgs& a) {
 
 }  // namespace
 
-NCORE_REGISTER_LAYER("elementwise", 1, 1, build_elementwise, eval_elementwise);
+NCORE_REGISTER_LAYER("elementwise", 1, 1, build_elementwise, eval_elementwise, nullptr, KindFlags{},
+                     KindDoc{
+                         "`op`: a function of `src/workload/unary_ops.cpp` (`sigmoid`, `tanh`, "
+                         "`silu`, `hardswish`, `leaky_relu`, `exp`, `erf`, ...; `none` is a copy)",
+                         "vector engine, 1 lane-cycle per element"});
 
 }  // namespace ncore::workload

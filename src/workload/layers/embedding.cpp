@@ -34,6 +34,9 @@ void eval_embedding(const EvalArgs& a) {
 
 }  // namespace
 
-NCORE_REGISTER_LAYER("embedding", 1, 1, build_embedding, eval_embedding);
+NCORE_REGISTER_LAYER("embedding", 1, 1, build_embedding, eval_embedding, nullptr, KindFlags{},
+                     KindDoc{"`vocab`, `hidden`, `broadcast`",
+                             "DMA: b × tokens rows read from the table (class `weights`; once per "
+                             "invocation when `broadcast`, for position tables)"});
 
 }  // namespace ncore::workload

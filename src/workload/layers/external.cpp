@@ -14,6 +14,10 @@ void build_external(Params& p, Layer& l) {
 
 }  // namespace
 
-NCORE_REGISTER_LAYER("external", 1, 1, build_external);
+NCORE_REGISTER_LAYER(
+    "external", 1, 1, build_external, nullptr, nullptr, KindFlags{},
+    KindDoc{
+        "`channels`, `height`, `width`",
+        "DMA: an activation read from DRAM (class `io`), as SCALE-Sim layers read their IFMAPs"});
 
 }  // namespace ncore::workload

@@ -12,6 +12,7 @@ void build_flatten(Params&, Layer& l) {
 
 }  // namespace
 
-NCORE_REGISTER_LAYER("flatten", 1, 1, build_flatten);
+NCORE_REGISTER_LAYER("flatten", 1, 1, build_flatten, nullptr, nullptr, KindFlags{},
+                     KindDoc{"", "nothing: the output aliases the input"});
 
 }  // namespace ncore::workload

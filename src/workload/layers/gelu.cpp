@@ -20,6 +20,7 @@ void eval_gelu(const EvalArgs& a) {
 
 }  // namespace
 
-NCORE_REGISTER_LAYER("gelu", 1, 1, build_gelu, eval_gelu);
+NCORE_REGISTER_LAYER("gelu", 1, 1, build_gelu, eval_gelu, nullptr, KindFlags{},
+                     KindDoc{"", "vector engine, 1 lane-cycle per element"});
 
 }  // namespace ncore::workload

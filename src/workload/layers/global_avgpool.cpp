@@ -31,6 +31,7 @@ Region global_avgpool_region(const Layer& l, size_t, const Region& out) {
 }  // namespace
 
 NCORE_REGISTER_LAYER("global_avgpool", 1, 1, build_global_avgpool, eval_global_avgpool,
-                     global_avgpool_region);
+                     global_avgpool_region, KindFlags{},
+                     KindDoc{"", "vector engine, H·W lane-cycles per channel"});
 
 }  // namespace ncore::workload

@@ -17,6 +17,8 @@ void build_linear(Params& p, Layer& l) {
 
 }  // namespace
 
-NCORE_REGISTER_LAYER("linear", 1, 1, build_linear, nullptr, nullptr, KindFlags{false, true});
+NCORE_REGISTER_LAYER("linear", 1, 1, build_linear, nullptr, nullptr, KindFlags{false, true},
+                     KindDoc{"`out_features`, `bias`, `activation`",
+                             "tensor engine, per position (K = input features)"});
 
 }  // namespace ncore::workload

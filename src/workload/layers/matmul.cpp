@@ -45,6 +45,9 @@ void build_matmul(Params& p, Layer& l) {
 
 }  // namespace
 
-NCORE_REGISTER_LAYER("matmul", 2, 2, build_matmul, nullptr, nullptr, KindFlags{false, true});
+NCORE_REGISTER_LAYER("matmul", 2, 2, build_matmul, nullptr, nullptr, KindFlags{false, true},
+                     KindDoc{"two inputs, `heads`, `transpose_b`, `activation`",
+                             "tensor engine with an activation as the stationary operand "
+                             "(attention Q·Kᵀ and P·V), per sample and head; no parameters"});
 
 }  // namespace ncore::workload

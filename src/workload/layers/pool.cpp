@@ -61,7 +61,11 @@ Region pool_region(const Layer& l, size_t, const Region& out) {
 
 }  // namespace
 
-NCORE_REGISTER_LAYER("maxpool", 1, 1, build_pool, eval_pool<true>, pool_region);
-NCORE_REGISTER_LAYER("avgpool", 1, 1, build_pool, eval_pool<false>, pool_region);
+NCORE_REGISTER_LAYER("maxpool", 1, 1, build_pool, eval_pool<true>, pool_region, KindFlags{},
+                     KindDoc{"`kernel`, `stride`, `padding`, `ceil_mode`",
+                             "vector engine, kh·kw lane-cycles per output element"});
+NCORE_REGISTER_LAYER("avgpool", 1, 1, build_pool, eval_pool<false>, pool_region, KindFlags{},
+                     KindDoc{"`kernel`, `stride`, `padding`, `ceil_mode`",
+                             "vector engine, kh·kw lane-cycles per output element"});
 
 }  // namespace ncore::workload

@@ -20,6 +20,7 @@ void eval_relu(const EvalArgs& a) {
 
 }  // namespace
 
-NCORE_REGISTER_LAYER("relu", 1, 1, build_relu, eval_relu);
+NCORE_REGISTER_LAYER("relu", 1, 1, build_relu, eval_relu, nullptr, KindFlags{},
+                     KindDoc{"", "vector engine, 1 lane-cycle per element"});
 
 }  // namespace ncore::workload

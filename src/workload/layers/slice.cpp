@@ -37,6 +37,10 @@ Region slice_region(const Layer& l, size_t, const Region& out) {
 
 }  // namespace
 
-NCORE_REGISTER_LAYER("slice", 1, 1, build_slice, eval_slice, slice_region);
+NCORE_REGISTER_LAYER(
+    "slice", 1, 1, build_slice, eval_slice, slice_region, KindFlags{},
+    KindDoc{
+        "`start`, `count`",
+        "vector engine, 1 lane-cycle per element kept (a copy of `count` tokens from `start`)"});
 
 }  // namespace ncore::workload

@@ -30,6 +30,9 @@ void eval_softmax(const EvalArgs& a) {
 
 }  // namespace
 
-NCORE_REGISTER_LAYER("softmax", 1, 1, build_softmax, eval_softmax, nullptr, KindFlags{true, false});
+NCORE_REGISTER_LAYER("softmax", 1, 1, build_softmax, eval_softmax, nullptr, KindFlags{true, false},
+                     KindDoc{"",
+                             "vector engine, `passes.softmax` (3) lane-cycles per element, over "
+                             "the features of each position"});
 
 }  // namespace ncore::workload
