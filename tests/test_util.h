@@ -1,15 +1,18 @@
-// Helpers shared by the tests: scratch directories, writing small files, and running the
-// ncoresim binary (for tests that compare several points: one process per point).
+// Helpers shared by the tests: scratch directories, writing small files, running the ncoresim
+// binary (for tests that compare several points: one process per point) and reading its CSV
+// outputs by column name. Whole runs (tiny_run, simulate) are in test_runs.h.
 #pragma once
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "workload/graph.h"
 
@@ -70,5 +73,97 @@ inline const workload::Layer& find_layer(const workload::Graph& g, const std::st
   FAIL("no layer " << name);
   throw;
 }
+
+// A CSV text with a header line (layers.csv, sweep.csv, best.csv) read by column name. A cell
+// "in quotes" may hold commas and "" for a quote (report::csv_cell writes them so); a trailing
+// comma is one more, empty, cell. Every row must have as many cells as the header.
+class Csv {
+ public:
+  explicit Csv(const std::string& text) {
+    std::vector<std::vector<std::string>> lines = split(text);
+    REQUIRE_FALSE(lines.empty());
+    m_header = std::move(lines.front());
+    m_rows.assign(std::make_move_iterator(lines.begin() + 1), std::make_move_iterator(lines.end()));
+    for (size_t r = 0; r < m_rows.size(); ++r) {
+      INFO("CSV row " << r + 1);
+      REQUIRE(m_rows[r].size() == m_header.size());
+    }
+  }
+
+  size_t rows() const { return m_rows.size(); }
+  const std::vector<std::string>& header() const { return m_header; }
+
+  // The cell of `row` (0: the first line after the header) in `column`.
+  const std::string& at(size_t row, const std::string& column) const {
+    REQUIRE(row < m_rows.size());
+    return m_rows[row][col(column)];
+  }
+  double number(size_t row, const std::string& column) const { return std::stod(at(row, column)); }
+  uint64_t count(size_t row, const std::string& column) const {
+    return std::stoull(at(row, column));
+  }
+  // The first row whose `column` holds `value` (fails the test when there is none).
+  size_t find(const std::string& column, const std::string& value) const {
+    for (size_t r = 0; r < m_rows.size(); ++r)
+      if (at(r, column) == value) return r;
+    FAIL("no row with " << column << " = " << value);
+    throw;
+  }
+  // The sum of a column of whole numbers.
+  uint64_t sum(const std::string& column) const {
+    uint64_t total = 0;
+    for (size_t r = 0; r < m_rows.size(); ++r) total += count(r, column);
+    return total;
+  }
+
+ private:
+  size_t col(const std::string& column) const {
+    const auto it = std::find(m_header.begin(), m_header.end(), column);
+    INFO("CSV column " << column);
+    REQUIRE(it != m_header.end());
+    return static_cast<size_t>(it - m_header.begin());
+  }
+
+  static std::vector<std::vector<std::string>> split(const std::string& text) {
+    std::vector<std::vector<std::string>> lines;
+    std::vector<std::string> cells;
+    std::string cell;
+    bool quoted = false, in_line = false;
+    for (size_t i = 0; i < text.size(); ++i) {
+      const char c = text[i];
+      in_line = true;
+      if (quoted) {
+        if (c != '"')
+          cell += c;
+        else if (i + 1 < text.size() && text[i + 1] == '"')
+          cell += text[++i];
+        else
+          quoted = false;
+      } else if (c == '"') {
+        quoted = true;
+      } else if (c == ',') {
+        cells.push_back(std::move(cell));
+        cell.clear();
+      } else if (c == '\n') {
+        cells.push_back(std::move(cell));
+        cell.clear();
+        lines.push_back(std::move(cells));
+        cells.clear();
+        in_line = false;
+      } else {
+        cell += c;
+      }
+    }
+    REQUIRE_FALSE(quoted);
+    if (in_line) {
+      cells.push_back(std::move(cell));
+      lines.push_back(std::move(cells));
+    }
+    return lines;
+  }
+
+  std::vector<std::string> m_header;
+  std::vector<std::vector<std::string>> m_rows;
+};
 
 }  // namespace ncore::test

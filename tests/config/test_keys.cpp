@@ -8,7 +8,7 @@
 #include "config/dram_presets/registry.h"
 #include "config/keys.h"
 #include "config/run_config.h"
-#include "test_util.h"
+#include "test_runs.h"
 #include "workload/layer_kind.h"
 
 using namespace ncore;
@@ -72,8 +72,9 @@ TEST_CASE("a resolved config.yaml reads back to the same configuration, for ever
       std::vector<config::Override> o = {{"hw", std::string("../hw/") + hw + ".yaml", "test"},
                                          {"hw.dram.model", dram, "test"}};
       if (std::string(dram) == "banks") o.push_back({"hw.dram.preset", "hbm2e", "test"});
-      const auto rc = config::load_run(test::repo("configs/runs/tiny_cnn.yaml"), o);
-      const std::string dir = test::scratch(std::string("keys_") + hw + dram);
+      const auto run = test::tiny_run(std::string("keys_") + hw + dram).set(o);
+      const auto rc = run.load();
+      const std::string dir = run.dir();
       const std::string text = config::resolved_yaml(rc, dir);
       test::write(dir + "/config.yaml", text);
       test::write(dir + "/model.yaml", test::read(rc.model_file));

@@ -8,7 +8,7 @@
 #include "config/dram_presets/registry.h"
 #include "config/run_config.h"
 #include "hw/dram_timing.h"
-#include "test_util.h"
+#include "test_runs.h"
 
 using ncore::config::DramPresetRegistry;
 using ncore::hw::DramTiming;
@@ -316,13 +316,14 @@ TEST_CASE("ncoresim dram prints each preset's efficiency, sequential at peak les
 }
 
 TEST_CASE("a preset's fields are overridden key by key, and ideal DRAM has no latency") {
-  using ncore::config::Override;
-  const std::string run = ncore::test::repo("configs/runs/mlp_inf1.yaml");  // inf1: 100 ns
-  const auto rc = ncore::config::load_run(
-      run,
-      {Override{"hw.dram.model", "banks", "test"}, Override{"hw.dram.preset", "hbm2e", "test"},
-       Override{"hw.dram.t_rcd", "20 ns", "test"}, Override{"hw.dram.bank_groups", "2", "test"},
-       Override{"hw.dram.activate_pj", "700", "test"}});
+  auto mlp = [] { return ncore::test::shipped_run("configs/runs/mlp_inf1.yaml"); };
+  const auto rc = mlp()
+                      .set("hw.dram.model", "banks")
+                      .set("hw.dram.preset", "hbm2e")
+                      .set("hw.dram.t_rcd", "20 ns")
+                      .set("hw.dram.bank_groups", "2")
+                      .set("hw.dram.activate_pj", "700")
+                      .load();
   const auto& t = rc.hw.dram.timing;
   const auto hbm = DramPresetRegistry::instance().find("hbm2e")->timing;
   REQUIRE(t.preset == "hbm2e");
@@ -335,9 +336,9 @@ TEST_CASE("a preset's fields are overridden key by key, and ideal DRAM has no la
   DramTiming d(t, 1);
   REQUIRE(d.access(0, 0, 32) == Approx(20 + t.t_cl + t.t_burst));
   // ideal: zero latency whatever the file says, peak bandwidth kept.
-  const auto ideal = ncore::config::load_run(run, {Override{"hw.dram.model", "ideal", "test"}});
+  const auto ideal = mlp().set("hw.dram.model", "ideal").load();
   REQUIRE(ideal.hw.dram.latency_s == 0);
-  const auto simple = ncore::config::load_run(run);
-  REQUIRE(simple.hw.dram.latency_s > 0);
+  const auto simple = mlp().load();
+  REQUIRE(simple.hw.dram.latency_s == Approx(100e-9));  // inf1.yaml's latency
   REQUIRE(ideal.hw.dram.bandwidth == simple.hw.dram.bandwidth);
 }

@@ -2,51 +2,36 @@
 // tiny config (1 GHz, 16 B/cycle DRAM and queues, latency 0, no weight preload, I = 0).
 // Each TEST_CASE elaborates once: CTest runs it in its own process.
 #include <catch2/catch.hpp>
-#include <systemc>
 
-#include "config/run_config.h"
-#include "hw/neuron_core.h"
-#include "planner/planner.h"
 #include "report/outputs.h"
-#include "test_util.h"
+#include "test_runs.h"
 
 using namespace ncore;
 
 namespace {
-config::RunConfig single_tile_run(const std::string& dir, std::vector<config::Override> o = {}) {
-  test::write(dir + "/m.yaml",
-              "name: one_tile\ninput: {channels: 4}\nlayers:\n"
-              "  - {name: fc, kind: linear, out_features: 4}\n");
-  test::write(dir + "/run.yaml", "hw: " + test::repo("configs/hw/tiny.yaml") +
-                                     "\nmodel: m.yaml\nbatch: 8\ndtype: fp16\n");
-  return config::load_run(dir + "/run.yaml", o);
+// The single-tile run: one linear layer, K = M = 4, batch 8, on tiny.yaml, with overrides o.
+test::Run single_tile_run(const std::string& name) {
+  return test::tiny_run(name).model(test::kOneTile).batch(8);
 }
 
-// Plans and simulates `rc` (one elaboration: once per test case), then hands `check` the stats.
-template <class Check>
-void simulate(const config::RunConfig& rc, Check check) {
-  const auto p = planner::plan(rc);
-  base::Stats s;
-  hw::NeuronCore core("core", rc.hw, p, rc.dtype, s);
-  sc_core::sc_start();
-  REQUIRE(core.drained());
-  check(s);
+// The single tile with one DMA queue (transfers in program order) and key = value, simulated.
+base::Stats one_queue_tile(const std::string& name, const std::string& key,
+                           const std::string& value) {
+  const auto rc = single_tile_run(name).set("hw.dma.queues", "1").set(key, value).load();
+  return test::simulate(rc, planner::plan(rc));
 }
 }  // namespace
 
 TEST_CASE("a single-tile matmul run takes the hand-computed cycles") {
-  const auto rc = single_tile_run(test::scratch("one_tile"));
+  const auto rc = single_tile_run("one_tile").load();
   const auto p = planner::plan(rc);
   REQUIRE(p.queues[isa::kTensorEngine].size() == 1);
-  base::Stats s;
-  hw::NeuronCore core("core", rc.hw, p, rc.dtype, s);
-  sc_core::sc_start();
-  REQUIRE(core.drained());
+  const base::Stats s = test::simulate(rc, p);
   // MatMul{4, 4, 8}: load 4 + stream 8 + fill/drain 4 + 4 - 2 = 18
   REQUIRE(s.get("tensor_engine.busy_cycles") == 18);
   REQUIRE(s.get("tensor_engine.macs") == 4 * 4 * 8);
-  // Weights (16 + 4 bias) * 2 B = 40 B on queue 0: ceil(40 / 16) = 3 cycles (DRAM 0..3).
-  // Input 4 x 8 x 2 B = 64 B on queue 1 waits for the one channel: 3..7.
+  // Input 4 x 8 x 2 B = 64 B on queue 0: DRAM 0..4. Weights (16 + 4 bias) * 2 B = 40 B on
+  // queue 1 wait for the one channel: 4..6.5, done at 7 (test_outputs.cpp checks the trace).
   // MatMul 7..25; evict ceil(4 / 4 lanes) * 8 = 8 vector cycles at 1 GHz: 25..33;
   // output 64 B back to DRAM: 33..37.
   const auto& l = s.layers()[0];
@@ -78,22 +63,18 @@ TEST_CASE("a single-tile matmul run takes the hand-computed cycles") {
 }
 
 TEST_CASE("background weight preload hides the next tile's load behind the stream") {
-  const std::string dir = test::scratch("preload");
   // K = 8 on a 4-row array: two MatMuls of 4 x 4 x 8 accumulate in one PSUM bank.
-  test::write(dir + "/m.yaml",
-              "name: two_tiles\ninput: {channels: 8}\nlayers:\n"
-              "  - {name: fc, kind: linear, out_features: 4, bias: false}\n");
-  test::write(dir + "/run.yaml",
-              "hw: " + test::repo("configs/hw/tiny.yaml") + "\nmodel: m.yaml\nbatch: 8\n");
-  const auto rc = config::load_run(dir + "/run.yaml",
-                                   {{"hw.tensor_engine.weight_preload", "background", "test"},
-                                    {"hw.tensor_engine.preload_speedup", "2", "test"}});
+  const auto rc = test::tiny_run("preload")
+                      .model(
+                          "name: two_tiles\ninput: {channels: 8}\nlayers:\n"
+                          "  - {name: fc, kind: linear, out_features: 4, bias: false}\n")
+                      .batch(8)
+                      .set("hw.tensor_engine.weight_preload", "background")
+                      .set("hw.tensor_engine.preload_speedup", "2")
+                      .load();
   const auto p = planner::plan(rc);
   REQUIRE(p.queues[isa::kTensorEngine].size() == 2);
-  base::Stats s;
-  hw::NeuronCore core("core", rc.hw, p, rc.dtype, s);
-  sc_core::sc_start();
-  REQUIRE(core.drained());
+  const base::Stats s = test::simulate(rc, p);
   // First MatMul pays ceil(4 / 2) = 2: 2 + 8 + 6 = 16. The second tile's load starts when the
   // first starts streaming (2 cycles after it starts) and ends 2 cycles later, long before the
   // first ends: the second pays 0: 8 + 6 = 14. Busy = 30.
@@ -101,39 +82,30 @@ TEST_CASE("background weight preload hides the next tile's load behind the strea
 }
 
 TEST_CASE("a narrow state-buffer write port stalls DMA and evictions, attributed to the layer") {
-  // 1 B per cycle per partition x 4 partitions = 4 B/cycle of writes into SBUF; one DMA queue,
-  // so the transfers go in program order.
-  const auto rc = single_tile_run(
-      test::scratch("port"),
-      {{"hw.state_buffer.write_bytes_per_cycle", "1", "test"}, {"hw.dma.queues", "1", "test"}});
-  simulate(rc, [](const base::Stats& s) {
-    // Weights 40 B: DRAM done at 3, the write port at 40 / 4 = 10: 7 port-stall cycles.
-    // Input 64 B from 10: DRAM 10..14, the port 10..26: 12 stall cycles.
-    // MatMul 26..44 (18 cycles, reads 64 B at 1 KiB/cycle: no stall).
-    // Evict: 8 vector cycles, but writing 64 B takes 16: 44..60, 8 stall cycles.
-    // Output 64 B to DRAM 60..64 (the read port is wide).
-    const auto& l = s.layers()[0];
-    REQUIRE(l.end == 64);
-    REQUIRE(l.port_stall == 7 + 12 + 8);
-    REQUIRE(s.get("state_buffer.port_stall_cycles") == 27);
-    REQUIRE(l.tensor_busy == 18);
-  });
+  // 1 B per cycle per partition x 4 partitions = 4 B/cycle of writes into SBUF.
+  const base::Stats s = one_queue_tile("port", "hw.state_buffer.write_bytes_per_cycle", "1");
+  // Weights 40 B: DRAM done at 3, the write port at 40 / 4 = 10: 7 port-stall cycles.
+  // Input 64 B from 10: DRAM 10..14, the port 10..26: 12 stall cycles.
+  // MatMul 26..44 (18 cycles, reads 64 B at 1 KiB/cycle: no stall).
+  // Evict: 8 vector cycles, but writing 64 B takes 16: 44..60, 8 stall cycles.
+  // Output 64 B to DRAM 60..64 (the read port is wide).
+  const auto& l = s.layers()[0];
+  REQUIRE(l.end == 64);
+  REQUIRE(l.port_stall == 7 + 12 + 8);
+  REQUIRE(s.get("state_buffer.port_stall_cycles") == 27);
+  REQUIRE(l.tensor_busy == 18);
 }
 
 TEST_CASE("a narrow state-buffer read port stalls the MatMul and the output DMA") {
   // 0.5 B per cycle per partition x 4 partitions = 2 B/cycle of reads out of SBUF.
-  const auto rc = single_tile_run(
-      test::scratch("rport"),
-      {{"hw.state_buffer.read_bytes_per_cycle", "0.5", "test"}, {"hw.dma.queues", "1", "test"}});
-  simulate(rc, [](const base::Stats& s) {
-    // Weights 40 B and input 64 B written by 3 and 3 + 4 = 7 (the write port is wide). The
-    // MatMul (18 cycles) reads its 64 B moving data in 32: 7..39, 14 stall cycles. Evict
-    // 39..47. The output DMA reads 64 B in 32 cycles (DRAM 4): 47..79, 28 stall cycles.
-    const auto& l = s.layers()[0];
-    REQUIRE(l.end == 79);
-    REQUIRE(l.port_stall == 14 + 28);
-    REQUIRE(l.tensor_busy == 18 + 14);
-  });
+  const base::Stats s = one_queue_tile("rport", "hw.state_buffer.read_bytes_per_cycle", "0.5");
+  // Weights 40 B and input 64 B written by 3 and 3 + 4 = 7 (the write port is wide). The
+  // MatMul (18 cycles) reads its 64 B moving data in 32: 7..39, 14 stall cycles. Evict
+  // 39..47. The output DMA reads 64 B in 32 cycles (DRAM 4): 47..79, 28 stall cycles.
+  const auto& l = s.layers()[0];
+  REQUIRE(l.end == 79);
+  REQUIRE(l.port_stall == 14 + 28);
+  REQUIRE(l.tensor_busy == 18 + 14);
 }
 
 TEST_CASE("with a shared SBUF width, DMA writes and engine reads contend") {

@@ -4,9 +4,7 @@
 // moves fewer DRAM bytes.
 #include <catch2/catch.hpp>
 
-#include "config/run_config.h"
-#include "planner/planner.h"
-#include "test_util.h"
+#include "test_runs.h"
 
 using namespace ncore;
 
@@ -14,10 +12,11 @@ namespace {
 
 config::RunConfig resnet(uint64_t batch, const std::string& sbuf = "28 MiB",
                          const std::string& order = "auto") {
-  return config::load_run(test::repo("configs/runs/resnet50_inf1.yaml"),
-                          {{"batch", std::to_string(batch), "test"},
-                           {"hw.state_buffer.capacity", sbuf, "test"},
-                           {"options.order", order, "test"}});
+  return test::shipped_run("configs/runs/resnet50_inf1.yaml")
+      .batch(batch)
+      .set("hw.state_buffer.capacity", sbuf)
+      .set("options.order", order)
+      .load();
 }
 
 struct Traffic {

@@ -3,9 +3,7 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
 
-#include "config/run_config.h"
-#include "planner/planner.h"
-#include "test_util.h"
+#include "test_runs.h"
 
 using namespace ncore;
 
@@ -13,8 +11,7 @@ namespace {
 
 config::RunConfig load(const std::string& run, uint64_t batch,
                        std::vector<config::Override> extra = {}) {
-  extra.push_back({"batch", std::to_string(batch), "test"});
-  return config::load_run(test::repo(run), extra);
+  return test::shipped_run(run).batch(batch).set(extra).load();
 }
 
 uint64_t sum_dma(const isa::Program& p, isa::Op op, isa::TrafficClass c) {
@@ -109,10 +106,25 @@ TEST_CASE("activations spill when the state buffer is too small, and not before"
       load("configs/runs/tiny_cnn.yaml", 4, {{"hw.state_buffer.capacity", "64 KiB", "test"}}));
   REQUIRE(small.feasible);
   REQUIRE_FALSE(small.fits);
-  REQUIRE(small.spilled_tensors > 0);
   REQUIRE(small.sbuf_peak <= 64 * 1024);
-  REQUIRE(sum_dma(small, isa::Op::dma_write, isa::TrafficClass::spill) > 0);
-  REQUIRE(sum_dma(small, isa::Op::dma_read, isa::TrafficClass::spill) > 0);
+  // The spills derived in test_runs.h, planned per layer, and the DMA queues move them.
+  REQUIRE(small.layers.size() == test::kTinyCnnSpill64KiB.size());
+  const auto spill = static_cast<size_t>(isa::TrafficClass::spill);
+  uint64_t written = 0, read = 0, spilled = 0;
+  for (size_t l = 0; l < small.layers.size(); ++l) {
+    const auto& want = test::kTinyCnnSpill64KiB[l];
+    INFO(want.layer);
+    REQUIRE(small.layers[l].name == want.layer);
+    REQUIRE(small.layers[l].write_bytes[spill] == want.write);
+    REQUIRE(small.layers[l].read_bytes[spill] == want.read);
+    REQUIRE(small.layers[l].output_resident == (want.write == 0 && l + 1 < small.layers.size()));
+    written += want.write;
+    read += want.read;
+    spilled += want.write > 0;
+  }
+  REQUIRE(small.spilled_tensors == spilled);
+  REQUIRE(sum_dma(small, isa::Op::dma_write, isa::TrafficClass::spill) == written);
+  REQUIRE(sum_dma(small, isa::Op::dma_read, isa::TrafficClass::spill) == read);
   REQUIRE(replays(small));
 }
 
@@ -153,14 +165,15 @@ TEST_CASE("a plan replays without deadlock on every engine") {
 }
 
 TEST_CASE("vector ops cost lane-cycles times the configured passes of their class") {
-  const std::string dir = test::scratch("passes");
-  test::write(dir + "/m.yaml",
-              "name: sm\ninput: {channels: 4, height: 8}\nlayers:\n"
-              "  - {name: s, kind: softmax}\n  - {name: p, kind: maxpool, kernel: [2, 1]}\n");
-  test::write(dir + "/run.yaml",
-              "hw: " + test::repo("configs/hw/tiny.yaml") + "\nmodel: m.yaml\nbatch: 2\n");
   auto vector_cycles = [&](std::vector<config::Override> o) {
-    const auto p = planner::plan(config::load_run(dir + "/run.yaml", o));
+    const auto p = test::tiny_run("passes")
+                       .model(
+                           "name: sm\ninput: {channels: 4, height: 8}\nlayers:\n"
+                           "  - {name: s, kind: softmax}\n"
+                           "  - {name: p, kind: maxpool, kernel: [2, 1]}\n")
+                       .batch(2)
+                       .set(o)
+                       .plan();
     std::vector<uint64_t> per_layer(p.layers.size(), 0);
     for (const auto& i : p.queues[isa::kVectorEngine])
       per_layer[i.layer] += i.vector().vector_cycles;

@@ -3,10 +3,8 @@
 // the plan the emitters build on it.
 #include <catch2/catch.hpp>
 
-#include "config/run_config.h"
-#include "planner/planner.h"
 #include "planner/residency.h"
-#include "test_util.h"
+#include "test_runs.h"
 
 using namespace ncore;
 
@@ -16,17 +14,16 @@ namespace {
 // producer to the add, past r2 and r3 that do not read it.
 config::RunConfig skip_run(const std::string& name, const std::string& capacity,
                            bool allow_spill = true) {
-  const std::string dir = test::scratch(name);
-  test::write(dir + "/m.yaml",
-              "name: skip\ninput: {channels: 16, height: 8}\nlayers:\n"
-              "  - {name: r1, kind: relu}\n  - {name: r2, kind: relu}\n"
-              "  - {name: r3, kind: relu}\n  - {name: s, kind: add, inputs: [r1, r3]}\n"
-              "  - {name: g, kind: global_avgpool}\n");
-  test::write(dir + "/run.yaml",
-              "hw: " + test::repo("configs/hw/tiny.yaml") + "\nmodel: m.yaml\nbatch: 2\n");
-  return config::load_run(dir + "/run.yaml",
-                          {{"hw.state_buffer.capacity", capacity, "test"},
-                           {"options.allow_spill", allow_spill ? "true" : "false", "test"}});
+  return test::tiny_run(name)
+      .model(
+          "name: skip\ninput: {channels: 16, height: 8}\nlayers:\n"
+          "  - {name: r1, kind: relu}\n  - {name: r2, kind: relu}\n"
+          "  - {name: r3, kind: relu}\n  - {name: s, kind: add, inputs: [r1, r3]}\n"
+          "  - {name: g, kind: global_avgpool}\n")
+      .batch(2)
+      .set("hw.state_buffer.capacity", capacity)
+      .set("options.allow_spill", allow_spill ? "true" : "false")
+      .load();
 }
 
 std::vector<uint64_t> occupancies(const planner::PlanInputs& in, const planner::Residency& r) {

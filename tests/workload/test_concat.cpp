@@ -3,10 +3,9 @@
 #include <onnx/onnx_pb.h>
 
 #include <catch2/catch.hpp>
-#include <nlohmann/json.hpp>
 
 #include "config/run_config.h"
-#include "test_util.h"
+#include "test_runs.h"
 
 using namespace ncore;
 
@@ -25,8 +24,8 @@ onnx::TensorProto weight(const std::string& name, std::vector<int64_t> dims) {
   return t;
 }
 
-// x (N, 3, 16, 16) -> conv 3x3 (8) + relu, conv 1x1 (4) -> concat along the channels
-std::string concat_onnx(const std::string& dir) {
+// x (N, 3, 16, 16) -> conv 3x3 (8) + relu, conv 1x1 (4) -> concat along the channels, serialized
+std::string concat_onnx() {
   onnx::ModelProto m;
   m.set_ir_version(7);
   m.add_opset_import()->set_version(13);
@@ -63,7 +62,7 @@ std::string concat_onnx(const std::string& dir) {
   axis->set_i(1);
   std::string bytes;
   m.SerializeToString(&bytes);
-  return test::write(dir + "/concat.onnx", bytes);
+  return bytes;
 }
 
 }  // namespace
@@ -87,19 +86,16 @@ TEST_CASE("concat joins channels of equal height and width") {
 }
 
 TEST_CASE("an ONNX Concat imports as concat and computes the right data") {
-  const std::string dir = test::scratch("concat_onnx");
-  const std::string model = concat_onnx(dir);
-  const auto g = config::load_model_file(model);
+  const auto run = test::tiny_run("concat_onnx")
+                       .model(concat_onnx(), "concat.onnx")
+                       .batch(2)
+                       .set("options.functional", "true");
+  const auto g = config::load_model_file(run.model_path());
   REQUIRE(g.layers.size() == 3);
   REQUIRE(g.layers[2].kind == "concat");
   REQUIRE(g.layers[2].out == workload::Shape{12, 16, 16});
   REQUIRE(g.macs_per_sample() == 16 * 16 * (8 * 27 + 4 * 3));
   // functional mode: the tiled program's concat matches the direct reference
-  test::write(dir + "/run.yaml", "hw: " + test::repo("configs/hw/tiny.yaml") + "\nmodel: " + model +
-                                     "\nbatch: 2\noptions: {functional: true}\n");
-  const auto r = test::ncoresim("run '" + dir + "/run.yaml' -q --no-trace --out '" + dir + "/out'");
-  INFO(r.output);
-  REQUIRE(r.code == 0);
-  const auto s = nlohmann::json::parse(test::read(dir + "/out/summary.json"));
+  const auto s = run.run("--no-trace").summary;
   REQUIRE(s["functional"]["passed"] == true);
 }
