@@ -49,6 +49,7 @@ const std::map<std::string, Example>& examples() {
         "- {name: q, kind: linear, out_features: 8}\n"
         "- {name: x, kind: matmul, inputs: [q, input], heads: 2, transpose_b: true}\n"}},
       {"maxpool", {kImage, "- {name: x, kind: maxpool, kernel: 2}\n"}},
+      {"pad", {kImage, "- {name: x, kind: pad, padding: [1, 2]}\n"}},
       {"relu", {kImage, "- {name: x, kind: relu}\n"}},
       {"slice", {kSequence, "- {name: x, kind: slice, start: 1, count: 2}\n"}},
       {"softmax", {kSequence, "- {name: x, kind: softmax}\n"}},
@@ -86,4 +87,15 @@ TEST_CASE("a kind's flags and evaluation are where its file registered them") {
     CHECK(workload::LayerRegistry::instance().find(k)->flags.fuses_activation);
   CHECK(workload::LayerRegistry::instance().find("conv2d")->eval == nullptr);  // GEMM reference
   CHECK(workload::LayerRegistry::instance().find("concat")->input_region != nullptr);
+}
+
+TEST_CASE("pad: a zero border of rows and columns, one lane-cycle per output element") {
+  // 8 x 6 x 6 padded by 1 row and 2 columns on each side: 8 x 8 x 10, 80 positions per sample.
+  const std::string dir = test::scratch("pad_shape");
+  test::write(dir + "/m.yaml", std::string("name: p\n") + kImage +
+                                   "layers:\n- {name: x, kind: pad, padding: [1, 2]}\n");
+  const auto r = test::ncoresim("inspect " + dir + "/m.yaml");
+  REQUIRE(r.code == 0);
+  REQUIRE(r.output.find("8x8x10") != std::string::npos);
+  REQUIRE(r.output.find("0 MACs and 0 parameters") != std::string::npos);
 }
