@@ -125,6 +125,35 @@ void pool(ImportState& st, const NodeProto& n) {
                         x.layout, out));
 }
 
+// A zero Pad of an image's rows and columns, the same on both sides: a pad layer (a copy on the
+// vector engine; folding it into the conv or pool it feeds is issue 13's). Other modes, values,
+// axes and asymmetric pads are an error.
+void pad(ImportState& st, const NodeProto& n) {
+  const Value x = image_in(st, n);
+  if (attr_str(n, "mode", "constant") != "constant")
+    throw Unmappable{"only constant (zero) padding is supported"};
+  std::optional<double> value = 0.0;
+  Dims p;
+  if (st.opset < 11) {
+    p = attr_ints(n, "pads").value_or(Dims{});
+    if (auto v = attr_float(n, "value")) value = *v;
+  } else {
+    const auto v = n.input_size() > 1 ? st.const_values(n.input(1)) : std::nullopt;
+    if (!v) throw Unmappable{"the pads are not a constant"};
+    for (double d : *v) p.push_back(static_cast<int64_t>(d));
+    if (n.input_size() > 2 && !n.input(2).empty()) value = st.const_scalar(n.input(2));
+    if (n.input_size() > 3 && !n.input(3).empty()) throw Unmappable{"Pad's axes input"};
+  }
+  if (!value || *value != 0.0) throw Unmappable{"only zero padding is supported"};
+  if (p.size() != 8 || p[0] || p[1] || p[4] || p[5])
+    throw Unmappable{"only the rows and columns of an image [N, C, H, W] can be padded"};
+  if (p[2] != p[6] || p[3] != p[7] || p[2] < 0 || p[3] < 0)
+    throw Unmappable{"asymmetric or negative padding is not supported"};
+  const Dims out{x.dims[0], x.dims[1] + 2 * p[2], x.dims[2] + 2 * p[3]};
+  const LayerParams params{{"padding", ParamValue::of(std::vector<int64_t>{p[2], p[3]})}};
+  st.set_out(n, st.emit(n, "pad", {x.tensor}, params, x.layout, out));
+}
+
 void global_pool(ImportState& st, const NodeProto& n) {
   const Value x = image_in(st, n);
   st.set_out(n,
@@ -137,6 +166,7 @@ NCORE_REGISTER_ONNX_OP("Conv", conv, kOnActivations);
 NCORE_REGISTER_ONNX_OP("BatchNormalization", batchnorm, kOnActivations);
 NCORE_REGISTER_ONNX_OP("MaxPool", pool, kOnActivations);
 NCORE_REGISTER_ONNX_OP("AveragePool", pool, kOnActivations);
+NCORE_REGISTER_ONNX_OP("Pad", pad, kFreeOnConstants);
 NCORE_REGISTER_ONNX_OP("GlobalAveragePool", global_pool, kOnActivations);
 NCORE_REGISTER_ONNX_OP("GlobalMaxPool", global_pool, kOnActivations);
 
