@@ -85,11 +85,15 @@ struct LayerKind {
   static const char* registry_what() { return "layer kind"; }
 };
 
-// The sum of every input at (c, pos): one input's value, or an add's sum.
-inline float sum_inputs(const EvalArgs& a, uint64_t c, uint64_t pos) {
-  float v = 0;
-  for (const auto* src : a.ins) v += (*src)[a.at(c, pos)];
-  return v;
+// Every output element in the call's range as f(the sum of the inputs there): one input's
+// value for a single-input kind, an add's sum (relu, gelu, elementwise, add).
+inline void map_sum(const EvalArgs& a, float (*f)(float)) {
+  for (uint64_t c = a.c0; c < a.c0 + a.cn; ++c)
+    for (uint64_t pos = a.p0; pos < a.p0 + a.pn; ++pos) {
+      float v = 0;
+      for (const auto* src : a.ins) v += (*src)[a.at(c, pos)];
+      a.out[a.at(c, pos)] = f(v);
+    }
 }
 
 // The kinds as a Markdown table (`| kind | keys | on the hardware |`), for the README.

@@ -16,10 +16,7 @@ void build_add(Params& p, Layer& l) {
 }
 
 void eval_add(const EvalArgs& a) {
-  const UnaryFn act = unary_fn(a.l.activation);
-  for (uint64_t c = a.c0; c < a.c0 + a.cn; ++c)
-    for (uint64_t pos = a.p0; pos < a.p0 + a.pn; ++pos)
-      a.out[a.at(c, pos)] = act(sum_inputs(a, c, pos));
+  map_sum(a, unary_fn(a.l.activation));
 }
 
 }  // namespace

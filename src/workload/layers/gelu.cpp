@@ -12,10 +12,7 @@ void build_gelu(Params&, Layer& l) {
 }
 
 void eval_gelu(const EvalArgs& a) {
-  static const UnaryFn gelu = unary_fn("gelu");
-  for (uint64_t c = a.c0; c < a.c0 + a.cn; ++c)
-    for (uint64_t pos = a.p0; pos < a.p0 + a.pn; ++pos)
-      a.out[a.at(c, pos)] = gelu(sum_inputs(a, c, pos));
+  map_sum(a, unary_fn("gelu"));
 }
 
 }  // namespace

@@ -12,10 +12,7 @@ void build_relu(Params&, Layer& l) {
 }
 
 void eval_relu(const EvalArgs& a) {
-  static const UnaryFn relu = unary_fn("relu");
-  for (uint64_t c = a.c0; c < a.c0 + a.cn; ++c)
-    for (uint64_t pos = a.p0; pos < a.p0 + a.pn; ++pos)
-      a.out[a.at(c, pos)] = relu(sum_inputs(a, c, pos));
+  map_sum(a, unary_fn("relu"));
 }
 
 }  // namespace
