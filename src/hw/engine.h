@@ -26,6 +26,9 @@ struct EngineWiring {
   Functional* functional = nullptr;
 };
 
+// A new engine derives from Engine, names its busy counter and layer field, overrides cycles()
+// and trace_fields() (account() and counts_stall() if it has more to say), and is wired in
+// NeuronCore with its id and queue.
 class Engine : public sc_core::sc_module {
  public:
   sc_core::sc_port<SbufIf> sbuf;
@@ -47,7 +50,6 @@ class Engine : public sc_core::sc_module {
   virtual bool counts_stall(uint32_t layer) const;
 
   Semaphores& sem() { return m_sem; }
-  base::Stats& stats() { return m_stats; }
   Functional* functional() { return m_functional; }
 
  private:
