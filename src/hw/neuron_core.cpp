@@ -27,9 +27,9 @@ NeuronCore::NeuronCore(sc_core::sc_module_name n, const config::HwConfig& hw, co
       m_sbuf("state_buffer", hw.state_buffer, planned_sbuf(p), s),
       m_psum("psum", hw.psum, s),
       m_tensor("tensor_engine", hw.tensor_engine, config::rate_for(hw.tensor_engine.rate, dtype),
-               p.queues[isa::kTensorEngine], m_sem, s, functional),
-      m_vector("vector_engine", hw.vector_engine, hw.tensor_engine.clock_hz,
-               p.queues[isa::kVectorEngine], has_matmul(p), m_sem, s, functional) {
+               {isa::kTensorEngine, p.queues[isa::kTensorEngine], m_sem, s, functional}),
+      m_vector("vector_engine", hw.vector_engine, hw.tensor_engine.clock_hz, has_matmul(p),
+               {isa::kVectorEngine, p.queues[isa::kVectorEngine], m_sem, s, functional}) {
   s.init_layers(p.layers.size());
   m_tensor.sbuf(m_sbuf);
   m_tensor.psum(m_psum);
@@ -38,9 +38,9 @@ NeuronCore::NeuronCore(sc_core::sc_module_name n, const config::HwConfig& hw, co
   for (uint32_t q = 0; q < p.dma_queues; ++q) {
     const auto engine = static_cast<uint16_t>(isa::kFirstDmaQueue + q);
     const std::string name = "dma_" + std::to_string(q);
-    m_dma.push_back(std::make_unique<DmaQueue>(name.c_str(), engine, hw.dma,
-                                               hw.tensor_engine.clock_hz, p.queues[engine], m_sem,
-                                               s, functional));
+    m_dma.push_back(
+        std::make_unique<DmaQueue>(name.c_str(), hw.dma, hw.tensor_engine.clock_hz,
+                                   EngineWiring{engine, p.queues[engine], m_sem, s, functional}));
     m_dma.back()->dram(m_dram);
     m_dma.back()->sbuf(m_sbuf);
   }

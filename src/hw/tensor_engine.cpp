@@ -2,7 +2,6 @@
 #include "hw/tensor_engine.h"
 
 #include <algorithm>
-#include <cmath>
 
 #include "base/math.h"
 
@@ -18,69 +17,56 @@ uint64_t load_cycles(const config::TensorEngineConfig& c) {
   return base::ceil_cycles(c.rows / c.preload_speedup);
 }
 
+MatMulTiming matmul_timing(const config::TensorEngineConfig& c, uint64_t n, double rate,
+                           uint64_t t0, std::optional<uint64_t> preload_from) {
+  MatMulTiming t;
+  t.load = load_cycles(c);
+  if (preload_from && c.weight_preload == config::WeightPreload::background) {
+    const uint64_t load_end = *preload_from + t.load;
+    t.load = load_end > t0 ? load_end - t0 : 0;
+  }
+  t.busy = t.load + stream_cycles(c, n, rate);
+  t.ready = t.busy;
+  return t;
+}
+
 TensorEngine::TensorEngine(sc_core::sc_module_name n, const config::TensorEngineConfig& c,
-                           double rate, const isa::InstrQueue& queue, Semaphores& sem,
-                           base::Stats& s, Functional* functional)
-    : sc_module(n),
-      sbuf("sbuf"),
+                           double rate, const EngineWiring& w)
+    : Engine(n, w, "tensor_engine.busy_cycles", &base::LayerStats::tensor_busy),
       psum("psum"),
       m_cfg(c),
       m_rate(rate),
-      m_queue(queue),
-      m_sem(sem),
-      m_stats(s),
-      m_busy(s.counter("tensor_engine.busy_cycles")),
-      m_macs(s.counter("tensor_engine.macs")),
-      m_matmuls(s.counter("tensor_engine.matmuls")),
-      m_port_stalls(s.counter("state_buffer.port_stall_cycles")),
-      m_functional(functional) {
-  SC_HAS_PROCESS(TensorEngine);
-  SC_THREAD(run);
-}
+      m_macs(w.stats.counter("tensor_engine.macs")),
+      m_matmuls(w.stats.counter("tensor_engine.matmuls")) {}
 
-uint64_t TensorEngine::execute(const isa::Instr& i, uint64_t t0) {
+uint64_t TensorEngine::cycles(const isa::Instr& i, uint64_t t0) {
   const isa::MatMul& mm = i.matmul();
-  uint64_t load = load_cycles(m_cfg);
+  std::optional<uint64_t> preload_from;
   if (m_cfg.weight_preload == config::WeightPreload::background && !m_first) {
-    uint64_t weights_ready = 0;
+    uint64_t weights_ready = 0;  // the first `weight_deps` deps are the tile's loads
     for (size_t d = 0; d < mm.weight_deps; ++d)
-      weights_ready = std::max(weights_ready, m_sem.completed_at(i.deps[d]));
-    const uint64_t load_end = std::max(m_prev_stream_start, weights_ready) + load;
-    load = load_end > t0 ? load_end - t0 : 0;
+      weights_ready = std::max(weights_ready, sem().completed_at(i.deps[d]));
+    preload_from = std::max(m_prev_stream_start, weights_ready);
   }
+  const MatMulTiming t = matmul_timing(m_cfg, mm.n, m_rate, t0, preload_from);
   m_first = false;
-  m_prev_stream_start = t0 + load;
-  const uint64_t compute = load + stream_cycles(m_cfg, mm.n, m_rate);
-  const uint64_t port_done = sbuf->access(t0, i.sbuf_read, i.sbuf_write, i.layer);
+  m_prev_stream_start = t0 + t.load;
   psum->accumulate(mm.m, mm.n);
-  if (m_functional) m_functional->matmul(i);
-  m_port_stall = port_done - t0 > compute ? port_done - t0 - compute : 0;
-  return compute + m_port_stall;
+  if (functional()) functional()->matmul(i);
+  return t.busy;
 }
 
-void TensorEngine::run() {
-  replay(
-      isa::kTensorEngine, m_queue, m_sem,
-      [this](const isa::Instr& i, uint64_t t0) { return execute(i, t0); },
-      [](uint32_t) { return true; },
-      [this](const isa::Instr& i, uint64_t t_free, uint64_t t0, uint64_t t1, bool) {
-        const isa::MatMul& mm = i.matmul();
-        const uint64_t macs = uint64_t{mm.k} * mm.m * mm.n;
-        m_busy += t1 - t0;
-        m_macs += macs;
-        ++m_matmuls;
-        const uint64_t layer_start = m_stats.touch(i.layer, t0, t1);
-        base::LayerStats& ls = m_stats.layer(i.layer);
-        ls.tensor_busy += t1 - t0;
-        ls.port_stall += m_port_stall;
-        m_port_stalls += m_port_stall;
-        ls.macs += macs;
-        const uint64_t from = std::max(t_free, layer_start);
-        if (t0 > from) ls.stall += t0 - from;
-        if (m_stats.tracing)
-          m_stats.trace.push_back({isa::kTensorEngine, static_cast<uint8_t>(i.op()), i.layer, t0,
-                                   t1, mm.k, mm.m, mm.n});
-      });
+std::array<uint64_t, 3> TensorEngine::trace_fields(const isa::Instr& i) const {
+  const isa::MatMul& mm = i.matmul();
+  return {mm.k, mm.m, mm.n};
+}
+
+void TensorEngine::account(const isa::Instr& i, base::LayerStats& ls, uint64_t, uint64_t) {
+  const isa::MatMul& mm = i.matmul();
+  const uint64_t macs = uint64_t{mm.k} * mm.m * mm.n;
+  m_macs += macs;
+  ++m_matmuls;
+  ls.macs += macs;
 }
 
 }  // namespace ncore::hw

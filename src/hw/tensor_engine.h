@@ -1,26 +1,17 @@
-// TensorEngine: a weight-stationary systolic array of R rows x C cols PEs (DESIGN.md
-// "Tensor-engine timing"). A MatMul{K, M, N} (a K x M stationary tile, K <= R, M <= C, N moving
-// columns) occupies the engine for
-//     cycles = load + max(ceil(N / rate), I) + R + C - 2
-// rate: MACs per PE per cycle for the dtype relative to FP16 (FP32 1/4, INT8 2 where configured);
-// I: the minimum issue interval; R + C - 2: the skewed fill and drain through the whole array.
-// load with weight_preload none: R (weights shift in through every row). With background and
-// speed-up s: the tile's ceil(R / s)-cycle load starts when the previous MatMul starts streaming
-// (or when its weights are in SBUF, if later) and the MatMul pays only what is left of it; the
-// first MatMul pays ceil(R / s). Per-PE data is not modelled. Sources: DESIGN.md; SCALE-Sim
-// (Samajdar et al., ISPASS 2020) for the fill/drain; the Neuron NKI guide for I = 64 and 4x.
+// TensorEngine: a weight-stationary systolic array, R x C PEs; per-PE data is not modelled. A
+// MatMul{K, M, N} occupies load + max(ceil(N / rate), I) + R + C - 2 cycles (DESIGN.md
+// "Tensor-engine timing"): rate per dtype vs FP16 (FP32 1/4), I the minimum issue interval,
+// R + C - 2 the skewed fill and drain, load R or what background preload left (matmul_timing).
+// Sources: DESIGN.md; SCALE-Sim (ISPASS 2020) for fill/drain; Neuron NKI guide for I = 64, 4x.
 #pragma once
+#include <array>
 #include <cstdint>
+#include <optional>
 #include <systemc>
-#include <vector>
 
-#include "base/stats.h"
 #include "config/hw_config.h"
-#include "hw/functional.h"
+#include "hw/engine.h"
 #include "hw/psum.h"
-#include "hw/state_buffer.h"
-#include "hw/sync.h"
-#include "workload/graph.h"
 
 namespace ncore::hw {
 
@@ -28,35 +19,43 @@ namespace ncore::hw {
 uint64_t stream_cycles(const config::TensorEngineConfig& c, uint64_t n, double rate);
 // The weight load a MatMul pays in full: R (none) or ceil(R / s) (background).
 uint64_t load_cycles(const config::TensorEngineConfig& c);
+
+// One MatMul's timing, the one formula the engine and its tests share: `busy`, the cycles it
+// occupies the engine, and `ready`, the cycles from its start until its sums are in PSUM (DESIGN.md
+// "occupancy is not latency"; the non-overlapped form, ready = busy, is the only one configured).
+struct MatMulTiming {
+  uint64_t load = 0;  // the weight-load cycles it pays (what preload did not hide)
+  uint64_t busy = 0;
+  uint64_t ready = 0;
+};
+// A MatMul of n moving columns starting at cycle t0. Its load: R with weight_preload none; with
+// background and speed-up s, ceil(R / s) from `preload_from` (the previous MatMul's stream start,
+// or its weights' arrival in SBUF if later) running beside the previous MatMul, the MatMul paying
+// what is left at t0; nullopt (the first MatMul), or preload none: paid in full.
+MatMulTiming matmul_timing(const config::TensorEngineConfig& c, uint64_t n, double rate,
+                           uint64_t t0 = 0, std::optional<uint64_t> preload_from = std::nullopt);
 // The whole MatMul with a foreground load (weight_preload none, or the first MatMul).
 inline uint64_t matmul_cycles(const config::TensorEngineConfig& c, uint64_t n, double rate) {
-  return load_cycles(c) + stream_cycles(c, n, rate);
+  return matmul_timing(c, n, rate).busy;
 }
 
-class TensorEngine : public sc_core::sc_module {
+class TensorEngine : public Engine {
  public:
-  sc_core::sc_port<SbufIf> sbuf;
   sc_core::sc_port<PsumIf> psum;
 
   TensorEngine(sc_core::sc_module_name n, const config::TensorEngineConfig& c, double rate,
-               const isa::InstrQueue& queue, Semaphores& sem, base::Stats& s,
-               Functional* functional = nullptr);
+               const EngineWiring& w);
 
  private:
-  void run();
-  uint64_t execute(const isa::Instr& i, uint64_t t0);
+  uint64_t cycles(const isa::Instr& i, uint64_t t0) override;
+  std::array<uint64_t, 3> trace_fields(const isa::Instr& i) const override;
+  void account(const isa::Instr& i, base::LayerStats& ls, uint64_t t0, uint64_t t1) override;
+  bool counts_stall(uint32_t) const override { return true; }
 
   const config::TensorEngineConfig m_cfg;
   const double m_rate;
-  const isa::InstrQueue& m_queue;
-  Semaphores& m_sem;
-  base::Stats& m_stats;
-  uint64_t& m_busy;
   uint64_t& m_macs;
   uint64_t& m_matmuls;
-  uint64_t& m_port_stalls;
-  Functional* m_functional;
-  uint64_t m_port_stall = 0;  // of the instruction just executed
   bool m_first = true;
   uint64_t m_prev_stream_start = 0;
 };

@@ -1,48 +1,40 @@
-// VectorEngine: `lanes` elements per vector cycle (one lane per partition) at its own clock.
-// An op of v vector cycles (the planner divides the work by the lanes: ceil(channels / lanes)
-// x positions x ops per position) occupies ceil(v * f_core / f_vector) core cycles, converted
-// once (DESIGN.md "Time"). It evicts PSUM (activation fused) and runs the vector layers;
-// multi-pass ops (softmax, layernorm, ...) arrive with the planner's ops per position already
-// multiplied by their vector_engine.passes factor. Per-op fixed overheads are not modelled.
+// VectorEngine: `lanes` elements per vector cycle (one lane per partition) at its own clock. An
+// op of v vector cycles (the planner's work already divided by the lanes, multi-pass ops by their
+// vector_engine.passes) occupies ceil(v * f_core / f_vector) core cycles, converted once
+// (DESIGN.md "Time"). It evicts PSUM (activation fused) and runs the vector layers. Per-op fixed
+// overheads are not modelled.
 #pragma once
+#include <array>
 #include <cstdint>
 #include <systemc>
 #include <vector>
 
-#include "base/stats.h"
 #include "config/hw_config.h"
-#include "hw/functional.h"
+#include "hw/engine.h"
 #include "hw/psum.h"
-#include "hw/state_buffer.h"
-#include "hw/sync.h"
 
 namespace ncore::hw {
 
 uint64_t vector_core_cycles(uint64_t vector_cycles, double core_hz, double vector_hz);
 
-class VectorEngine : public sc_core::sc_module {
+class VectorEngine : public Engine {
  public:
-  sc_core::sc_port<SbufIf> sbuf;
   sc_core::sc_port<PsumIf> psum;
 
+  // `layer_has_matmul`: per layer; semaphore waits are stall cycles of layers without MatMuls.
   VectorEngine(sc_core::sc_module_name n, const config::VectorEngineConfig& c, double core_hz,
-               const isa::InstrQueue& queue, std::vector<bool> layer_has_matmul, Semaphores& sem,
-               base::Stats& s, Functional* functional = nullptr);
+               std::vector<bool> layer_has_matmul, const EngineWiring& w);
 
  private:
-  void run();
+  uint64_t cycles(const isa::Instr& i, uint64_t t0) override;
+  std::array<uint64_t, 3> trace_fields(const isa::Instr& i) const override;
+  void account(const isa::Instr& i, base::LayerStats& ls, uint64_t t0, uint64_t t1) override;
+  bool counts_stall(uint32_t layer) const override { return !m_has_matmul[layer]; }
 
   const config::VectorEngineConfig m_cfg;
   const double m_core_hz;
-  const isa::InstrQueue& m_queue;
   const std::vector<bool> m_has_matmul;
-  Semaphores& m_sem;
-  base::Stats& m_stats;
-  uint64_t& m_busy;
-  uint64_t& m_port_stalls;
   uint64_t& m_lane_cycles;
-  Functional* m_functional;
-  uint64_t m_port_stall = 0;  // of the instruction just executed
 };
 
 }  // namespace ncore::hw

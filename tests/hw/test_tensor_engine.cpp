@@ -2,7 +2,6 @@
 #include <catch2/catch.hpp>
 
 #include "hw/tensor_engine.h"
-#include "hw/vector_engine.h"
 
 using namespace ncore;
 
@@ -49,10 +48,30 @@ TEST_CASE("a background weight load costs ceil(R / s) in full") {
   REQUIRE(hw::stream_cycles(t, 100, 1.0) == 354);
 }
 
-TEST_CASE("vector ops convert to core cycles once, rounding up") {
-  // 10 vector cycles at 1.12 GHz seen from a 2.8 GHz core: 10 * 2.5 = 25
-  REQUIRE(hw::vector_core_cycles(10, 2.8e9, 1.12e9) == 25);
-  // 3 vector cycles at 1 GHz from 1.4 GHz: 4.2 -> 5
-  REQUIRE(hw::vector_core_cycles(3, 1.4e9, 1e9) == 5);
-  REQUIRE(hw::vector_core_cycles(7, 1e9, 1e9) == 7);
+TEST_CASE("a background load runs beside the previous MatMul; the next pays what is left") {
+  auto t = array(4, 4, 0);
+  t.weight_preload = config::WeightPreload::background;
+  t.preload_speedup = 2;
+  // The first MatMul pays its load ceil(4 / 2) = 2 in full: 2 + 8 + 4 + 4 - 2 = 16, streaming
+  // from cycle 2.
+  const auto first = hw::matmul_timing(t, 8, 1.0, 0);
+  REQUIRE(first.load == 2);
+  REQUIRE(first.busy == 16);
+  // The next tile's load runs 2..4, long before the second MatMul starts at 16: it pays 0,
+  // 8 + 6 = 14.
+  const auto second = hw::matmul_timing(t, 8, 1.0, 16, 2);
+  REQUIRE(second.load == 0);
+  REQUIRE(second.busy == 14);
+  // Its weights reached SBUF only at 15: the load runs 15..17, one cycle past its start: 15.
+  REQUIRE(hw::matmul_timing(t, 8, 1.0, 16, 15).busy == 15);
+  // Without preload a load is never hidden: 4 + 14 = 18, whatever came before.
+  REQUIRE(hw::matmul_timing(array(4, 4, 0), 8, 1.0, 16, 2).busy == 18);
+}
+
+TEST_CASE("in the non-overlapped form a MatMul's result is ready when it frees the engine") {
+  // 128 + max(1, 64) + 254 = 446 cycles of occupancy, the sums in PSUM at its end.
+  const auto t = hw::matmul_timing(array(128, 128, 64), 1, 1.0);
+  REQUIRE(t.busy == 446);
+  REQUIRE(t.ready == 446);
+  REQUIRE(hw::matmul_cycles(array(128, 128, 64), 1, 1.0) == t.busy);
 }
