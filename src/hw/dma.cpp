@@ -16,6 +16,8 @@ DmaQueue::DmaQueue(sc_core::sc_module_name n, const config::DmaConfig& c, double
                    const EngineWiring& w)
     : Engine(n, w, "dma.queue_busy_cycles", nullptr),
       dram("dram"),
+      m_cfg(c),
+      m_core_hz(core_hz),
       m_bytes_per_cycle(c.queue_bandwidth / core_hz) {
   for (int k = 0; k < isa::kTrafficClasses; ++k) {
     const std::string cls = isa::traffic_class_name(static_cast<isa::TrafficClass>(k));

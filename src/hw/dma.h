@@ -1,8 +1,9 @@
 // DmaQueue: one DMA queue moving bytes between device DRAM and the state buffer, in the order its
 // instructions were queued. A transfer of B bytes starting at cycle t ends at
 //     max(t + ceil(B / queue bytes per cycle), DRAM channels done + latency, SBUF port done)
-// limited by its own rate, the DRAM channels it shares with the other queues, and the SBUF port.
-// Descriptor overheads are not modelled. Bytes are counted by class in dram.{read,write}_bytes.*.
+// limited by its own rate, the DRAM channels it shares with the other queues, and the SBUF port;
+// the queue's fixed costs (DmaConfig) are in DmaQueue::cycles. Bytes are counted by class in
+// dram.{read,write}_bytes.*.
 #pragma once
 #include <array>
 #include <cstdint>
@@ -29,6 +30,8 @@ class DmaQueue : public Engine {
   std::array<uint64_t, 3> trace_fields(const isa::Instr& i) const override;
   void account(const isa::Instr& i, base::LayerStats& ls, uint64_t t0, uint64_t t1) override;
 
+  const config::DmaConfig m_cfg;
+  const double m_core_hz;
   const double m_bytes_per_cycle;
   std::array<uint64_t*, isa::kTrafficClasses> m_read;
   std::array<uint64_t*, isa::kTrafficClasses> m_write;
