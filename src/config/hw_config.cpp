@@ -224,8 +224,13 @@ const KeyTable<DmaConfig>& dma_keys() {
   static const KeyTable<S> t = [] {
     KeyTable<S> k;
     k.integer("queues", &S::queues, 1, 256, Need::required, "DMA queues")
-        .number("queue_bandwidth", &S::queue_bandwidth, rate(), Need::required,
-                "each queue's rate");
+        .number("queue_bandwidth", &S::queue_bandwidth, rate(), Need::required, "each queue's rate")
+        .number("start_latency", &S::start_latency_s, time_s(0, 1e-3), Need::optional,
+                "from a transfer's semaphore to its first byte: NeuronCore-v2 starts a "
+                "cross-engine DMA about 1.3 µs after its semaphore (NKI DMA guide); the queue is "
+                "busy meanwhile")
+        .written_if([](const S& s) { return s.start_latency_s > 0; })
+        .fallback_text("0 (none)");
     return k;
   }();
   return t;

@@ -112,6 +112,7 @@ struct DramConfig {
 struct DmaConfig {
   uint32_t queues = 16;
   double queue_bandwidth = 27.0 * 1073741824.0;  // bytes/s each
+  double start_latency_s = 0;  // from a transfer's semaphore to its first byte (0: none)
 };
 
 struct HostConfig {

@@ -30,9 +30,11 @@ uint64_t DmaQueue::cycles(const isa::Instr& i, uint64_t t0) {
   const isa::Dma& d = i.dma();
   const auto stream = static_cast<uint32_t>(d.cls) * 2 + d.write;
   if (functional()) functional()->dma_start(i);  // what it moves, as it starts
+  // dma.start_latency: the data moves from t0 + L, L = ceil(start_latency x f_core) cycles.
+  const uint64_t start = t0 + base::ceil_cycles(m_cfg.start_latency_s * m_core_hz);
   // Its SBUF port is booked already: a banked DRAM transfer blocks this thread.
-  const DramIf::Span span = dram->transfer(t0, d.bytes, stream, m_bytes_per_cycle);
-  return std::max(t0 + dma_cycles(d.bytes, m_bytes_per_cycle), span.end) - t0;
+  const DramIf::Span span = dram->transfer(start, d.bytes, stream, m_bytes_per_cycle);
+  return std::max(start + dma_cycles(d.bytes, m_bytes_per_cycle), span.end) - t0;
 }
 
 std::array<uint64_t, 3> DmaQueue::trace_fields(const isa::Instr& i) const {

@@ -6,6 +6,7 @@
 #include <memory>
 #include <systemc>
 
+#include "config/run_config.h"
 #include "hw/dma.h"
 
 using namespace ncore;
@@ -85,6 +86,25 @@ TEST_CASE("DRAM latency adds to the DRAM side of a transfer") {
   run_dma(c, {{dma(64, isa::TrafficClass::io)}}, s);
   // max(0 + 4 at the queue's rate, DRAM 0..4 + 10) = 14
   REQUIRE(s.layer(0).end == 14);
+}
+
+TEST_CASE("dma.start_latency delays a transfer's first byte and keeps its queue busy") {
+  Setup c;
+  c.dma.start_latency_s = 20e-9;  // 20 cycles at 1 GHz
+  base::Stats s;
+  run_dma(c, {{dma(64, isa::TrafficClass::weights), dma(32, isa::TrafficClass::weights)}}, s);
+  // The first: data 20..24; the second starts at 24, data 44..46: busy 24 + 22 = 46.
+  REQUIRE(s.layer(0).end == 46);
+  REQUIRE(s.get("dma.queue_busy_cycles") == 46);
+}
+
+TEST_CASE("dma.start_latency is read from a hardware file and written back when set") {
+  const auto rc = config::load_run(NCORE_SOURCE_DIR "/configs/runs/tiny_cnn.yaml",
+                                   {{"hw.dma.start_latency", "1.3 us", "test"}});
+  REQUIRE(rc.hw.dma.start_latency_s == Approx(1.3e-6));
+  REQUIRE(config::resolved_yaml(rc, ".").find("start_latency: 1.3e-06") != std::string::npos);
+  const auto none = config::load_run(NCORE_SOURCE_DIR "/configs/runs/tiny_cnn.yaml");
+  REQUIRE(config::resolved_yaml(none, ".").find("start_latency") == std::string::npos);
 }
 
 TEST_CASE("two queues share one DRAM channel") {
