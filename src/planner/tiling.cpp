@@ -19,11 +19,6 @@ bool tile_finer(Tiling& t) {
   return true;
 }
 
-uint64_t part(uint64_t bytes, uint64_t lo, uint64_t n, uint64_t total) {
-  using u128 = unsigned __int128;
-  return static_cast<uint64_t>(u128{bytes} * (lo + n) / total - u128{bytes} * lo / total);
-}
-
 isa::Order base_order(const workload::Layer& l) {
   if (l.external) return isa::Order::external;
   if (!l.gemm) return l.gather ? isa::Order::gather : isa::Order::vector;

@@ -25,7 +25,11 @@ bool tile_finer(Tiling& t);
 
 // The part of `bytes` spread over `total` items that items [lo, lo + n) hold; the parts of
 // consecutive ranges add up to `bytes` exactly (128-bit intermediates: no overflow).
-uint64_t part(uint64_t bytes, uint64_t lo, uint64_t n, uint64_t total);
+// Inline: the emitter calls it for every DMA piece.
+inline uint64_t part(uint64_t bytes, uint64_t lo, uint64_t n, uint64_t total) {
+  using u128 = unsigned __int128;
+  return static_cast<uint64_t>(u128{bytes} * (lo + n) / total - u128{bytes} * lo / total);
+}
 
 // The stationary operand is an activation that differs per sample (attention).
 inline bool per_sample(const workload::Layer& l) {
