@@ -1,10 +1,8 @@
-// One table per config struct (STYLE.md section 9): each key of a section names its field, its
-// parser (type, range, unit) and its meaning, and that one entry drives reading it from YAML (with
-// MapReader's file:line:col messages), writing it back into a point's config.yaml, the README's
-// config reference (`ncoresim keys`, checked by a test) and, for DRAM presets, setting it by name.
-// A dotted key ("rate.fp32") lives in a nested mapping, written in flow style. A key is required,
-// or optional with the struct's value before reading as its default (a preset's, or the field's
-// initializer).
+// One table per config struct (STYLE.md section 9): each key names its field, parser (type,
+// range, unit) and meaning, and drives reading it (MapReader's file:line:col messages), writing
+// it into config.yaml, the README reference (`ncoresim keys`) and DRAM presets' keys by name.
+// A dotted key ("rate.fp32") is a nested flow mapping. A key is required, or optional with the
+// struct's value before reading (a preset's, or the initializer's) as its default.
 #pragma once
 #include <functional>
 #include <optional>

@@ -1,9 +1,8 @@
-// DmaQueue: one DMA queue moving bytes between device DRAM and the state buffer, in the order its
-// instructions were queued. A transfer of B bytes starting at cycle t ends at
+// DmaQueue: one DMA queue moving bytes between device DRAM and the state buffer, in queue order.
+// A transfer of B bytes starting at cycle t ends at
 //     max(t + ceil(B / queue bytes per cycle), DRAM channels done + latency, SBUF port done)
-// limited by its own rate, the DRAM channels it shares with the other queues, and the SBUF port;
-// the queue's fixed costs (DmaConfig) are in DmaQueue::cycles. Bytes are counted by class in
-// dram.{read,write}_bytes.*.
+// (its own rate, the DRAM channels shared with other queues, the SBUF port); the fixed costs
+// (DmaConfig) are in DmaQueue::cycles. Bytes count by class in dram.{read,write}_bytes.*.
 #pragma once
 #include <array>
 #include <cstdint>
