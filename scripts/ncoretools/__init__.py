@@ -1,6 +1,6 @@
 """ncoretools: the Python side of ncoresim. Reads its outputs (outputs), runs the binary (runner),
-draws sweeps and traces (plot_sweep, plot_trace), reports per-layer bounds (bounds) and generates
-the model files (gen_models). The scripts/*.py entry points are thin wrappers over these modules.
+draws sweeps and traces (plot_sweep, plot_trace), reports per-layer bounds (bounds), compares
+with published figures (validate_published) and generates the model files (gen_models). The scripts/*.py entry points are thin wrappers over these modules.
 The plotting modules load matplotlib: import them by name (`from ncoretools import plot_sweep`).
 """
 

@@ -106,14 +106,17 @@ def sweep(config, out=None, jobs=None, sets=None, trace=False, binary=None):
 
 @dataclass
 class Inspection:
-    """`ncoresim inspect MODEL`: the totals per sample and one row per layer (layer, kind,
-    output as CxHxW text, macs, params, act_bytes, macs_per_byte)."""
+    """`ncoresim inspect MODEL`: the totals per sample, one row per layer (layer, kind, output
+    as CxHxW text, macs, params, act_bytes, macs_per_byte) and the input's (C, H, W) (a sequence
+    model's H is its sequence length)."""
     name: str
     macs: int
     params: int
     layers: pd.DataFrame
+    input: tuple = None
 
 
+_INSPECT_INPUT = re.compile(r"input (\d+)x(\d+)x(\d+),")
 _INSPECT_TOTAL = re.compile(r"total: (\d+) layers, (\d+) MACs, (\d+) parameters")
 _INSPECT_COLUMNS = ["layer", "kind", "output", "macs", "params", "act_bytes", "macs_per_byte"]
 
@@ -136,4 +139,6 @@ def inspect(model, dtype=None, binary=None):
     if int(total.group(1)) != len(layers):
         raise ValueError(f"`ncoresim inspect {model}`: {len(layers)} layer rows, "
                          f"total says {total.group(1)}")
-    return Inspection(lines[0].split(":")[0], int(total.group(2)), int(total.group(3)), layers)
+    shape = _INSPECT_INPUT.search(lines[0])
+    return Inspection(lines[0].split(":")[0], int(total.group(2)), int(total.group(3)), layers,
+                      tuple(int(g) for g in shape.groups()) if shape else None)

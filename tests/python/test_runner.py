@@ -58,6 +58,7 @@ class InspectTest(unittest.TestCase):
     def test_totals_and_shapes_of_tiny_cnn(self):
         info = ncoretools.inspect(TINY_MODEL)
         self.assertEqual((info.name, info.macs, info.params), ("tiny_cnn", TINY_MACS, TINY_PARAMS))
+        self.assertEqual(info.input, (3, 32, 32))
         self.assertEqual(len(info.layers), 10)
         first = info.layers.iloc[0]
         self.assertEqual((first["layer"], first["output"], first["macs"], first["params"]),
