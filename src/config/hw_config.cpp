@@ -92,7 +92,16 @@ const KeyTable<TensorEngineConfig>& tensor_engine_keys() {
             "`none`: each MatMul loads its tile in R cycles; `background`: the next tile loads "
             "while the previous MatMul streams")
         .number("preload_speedup", &S::preload_speedup, number_in(1, 1024), Need::optional,
-                "s: a background load takes ⌈R/s⌉ cycles");
+                "s: a background load takes ⌈R/s⌉ cycles")
+        .choice<ArrayTiming>(
+            "timing", &S::timing,
+            {{"serial", ArrayTiming::serial}, {"pipelined", ArrayTiming::pipelined}},
+            Need::optional,
+            "`serial`: a MatMul occupies the array for load + max(⌈N/rate⌉, I) + R + C − 2 "
+            "(SCALE-Sim's count); `pipelined`: for load + max(⌈N/rate⌉, I), the next one "
+            "issuing then (the NKI guide's initiation interval), and R + C − 2 is latency that "
+            "only its dependents wait for")
+        .written_if([](const S& s) { return s.timing != ArrayTiming::serial; });
     return k;
   }();
   return t;

@@ -13,6 +13,9 @@
 namespace ncore::config {
 
 enum class WeightPreload { none, background };
+// serial: a MatMul occupies the array through its fill and drain (SCALE-Sim's count);
+// pipelined: the next one issues after its initiation interval, R + C - 2 is latency only.
+enum class ArrayTiming { serial, pipelined };
 
 struct DtypeRates {  // MACs per PE per cycle relative to FP16/BF16
   double fp32 = 0.25, fp16 = 1.0, bf16 = 1.0, int8 = 1.0;
@@ -27,6 +30,7 @@ struct TensorEngineConfig {
   uint32_t issue_interval = 0;  // I: a MatMul streams at least this many cycles (64 on NC-v2)
   WeightPreload weight_preload = WeightPreload::none;
   double preload_speedup = 1.0;  // s: a background load takes ceil(R / s) cycles
+  ArrayTiming timing = ArrayTiming::serial;
 };
 
 struct VectorPasses {  // passes over the data per op class (vector_engine.passes)

@@ -16,9 +16,21 @@ Engine::Engine(sc_core::sc_module_name n, const EngineWiring& w, const char* bus
       m_functional(w.functional),
       m_busy(w.stats.counter(busy_counter)),
       m_port_stalls(w.stats.counter("state_buffer.port_stall_cycles")),
-      m_layer_busy(layer_busy) {
+      m_layer_busy(layer_busy),
+      m_ready("ready") {
   SC_HAS_PROCESS(Engine);
   SC_THREAD(run);
+  SC_METHOD(signal_ready);
+  sensitive << m_ready;
+  dont_initialize();
+}
+
+void Engine::signal_ready() {
+  m_sem.complete(m_id);
+}
+
+uint64_t Engine::result_latency(const isa::Instr&) const {
+  return 0;
 }
 
 void Engine::account(const isa::Instr&, base::LayerStats&, uint64_t, uint64_t) {}
@@ -37,7 +49,11 @@ void Engine::run() {
     const uint64_t t1 = std::max(own_end, port_done), now = now_cycles();
     wait_cycles(t1 > now ? t1 - now : 0);
     record(i, t_free, t0, t1, t1 - own_end);
-    m_sem.complete(m_id);
+    const uint64_t late = result_latency(i);
+    if (late == 0)
+      m_sem.complete(m_id);
+    else
+      m_ready.notify(sc_core::sc_time::from_value(late));
   }
 }
 

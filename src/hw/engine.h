@@ -2,7 +2,8 @@
 // program"). Its SC_THREAD waits for each instruction's semaphores, books its SBUF bytes on the
 // ports at its start t0, runs it, records it and signals. It ends at
 //     t1 = max(t0 + own cycles, SBUF ports done)   (anything past its own cycles: a port stall)
-// A block supplies only its own cycles per instruction (and counters of its own, if any).
+// and its dependents see it complete result_latency cycles after t1. A block supplies its own
+// cycles per instruction (and its result latency and counters, if any).
 #pragma once
 #include <array>
 #include <cstdint>
@@ -48,12 +49,16 @@ class Engine : public sc_core::sc_module {
   virtual void account(const isa::Instr& i, base::LayerStats& ls, uint64_t t0, uint64_t t1);
   // Whether this engine's semaphore waits are the layer's stall cycles (DESIGN.md layers.csv).
   virtual bool counts_stall(uint32_t layer) const;
+  // Cycles after i ends before its result is visible to its dependents (a pipelined array's fill
+  // and drain); 0: at its end. Must not decrease along the queue, so completions stay in order.
+  virtual uint64_t result_latency(const isa::Instr& i) const;
 
   Semaphores& sem() { return m_sem; }
   Functional* functional() { return m_functional; }
 
  private:
   void run();
+  void signal_ready();  // a result whose latency has run out: its completion
   void record(const isa::Instr& i, uint64_t t_free, uint64_t t0, uint64_t t1, uint64_t port_stall);
 
   const uint16_t m_id;
@@ -64,6 +69,7 @@ class Engine : public sc_core::sc_module {
   uint64_t& m_busy;
   uint64_t& m_port_stalls;
   uint64_t base::LayerStats::*const m_layer_busy;
+  sc_core::sc_event_queue m_ready;  // completions delayed by result_latency
 };
 
 }  // namespace ncore::hw

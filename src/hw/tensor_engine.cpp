@@ -27,6 +27,9 @@ MatMulTiming matmul_timing(const config::TensorEngineConfig& c, uint64_t n, doub
   }
   t.busy = t.load + stream_cycles(c, n, rate);
   t.ready = t.busy;
+  if (c.timing == config::ArrayTiming::pipelined) {  // fill and drain: latency, not occupancy
+    t.busy -= c.rows + c.cols - 2;
+  }
   return t;
 }
 
@@ -54,6 +57,10 @@ uint64_t TensorEngine::cycles(const isa::Instr& i, uint64_t t0) {
   psum->accumulate(mm.m, mm.n);
   if (functional()) functional()->matmul(i);
   return t.busy;
+}
+
+uint64_t TensorEngine::result_latency(const isa::Instr&) const {
+  return m_cfg.timing == config::ArrayTiming::pipelined ? m_cfg.rows + m_cfg.cols - 2 : 0;
 }
 
 std::array<uint64_t, 3> TensorEngine::trace_fields(const isa::Instr& i) const {

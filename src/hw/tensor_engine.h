@@ -22,7 +22,9 @@ uint64_t load_cycles(const config::TensorEngineConfig& c);
 
 // One MatMul's timing, the one formula the engine and its tests share: `busy`, the cycles it
 // occupies the engine, and `ready`, the cycles from its start until its sums are in PSUM (DESIGN.md
-// "occupancy is not latency"; the non-overlapped form, ready = busy, is the only one configured).
+// "occupancy is not latency"): serial, busy = ready = load + max(ceil(N / rate), I) + R + C - 2;
+// pipelined (tensor_engine.timing), busy = load + max(ceil(N / rate), I) and ready = busy + R +
+// C - 2, the next MatMul issuing at busy (the NKI performance guide's initiation interval).
 struct MatMulTiming {
   uint64_t load = 0;  // the weight-load cycles it pays (what preload did not hide)
   uint64_t busy = 0;
@@ -48,6 +50,7 @@ class TensorEngine : public Engine {
 
  private:
   uint64_t cycles(const isa::Instr& i, uint64_t t0) override;
+  uint64_t result_latency(const isa::Instr& i) const override;
   std::array<uint64_t, 3> trace_fields(const isa::Instr& i) const override;
   void account(const isa::Instr& i, base::LayerStats& ls, uint64_t t0, uint64_t t1) override;
   bool counts_stall(uint32_t) const override { return true; }

@@ -75,3 +75,22 @@ TEST_CASE("in the non-overlapped form a MatMul's result is ready when it frees t
   REQUIRE(t.ready == 446);
   REQUIRE(hw::matmul_cycles(array(128, 128, 64), 1, 1.0) == t.busy);
 }
+
+TEST_CASE(
+    "pipelined, a MatMul occupies the array for its load and interval, ready R + C - 2 later") {
+  auto t = array(4, 4, 0);
+  t.timing = config::ArrayTiming::pipelined;
+  // 4x4, N = 8, no preload: occupancy load 4 + 8 = 12; its sums reach PSUM 4 + 4 - 2 = 6 later.
+  const auto a = hw::matmul_timing(t, 8, 1.0);
+  REQUIRE(a.busy == 12);
+  REQUIRE(a.ready == 18);
+  // NeuronCore-v2 at batch 1 (N = 1, I = 64), no preload: 128 + 64 = 192, ready at 192 + 254.
+  auto v2 = array(128, 128, 64);
+  v2.timing = config::ArrayTiming::pipelined;
+  REQUIRE(hw::matmul_timing(v2, 1, 1.0).busy == 192);
+  REQUIRE(hw::matmul_timing(v2, 1, 1.0).ready == 446);
+  // With a background load fully hidden (4x speed-up, 32 cycles, long done): max(512, 64) = 512.
+  v2.weight_preload = config::WeightPreload::background;
+  v2.preload_speedup = 4;
+  REQUIRE(hw::matmul_timing(v2, 512, 1.0, 1000, 0).busy == 512);
+}
