@@ -52,6 +52,7 @@ uint64_t TensorEngine::cycles(const isa::Instr& i, uint64_t t0) {
     preload_from = std::max(m_prev_stream_start, weights_ready);
   }
   const MatMulTiming t = matmul_timing(m_cfg, mm.n, m_rate, t0, preload_from);
+  m_latency = t.ready - t.busy;
   m_first = false;
   m_prev_stream_start = t0 + t.load;
   psum->accumulate(mm.m, mm.n);
@@ -60,7 +61,7 @@ uint64_t TensorEngine::cycles(const isa::Instr& i, uint64_t t0) {
 }
 
 uint64_t TensorEngine::result_latency(const isa::Instr&) const {
-  return m_cfg.timing == config::ArrayTiming::pipelined ? m_cfg.rows + m_cfg.cols - 2 : 0;
+  return m_latency;  // of the MatMul cycles() just timed: ready - busy
 }
 
 std::array<uint64_t, 3> TensorEngine::trace_fields(const isa::Instr& i) const {

@@ -61,6 +61,7 @@ class TensorEngine : public Engine {
   uint64_t& m_matmuls;
   bool m_first = true;
   uint64_t m_prev_stream_start = 0;
+  uint64_t m_latency = 0;  // the last MatMul's ready - busy (its result latency)
 };
 
 }  // namespace ncore::hw
