@@ -34,10 +34,6 @@ uint64_t token_row(float value, uint64_t rows) {
   return static_cast<uint64_t>(std::fabs(value) * 1e6f) % rows;
 }
 
-float activate(const std::string& name, float x) {
-  return unary_fn(name)(x);
-}
-
 ModelData make_model_data(const Graph& g, uint64_t batch, uint32_t seed) {
   Rng r{seed};
   ModelData d;

@@ -26,13 +26,10 @@ ModelData make_model_data(const Graph& g, uint64_t batch, uint32_t seed);
 // The row of the token id that position holds: ids are derived from the (float) input values.
 uint64_t token_row(float value, uint64_t rows);
 
-// Applies a fused activation by name (none, relu, gelu, tanh).
-float activate(const std::string& name, float x);
-
 // Evaluates a layer that has no MatMuls (vector ops, gathers) for output channels
-// [c0, c0 + cn) and batch positions [p0, p0 + pn) (position = sample x H x W + h x W + w);
-// softmax and layernorm, which reduce over channels, always write every channel of their
-// positions. `params`: the layer's ModelData weights. Shared by the reference and the engines.
+// [c0, c0 + cn) and batch positions [p0, p0 + pn) (position = sample x H x W + h x W + w) by
+// its kind's evaluation (layer_kind.h); kinds with flags.reduces_channels write every channel of
+// their positions. `params`: the layer's ModelData weights. Shared by the reference and engines.
 void eval_layer(const Layer& l, const std::vector<const std::vector<float>*>& ins,
                 std::vector<float>& out, const std::vector<float>& params, uint64_t c0, uint64_t cn,
                 uint64_t p0, uint64_t pn);
