@@ -15,6 +15,13 @@ Value with_tag(Value v, Tag t) {
   return v;
 }
 
+// v as a pattern's stage t, begun (for messages and the fallback layer) at node n.
+Value stage(const ImportState& st, const NodeProto& n, Value v, Tag t) {
+  v.tag = t;
+  v.tag_node = st.node_name(n);
+  return v;
+}
+
 bool same_x(const Value& a, const Value& b) {
   return a.act() && b.act() && a.tensor == b.tensor;
 }
@@ -94,12 +101,8 @@ void sub(ImportState& st, const NodeProto& n) {
   const Value& a = st.val(n.input(0));
   const Value& b = st.val(n.input(1));
   if (a.act() != b.act()) return with_constant(st, n, a.act() ? 0 : 1);
-  if (same_x(a, b) && a.tag == Tag::plain && b.tag == Tag::mean) {
-    Value v = b;
-    v.tag = Tag::centered;
-    v.tag_node = st.node_name(n);
-    return st.set_out(n, v);
-  }
+  if (same_x(a, b) && a.tag == Tag::plain && b.tag == Tag::mean)
+    return st.set_out(n, stage(st, n, b, Tag::centered));
   binary_acts(st, n, false);
 }
 
@@ -117,12 +120,8 @@ void mul(ImportState& st, const NodeProto& n) {
     if ((p.tag == Tag::plain || p.tag == Tag::centered) && q.tag == Tag::rstd)
       return st.set_out(n, st.layernorm_of(n, with_tag(q, Tag::plain)));
     if (a.tag == b.tag && (a.tag == Tag::plain || a.tag == Tag::centered) &&
-        n.input(0) == n.input(1)) {
-      Value v = a;
-      v.tag = Tag::square;
-      v.tag_node = st.node_name(n);
-      return st.set_out(n, v);
-    }
+        n.input(0) == n.input(1))
+      return st.set_out(n, stage(st, n, a, Tag::square));
   }
   binary_acts(st, n, false);
 }
@@ -177,8 +176,7 @@ void reciprocal(ImportState& st, const NodeProto& n) {
 void start_pattern(ImportState& st, const NodeProto& n, Tag t) {
   Value x = st.val(n.input(0));
   if (x.tag != Tag::plain) return st.elementwise(n, 0);
-  x.tag = t;
-  x.tag_node = st.node_name(n);
+  x = stage(st, n, x, t);
   x.fusable = false;
   st.set_out(n, x);
 }
@@ -194,9 +192,7 @@ void sigmoid(ImportState& st, const NodeProto& n) {
 void tanh(ImportState& st, const NodeProto& n) {
   Value x = st.val(n.input(0));
   if (x.tag == Tag::poly) {  // GPT-2's gelu: tanh(sqrt(2/pi) (x + 0.044715 x^3))
-    x.tag = Tag::gelu_inner;
-    x.tag_node = st.node_name(n);
-    st.set_out(n, x);
+    st.set_out(n, stage(st, n, x, Tag::gelu_inner));
     return;
   }
   const Value a = st.need_act(n, 0);
@@ -233,8 +229,7 @@ void reduce_mean(ImportState& st, const NodeProto& n) {
                          (x.layout.kind == Layout::Kind::seq && x.layout.axes == "TD")) &&
                         axes == Dims{last};
   if (features && (x.tag == Tag::plain || x.tag == Tag::square)) {
-    x.tag = x.tag == Tag::plain ? Tag::mean : Tag::var;
-    x.tag_node = st.node_name(n);
+    x = stage(st, n, x, x.tag == Tag::plain ? Tag::mean : Tag::var);
     x.fusable = false;
     return st.set_out(n, x);
   }
