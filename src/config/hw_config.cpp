@@ -252,7 +252,13 @@ const KeyTable<HostConfig>& host_keys() {
     k.number("overhead", &S::overhead_s, time_s(), Need::required,
              "per-invocation host overhead (runtime, framework, driver)")
         .number("link_bandwidth", &S::link_bandwidth, rate(), Need::required,
-                "host↔device link for inputs and outputs");
+                "host↔device link for inputs and outputs")
+        .number("requests_in_flight", &S::requests_in_flight, number_in(0, 1e6), Need::optional,
+                "requests the framework keeps outstanding per core: with N, throughput is b / "
+                "max(seconds, latency_s / N) (a closed loop: the device a queue, the host a "
+                "delay); 0: unbounded, b / seconds")
+        .written_if([](const S& s) { return s.requests_in_flight > 0; })
+        .fallback_text("0 (unbounded)");
     return k;
   }();
   return t;

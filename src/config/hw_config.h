@@ -122,6 +122,9 @@ struct DmaConfig {
 struct HostConfig {
   double overhead_s = 0;        // per invocation (runtime, framework, driver)
   double link_bandwidth = 1e9;  // host <-> device, bytes/s (inputs in, outputs out)
+  // Requests the framework keeps outstanding per core (0: unbounded, the device never waits for
+  // the host). With N, a closed loop: an invocation every max(device, latency / N) seconds.
+  double requests_in_flight = 0;
 };
 
 // Energy per event, Accelergy-style (hw file's optional `energy` section): picojoules per MAC

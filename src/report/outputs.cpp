@@ -31,6 +31,11 @@ ClientTiming client_timing(uint64_t n, uint64_t b, double h, double d, double o)
   return t;
 }
 
+double invocation_period(double device_s, double latency_s, double in_flight) {
+  if (in_flight <= 0) return device_s;
+  return std::max(device_s, latency_s / in_flight);
+}
+
 namespace {
 
 // The traffic classes' names in isa::TrafficClass order (isa::traffic_class_name is the source).
@@ -137,8 +142,10 @@ void add_simulated(json& j, const config::RunConfig& rc, const Stats* s, double 
   const double seconds = static_cast<double>(cycles) / f;
   j["cycles"] = cycles;
   j["seconds"] = seconds;
-  j["latency_s"] = rc.hw.host.overhead_s + in_s + seconds + out_s;
-  j["throughput_inferences_per_s"] = seconds > 0 ? static_cast<double>(rc.batch) / seconds : 0.0;
+  const double latency_s = rc.hw.host.overhead_s + in_s + seconds + out_s;
+  j["latency_s"] = latency_s;
+  const double period = invocation_period(seconds, latency_s, rc.hw.host.requests_in_flight);
+  j["throughput_inferences_per_s"] = period > 0 ? static_cast<double>(rc.batch) / period : 0.0;
   j["macs"] = s->get("tensor_engine.macs");
   uint64_t all = 0;
   for (const char* c : kClasses) {

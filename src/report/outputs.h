@@ -18,6 +18,13 @@ using base::TraceRecord;
 
 std::string version_string();
 
+// Seconds between invocations when they run back to back: the device's `device_s` alone
+// (in_flight 0: the runtime always has the next one ready), or, with `in_flight` requests
+// outstanding per core, the closed-loop bound max(device_s, latency_s / in_flight): the device a
+// single queue, the host and the link a delay each request passes through (Lazowska et al.,
+// "Quantitative System Performance", 1984, ch. 5, asymptotic bounds of a closed network).
+double invocation_period(double device_s, double latency_s, double in_flight);
+
 // Dynamic batching (DESIGN.md "Batching"): a client batch of n requests runs as k = ceil(n / b)
 // invocations of compiled batch b, the last padded with k b - n samples (wasted work, not
 // throughput). Each invocation passes the host stage h (overhead + input transfer), the device

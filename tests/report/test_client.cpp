@@ -27,3 +27,16 @@ TEST_CASE("the host stage paces the pipeline when it is the slowest") {
   REQUIRE(t.padded_samples == 7);
   REQUIRE(t.last_completion_s == Approx(18e-3));
 }
+
+TEST_CASE(
+    "with N requests in flight an invocation waits for the host when latency over N is longer") {
+  using ncore::report::invocation_period;
+  // unbounded (0): the device alone
+  REQUIRE(invocation_period(4e-3, 6e-3, 0) == 4e-3);
+  // N = 1.5: 6 / 1.5 = 4 ms, equal to the device: 4 ms
+  REQUIRE(invocation_period(4e-3, 6e-3, 1.5) == Approx(4e-3));
+  // N = 1.5, latency 7.5 ms: 7.5 / 1.5 = 5 ms > 4 ms device
+  REQUIRE(invocation_period(4e-3, 7.5e-3, 1.5) == Approx(5e-3));
+  // N = 1 (synchronous): the whole latency
+  REQUIRE(invocation_period(4e-3, 7.5e-3, 1) == Approx(7.5e-3));
+}

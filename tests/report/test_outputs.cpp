@@ -63,6 +63,20 @@ double counted_dram_bytes(const json& trace, double us_per_bin) {
 
 }  // namespace
 
+TEST_CASE("host.requests_in_flight paces throughput by the latency over N") {
+  // the one-tile run above: latency 10 us + 64 ns + 37 ns + 64 ns; with 2 requests in flight
+  // an invocation every latency / 2 (far above the device's 37 ns)
+  const json s = test::tiny_run("in_flight")
+                     .model(test::kOneTile)
+                     .batch(8)
+                     .set("hw.host.requests_in_flight", "2")
+                     .run()
+                     .summary;
+  REQUIRE(s["cycles"] == 37);
+  REQUIRE(s["throughput_inferences_per_s"].get<double>() ==
+          Approx(8 / ((10e-6 + 64e-9 + 37e-9 + 64e-9) / 2)));
+}
+
 TEST_CASE("summary.json of one MatMul holds the hand-computed figures") {
   // tiny.yaml: 4 x 4 PEs at 1 GHz, 16 B/cycle of DRAM, host 10 us + 1 GB/s. The single tile: fc
   // with K = M = 4 at batch 8, fp16 (tests/hw/test_neuron_core.cpp derives its cycles).
