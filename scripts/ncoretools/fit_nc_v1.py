@@ -1,0 +1,288 @@
+"""Fit of the unpublished NeuronCore-v1 parameters of a hardware preset (configs/hw/inf1.yaml) to
+the published Inf1 rows of a validation table (configs/validation/published.csv), within the
+published constraints (issue 11, mechanism 7):
+- the peak holds: 16 TFLOPS FP16 per core (Inferentia page), so an R x C array runs at
+  16e12 / (2 R C) Hz, and SBUF and PSUM have R and C partitions;
+- FP16 ResNet-50 fits without spilling up to batch 5 and not at batch 6 (Neuron batching note):
+  state_buffer.capacity is the smallest whole MiB that holds the planned peak at batch 5, and a
+  candidate whose batch-6 peak also fits there is rejected;
+- host.requests_in_flight stays the preset's (a sourced value); host.overhead is fitted, one value
+  for the preset, in closed form per candidate (a 1-D search, no new simulation).
+The discrete candidates are GEOMETRIES x the grid of GRID (keys whose NeuronCore-v1 value is
+unpublished). Each candidate's runs give predicted throughput; its score is the RMS of
+log(predicted / published) over the rows fitted. The fit is the best candidate over all rows;
+leave-one-out refits on all rows but one and predicts that one.
+Usage: fit_nc_v1.py [--table FILE] [--hw FILE] [-o DIR] [--jobs N] [--grid preset]
+Writes DIR/fit_candidates.csv (one line per candidate) and DIR/fit_rows.csv (per row: published,
+fitted prediction and residual, leave-one-out prediction and error); prints both and the YAML
+values to put in the preset.
+"""
+
+import argparse
+import concurrent.futures
+import csv
+import itertools
+import math
+import os
+import re
+import tempfile
+
+from . import runner, validate_published
+from .cli import InputError
+
+PEAK_FLOPS = 16e12       # FP16 per NeuronCore-v1 (AWS Neuron docs, Inferentia architecture page)
+HW = "inf1"
+GEOMETRIES = [(64, 64), (128, 128), (128, 256), (256, 128), (256, 256)]
+# Unpublished NeuronCore-v1 keys and the values tried (each list's first: the off value).
+GRID = {}
+MIB = 1 << 20
+_PEAK = re.compile(r"planned peak (\d+) bytes")
+
+
+def geometry_sets(rows, cols):
+    clock_hz = PEAK_FLOPS / (2 * rows * cols)
+    return {"hw.tensor_engine.rows": rows, "hw.tensor_engine.cols": cols,
+            "hw.tensor_engine.clock": f"{clock_hz!r}Hz", "hw.state_buffer.partitions": rows,
+            "hw.psum.partitions": cols}
+
+
+def candidates(grid="full", preset_sets=None):
+    """The candidates' --set dicts (without the SBUF capacity)."""
+    if grid == "preset":
+        return [dict(preset_sets or {})]
+    keys = list(GRID)
+    out = []
+    for (r, c), values in itertools.product(GEOMETRIES, itertools.product(*GRID.values())):
+        s = geometry_sets(r, c)
+        s.update(dict(zip(keys, values)))
+        out.append(s)
+    return out
+
+
+def _run_file(tmp, model_file, hw_file, batch, dtype):
+    path = os.path.join(tmp, f"{os.path.basename(model_file)}_{batch}_{dtype}.yaml")
+    with open(path, "w") as f:
+        f.write(f"hw: {hw_file!r}\nmodel: {model_file!r}\nbatch: {batch}\ndtype: {dtype}\n")
+    return path
+
+
+def _plan(run_file, sets, batch, binary=None):
+    args = ["plan", run_file, "--batch", batch] + runner._sets(
+        dict(sets, **{"hw.state_buffer.capacity": "64GiB", "options.allow_spill": False}))
+    return runner.call(args, binary).stdout
+
+
+def planned_peak(run_file, sets, batch, binary=None):
+    return int(_PEAK.search(_plan(run_file, sets, batch, binary)).group(1))
+
+
+def plan_layers(run_file, sets, batch, binary=None):
+    """(weight bytes, SBUF bytes in use) per layer of `ncoresim plan`'s table."""
+    lines = _plan(run_file, sets, batch, binary).splitlines()
+    head = next(i for i, ln in enumerate(lines) if ln.startswith("layer "))
+    cols = lines[head].split()
+    w, sb = cols.index("weights_B"), cols.index("sbuf_B")
+    return [(int(c[w]), int(c[sb])) for c in (ln.split() for ln in lines[head + 1:])
+            if len(c) == len(cols)]
+
+
+def stage_need(layers, n):
+    """The SBUF a static-weight pipeline of n contiguous stages needs on its fullest core: the
+    stages split to minimize the largest stage's weights (a binary search on that bound), each
+    core holding its stage's weights and its layers' largest SBUF use as planned for one core
+    (an approximation: that use already counts a layer's streamed weight block)."""
+    ws = [w for w, _ in layers]
+    lo, hi = max(ws), sum(ws)
+    def split(cap):
+        stages, cur, start = [], 0, 0
+        for i, wt in enumerate(ws):
+            if cur + wt > cap:
+                stages.append((start, i))
+                start, cur = i, 0
+            cur += wt
+        return stages + [(start, len(ws))]
+    while lo < hi:
+        mid = (lo + hi) // 2
+        lo, hi = (lo, mid) if len(split(mid)) <= n else (mid + 1, hi)
+    return max(sum(ws[a:b]) + max(sb for _, sb in layers[a:b]) for a, b in split(lo))
+
+
+# Neuron Performance Tuning note (release 2020-01-27): FP16 ResNet-50 compiled for NeuronCore
+# Pipeline over n cores could keep its weights static (True) or not (False), per batch.
+PIPELINE_TABLE = {1: {1: False, 2: False, 4: False, 8: True, 12: True, 16: True},
+                  2: {8: False, 12: True, 16: True}}
+
+
+def pipeline_check(run_file, sets, capacity, binary=None):
+    """Per (batch, cores): (published static?, predicted static?, bytes needed)."""
+    out = {}
+    for b, table in PIPELINE_TABLE.items():
+        layers = plan_layers(run_file, sets, b, binary)
+        for n, published in table.items():
+            need = stage_need(layers, n)
+            out[(b, n)] = (published, need <= capacity, need)
+    return out
+
+
+def capacity_for(run_file, sets, binary=None):
+    """(capacity in bytes, ok): the smallest whole MiB holding the batch-5 peak; ok when the
+    batch-6 peak does not fit in it."""
+    p5 = planned_peak(run_file, sets, 5, binary)
+    p6 = planned_peak(run_file, sets, 6, binary)
+    cap = -(-p5 // MIB) * MIB
+    return cap, p6 > cap
+
+
+def simulate(cand, rows, tmp, binary=None):
+    """The candidate's points: per row, (device seconds, latency without host overhead)."""
+    first = rows[0]
+    cap_file = _run_file(tmp, first["model_file"], first["hw_file"], 5, first["dtype"])
+    cap, ok = capacity_for(cap_file, cand, binary)
+    sets = dict(cand, **{"hw.state_buffer.capacity": f"{cap}B"})
+    points = []
+    for r in rows:
+        f = _run_file(tmp, r["model_file"], r["hw_file"], r["batch_n"], r["dtype"])
+        res = runner.run(f, sets=sets, binary=binary)
+        if not res.feasible:
+            return {"sets": sets, "ok": False, "points": None}
+        s = res.summary
+        points.append((s["seconds"], s["latency_s"] - s["host"]["overhead_s"]))
+    return {"sets": sets, "ok": ok, "points": points}
+
+
+def predict(point, batch, h, in_flight):
+    seconds, rest = point
+    period = seconds if in_flight <= 0 else max(seconds, (h + rest) / in_flight)
+    return batch / period
+
+
+def score(cand, rows, idx, h, in_flight):
+    errs = [math.log(predict(cand["points"][i], rows[i]["batch_n"], h, in_flight) /
+                     rows[i]["published"]) for i in idx]
+    return math.sqrt(sum(e * e for e in errs) / len(errs))
+
+
+def fit_host(cand, rows, idx, in_flight):
+    """(host overhead, score): a grid of 1 us steps to 10 ms, then refined to 0.1 us."""
+    if in_flight <= 0:
+        return 0.0, score(cand, rows, idx, 0.0, in_flight)
+    best = min((score(cand, rows, idx, k * 1e-6, in_flight), k * 1e-6) for k in range(10001))
+    lo = max(0.0, best[1] - 1e-6)
+    fine = min((score(cand, rows, idx, lo + k * 1e-7, in_flight), lo + k * 1e-7)
+               for k in range(21))
+    return fine[1], fine[0]
+
+
+def best_fit(cands, rows, idx, in_flight):
+    ranked = []
+    for i, c in enumerate(cands):
+        if not c["ok"]:
+            continue
+        h, s = fit_host(c, rows, idx, in_flight)
+        ranked.append((s, i, h))
+    ranked.sort()
+    return ranked
+
+
+def read_in_flight(hw_file):
+    with open(hw_file) as f:
+        m = re.search(r"^\s*requests_in_flight:\s*([0-9.eE+-]+)", f.read(), re.M)
+    return float(m.group(1)) if m else 0.0
+
+
+def fit(table, hw_file=None, out_dir=None, jobs=None, grid="full", binary=None):
+    rows = [r for r in validate_published.read_table(table) if r["hw"] == HW]
+    if not rows:
+        raise InputError(f"{table}: no row with hw {HW}")
+    validate_published.check_inputs(table, rows, binary)
+    if hw_file:
+        for r in rows:
+            r["hw_file"] = os.path.abspath(hw_file)
+    in_flight = read_in_flight(rows[0]["hw_file"])
+    cand_sets = candidates(grid)
+    with tempfile.TemporaryDirectory(prefix="ncoresim-fit-") as tmp, \
+            concurrent.futures.ThreadPoolExecutor(jobs or os.cpu_count() or 1) as pool:
+        cands = list(pool.map(lambda c: simulate(c, rows, tmp, binary), cand_sets))
+    all_idx = list(range(len(rows)))
+    ranked = best_fit(cands, rows, all_idx, in_flight)
+    if not ranked:
+        raise RuntimeError("no candidate meets the batch-5/batch-6 SBUF rule")
+    s, i, h = ranked[0]
+    best = cands[i]
+    for k, r in enumerate(rows):
+        r["fitted"] = predict(best["points"][k], r["batch_n"], h, in_flight)
+        others = [j for j in all_idx if j != k]
+        s_k, i_k, h_k = best_fit(cands, rows, others, in_flight)[0]
+        r["loo"] = predict(cands[i_k]["points"][k], r["batch_n"], h_k, in_flight)
+        r["loo_sets"] = cands[i_k]["sets"]
+    with tempfile.TemporaryDirectory(prefix="ncoresim-fit-") as tmp:
+        f = _run_file(tmp, rows[0]["model_file"], rows[0]["hw_file"], 1, rows[0]["dtype"])
+        cap = int(best["sets"]["hw.state_buffer.capacity"][:-1])
+        pipeline = pipeline_check(f, best["sets"], cap, binary)
+    result = {"rows": rows, "cands": cands, "ranked": ranked, "best": best, "host": h,
+              "score": s, "in_flight": in_flight, "pipeline": pipeline}
+    if out_dir:
+        write(result, out_dir)
+    return result
+
+
+def write(result, out_dir):
+    os.makedirs(out_dir, exist_ok=True)
+    keys = sorted({k for c in result["cands"] for k in c["sets"]})
+    scores = {i: (s, h) for s, i, h in result["ranked"]}
+    with open(os.path.join(out_dir, "fit_candidates.csv"), "w", newline="") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(keys + ["sbuf_rule_ok", "host_overhead_s", "rms_log_error"])
+        for i, c in enumerate(result["cands"]):
+            s, h = scores.get(i, (None, None))
+            w.writerow([c["sets"].get(k, "") for k in keys] +
+                       [c["ok"], "" if h is None else repr(h), "" if s is None else repr(s)])
+    with open(os.path.join(out_dir, "fit_rows.csv"), "w", newline="") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(["model", "batch", "published", "fitted", "residual", "loo_predicted",
+                    "loo_error"])
+        for r in result["rows"]:
+            w.writerow([r["model"], r["batch_n"], r["published"], repr(r["fitted"]),
+                        repr(r["fitted"] / r["published"] - 1), repr(r["loo"]),
+                        repr(r["loo"] / r["published"] - 1)])
+
+
+def report(result):
+    rows, best = result["rows"], result["best"]
+    print(f"fitted ({len(result['ranked'])} candidates meet the SBUF rule; RMS log error "
+          f"{result['score']:.4f}):")
+    for k, v in sorted(best["sets"].items()):
+        print(f"  {k} = {v}")
+    print(f"  hw.host.overhead = {result['host'] * 1e6:.1f} us (requests_in_flight "
+          f"{result['in_flight']:g})")
+    print(f"{'model':<10} {'batch':>5} {'published':>10} {'fitted':>9} {'resid %':>8} "
+          f"{'loo':>9} {'loo err %':>9} {'curve':>6} {'pub curve':>9}")
+    for r in rows:
+        print(f"{r['model']:<10} {r['batch_n']:>5} {r['published']:>10g} {r['fitted']:>9.1f} "
+              f"{(r['fitted'] / r['published'] - 1) * 100:>+8.1f} {r['loo']:>9.1f} "
+              f"{(r['loo'] / r['published'] - 1) * 100:>+9.1f} "
+              f"{r['fitted'] / rows[0]['fitted']:>6.2f} "
+              f"{r['published'] / rows[0]['published']:>9.2f}")
+    print("NeuronCore Pipeline check (static weights over n cores; approximate, see stage_need):")
+    bad = 0
+    for (b, n), (pub, pred, need) in sorted(result["pipeline"].items()):
+        bad += pub != pred
+        print(f"  batch {b}, {n:>2} cores: published {'static' if pub else 'not':<6}, "
+              f"predicted {'static' if pred else 'not':<6} (needs {need / MIB:.1f} MiB)"
+              f"{'' if pub == pred else '  MISMATCH'}")
+    print(f"  {bad} of {len(result['pipeline'])} disagree")
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(prog="fit_nc_v1.py", description=__doc__.splitlines()[0])
+    ap.add_argument("--table", default="configs/validation/published.csv")
+    ap.add_argument("--hw", default=None, help="hardware preset (default: the table's hw file)")
+    ap.add_argument("-o", "--out", default=os.path.join("traces", "fit_nc_v1"))
+    ap.add_argument("--jobs", type=int, default=None)
+    ap.add_argument("--grid", choices=("full", "preset"), default="full",
+                    help="preset: the preset as it is, only its host overhead fitted")
+    args = ap.parse_args(argv)
+    result = fit(args.table, args.hw, args.out, args.jobs, args.grid)
+    report(result)
+    print(f"wrote {args.out}/fit_candidates.csv, {args.out}/fit_rows.csv")
+    return 0
