@@ -66,9 +66,10 @@ def _run_file(tmp, model_file, hw_file, batch, dtype):
     return path
 
 
-def _plan(run_file, sets, batch, binary=None):
+def _plan(run_file, sets, batch, binary=None, depth=2):
     args = ["plan", run_file, "--batch", batch] + runner._sets(
-        dict(sets, **{"hw.state_buffer.capacity": "64GiB", "options.allow_spill": False}))
+        dict(sets, **{"hw.state_buffer.capacity": "64GiB", "options.allow_spill": False,
+                      "options.prefetch_depth": depth}))
     return runner.call(args, binary).stdout
 
 
@@ -76,9 +77,8 @@ def planned_peak(run_file, sets, batch, binary=None):
     return int(_PEAK.search(_plan(run_file, sets, batch, binary)).group(1))
 
 
-def plan_layers(run_file, sets, batch, binary=None):
-    """(weight bytes, SBUF bytes in use) per layer of `ncoresim plan`'s table."""
-    lines = _plan(run_file, sets, batch, binary).splitlines()
+def _table(text):
+    lines = text.splitlines()
     head = next(i for i, ln in enumerate(lines) if ln.startswith("layer "))
     cols = lines[head].split()
     w, sb = cols.index("weights_B"), cols.index("sbuf_B")
@@ -86,11 +86,20 @@ def plan_layers(run_file, sets, batch, binary=None):
             if len(c) == len(cols)]
 
 
+def plan_layers(run_file, sets, batch, binary=None):
+    """(weight bytes, SBUF bytes in use without the weight-block buffers) per layer of
+    `ncoresim plan`'s table: with prefetch depth d the use is a + d B (a: activations and
+    streams, B: the largest weight block), so a = 2 use(1) - use(2)."""
+    one = _table(_plan(run_file, sets, batch, binary, depth=1))
+    two = _table(_plan(run_file, sets, batch, binary, depth=2))
+    return [(w, 2 * s1 - s2) for (w, s1), (_, s2) in zip(one, two)]
+
+
 def stage_need(layers, n):
     """The SBUF a static-weight pipeline of n contiguous stages needs on its fullest core: the
     stages split to minimize the largest stage's weights (a binary search on that bound), each
-    core holding its stage's weights and its layers' largest SBUF use as planned for one core
-    (an approximation: that use already counts a layer's streamed weight block)."""
+    core holding its stage's weights and its layers' largest activation use as planned for one
+    core (an approximation: the single-core plan's live ranges and stream buffers)."""
     ws = [w for w, _ in layers]
     lo, hi = max(ws), sum(ws)
     def split(cap):

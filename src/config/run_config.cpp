@@ -72,6 +72,10 @@ const KeyTable<Options>& options_keys() {
                       "`auto`: a MatMul layer whose input comes from DRAM may go "
                       "`activation_stationary` where that moves fewer bytes; "
                       "`weight_stationary`: always")
+        .boolean("in_place", &S::in_place,
+                 "an elementwise vector layer (add, activation) writes its output over an input "
+                 "of the same size that it reads for the last time, so the two count once in "
+                 "the SBUF peak (a compiler's buffer sharing); `false`: both count")
         .boolean("functional", &S::functional,
                  "functional mode: the engines also compute (Eigen, float) on seeded data that "
                  "reaches them through the program's own DMAs, and every tensor is checked "

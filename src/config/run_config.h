@@ -18,6 +18,7 @@ struct Options {
   uint32_t prefetch_depth = 2;  // weight-block buffers: 2 = double buffering
   uint64_t client_batch = 0;    // dynamic batching: a client batch cut into compiled batches
   bool auto_order = true;       // false: every MatMul layer weight_stationary (options.order)
+  bool in_place = true;         // an elementwise layer's output may take over a dying input's bytes
   bool functional = false;      // the engines also compute; checked against a direct reference
   uint32_t seed = 1;            // functional mode's data
 };

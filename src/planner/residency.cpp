@@ -99,6 +99,24 @@ uint64_t output_slot_bytes(const PlanInputs& in, const Residency& r, size_t l) {
          in.dtype_bytes;
 }
 
+// The bytes an elementwise vector layer's output shares with an input of the same size that it
+// reads for the last time (options.in_place): it overwrites each chunk of that input as it
+// produces the chunk, as compilers' buffer assignment lets an elementwise op reuse an operand's
+// buffer (e.g. XLA's buffer assignment, TVM's in-place storage rewrite). 0 when none.
+uint64_t in_place_bytes(const PlanInputs& in, const Residency& r, size_t l) {
+  const Layer& layer = in.g.layers[l];
+  if (!in.opt.in_place || !layer.vector || layer.vector->op != workload::VectorOp::elementwise)
+    return 0;
+  const Tensor& out = tensor(r, in.out_tensor(l));
+  if (!out.resident) return 0;
+  for (int x : in.in_tensors(l)) {
+    const Tensor& t = tensor(r, x);
+    if (t.resident && t.last_use == static_cast<int>(l) && t.bytes == out.bytes && &t != &out)
+      return out.bytes;
+  }
+  return 0;
+}
+
 bool touches(const PlanInputs& in, size_t l, int t) {
   if (in.out_tensor(l) == t) return true;
   const auto ins = in.in_tensors(l);
@@ -230,6 +248,7 @@ uint64_t occupancy(const PlanInputs& in, const Residency& r, size_t l) {
   for (const Tensor& x : r.tensors)
     if (x.resident && x.producer <= static_cast<int>(l) && x.last_use >= static_cast<int>(l))
       occ += x.bytes;
+  occ -= in_place_bytes(in, r, l);
   if (layer.vector) occ += layer.vector->param_elems * in.dtype_bytes;
   return occ + input_slot_bytes(in, r, l) + output_slot_bytes(in, r, l);
 }

@@ -10,7 +10,7 @@ using namespace ncore;
 
 namespace {
 
-config::RunConfig resnet(uint64_t batch, const std::string& sbuf = "28 MiB",
+config::RunConfig resnet(uint64_t batch, const std::string& sbuf = "20 MiB",
                          const std::string& order = "auto") {
   return test::shipped_run("configs/runs/resnet50_inf1.yaml")
       .batch(batch)
@@ -54,7 +54,7 @@ TEST_CASE("while nothing spills, weight bytes per inference are exactly W / b") 
 TEST_CASE("spill bytes are zero up to the max batch and grow with b past it") {
   const auto mb =
       planner::max_batch(resnet(1).model, resnet(1).hw, workload::DType::fp16, resnet(1).options);
-  REQUIRE(mb.max_batch == 5);  // inf1's 28 MiB is calibrated to the Neuron note's batch 5
+  REQUIRE(mb.max_batch == 5);  // inf1's 20 MiB is calibrated to the Neuron note's batch 5
   uint64_t prev = 0;
   for (uint64_t b = 1; b <= 12; ++b) {
     const uint64_t spill = traffic(planner::plan(resnet(b))).spill;
@@ -120,6 +120,6 @@ TEST_CASE("a working set too big for the state buffer is tiled finer rather than
     REQUIRE(i.matmul().m <= p.tiling_m_cap);
     REQUIRE(i.matmul().n <= p.tiling_chunk_cap);
   }
-  // The default 28 MiB needs no such fallback.
+  // The default 20 MiB needs no such fallback.
   REQUIRE_FALSE(planner::plan(resnet(2)).tiled);
 }
