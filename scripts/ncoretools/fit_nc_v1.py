@@ -12,7 +12,7 @@ The discrete candidates are GEOMETRIES x the grid of GRID (keys whose NeuronCore
 unpublished). Each candidate's runs give predicted throughput; its score is the RMS of
 log(predicted / published) over the rows fitted. The fit is the best candidate over all rows;
 leave-one-out refits on all rows but one and predicts that one.
-Usage: fit_nc_v1.py [--table FILE] [--hw FILE] [-o DIR] [--jobs N] [--grid preset]
+Usage: fit_nc_v1.py [--table FILE] [--hw FILE] [-o DIR] [--jobs N] [--check]
 Writes DIR/fit_candidates.csv (one line per candidate) and DIR/fit_rows.csv (per row: published,
 fitted prediction and residual, leave-one-out prediction and error); prints both and the YAML
 values to put in the preset.
@@ -46,10 +46,8 @@ def geometry_sets(rows, cols):
             "hw.psum.partitions": cols}
 
 
-def candidates(grid="full", preset_sets=None):
+def candidates():
     """The candidates' --set dicts (without the SBUF capacity)."""
-    if grid == "preset":
-        return [dict(preset_sets or {})]
     keys = list(GRID)
     out = []
     for (r, c), values in itertools.product(GEOMETRIES, itertools.product(*GRID.values())):
@@ -199,7 +197,7 @@ def read_in_flight(hw_file):
     return float(m.group(1)) if m else 0.0
 
 
-def fit(table, hw_file=None, out_dir=None, jobs=None, grid="full", binary=None):
+def fit(table, hw_file=None, out_dir=None, jobs=None, binary=None):
     rows = [r for r in validate_published.read_table(table) if r["hw"] == HW]
     if not rows:
         raise InputError(f"{table}: no row with hw {HW}")
@@ -208,7 +206,7 @@ def fit(table, hw_file=None, out_dir=None, jobs=None, grid="full", binary=None):
         for r in rows:
             r["hw_file"] = os.path.abspath(hw_file)
     in_flight = read_in_flight(rows[0]["hw_file"])
-    cand_sets = candidates(grid)
+    cand_sets = candidates()
     with tempfile.TemporaryDirectory(prefix="ncoresim-fit-") as tmp, \
             concurrent.futures.ThreadPoolExecutor(jobs or os.cpu_count() or 1) as pool:
         cands = list(pool.map(lambda c: simulate(c, rows, tmp, binary), cand_sets))
@@ -288,10 +286,36 @@ def main(argv=None):
     ap.add_argument("--hw", default=None, help="hardware preset (default: the table's hw file)")
     ap.add_argument("-o", "--out", default=os.path.join("traces", "fit_nc_v1"))
     ap.add_argument("--jobs", type=int, default=None)
-    ap.add_argument("--grid", choices=("full", "preset"), default="full",
-                    help="preset: the preset as it is, only its host overhead fitted")
+    ap.add_argument("--check", action="store_true",
+                    help="exit 1 unless the preset as it is predicts what the fit does (to 0.01 %%)")
     args = ap.parse_args(argv)
-    result = fit(args.table, args.hw, args.out, args.jobs, args.grid)
+    result = fit(args.table, args.hw, args.out, args.jobs)
     report(result)
     print(f"wrote {args.out}/fit_candidates.csv, {args.out}/fit_rows.csv")
+    if args.check:
+        return check_preset(result, args.jobs)
     return 0
+
+
+def check_preset(result, jobs=None, binary=None):
+    """0 when the preset, run as it is, predicts each fitted row within 0.01 %; else 1."""
+    rows = result["rows"]
+    with tempfile.TemporaryDirectory(prefix="ncoresim-fit-") as tmp:
+        preset = simulate_as_is(rows, tmp, binary)
+    bad = 0
+    for r, p in zip(rows, preset):
+        same = abs(p / r["fitted"] - 1) < 1e-4
+        bad += not same
+        print(f"preset {r['model']} b{r['batch_n']}: {p:.1f} /s, fit {r['fitted']:.1f} /s"
+              f"{'' if same else '  DIFFERS'}")
+    print("the preset holds the fitted values" if not bad else
+          "the preset does not hold the fitted values: put them in it")
+    return 1 if bad else 0
+
+
+def simulate_as_is(rows, tmp, binary=None):
+    out = []
+    for r in rows:
+        f = _run_file(tmp, r["model_file"], r["hw_file"], r["batch_n"], r["dtype"])
+        out.append(runner.run(f, binary=binary).summary["throughput_inferences_per_s"])
+    return out

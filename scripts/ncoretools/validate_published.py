@@ -122,7 +122,7 @@ def check_inputs(path, rows, binary=None):
                   f"(its input is {'x'.join(map(str, shape))}, CxHxW)")
 
 
-def predict(path, r, run_dir, out_dir, binary=None):
+def predict(path, r, run_dir, out_dir, binary=None, sets=None):
     """Run one row's point (a run file in run_dir, outputs in out_dir); the predicted figure
     per core per second, or None when the point is infeasible."""
     run_file = os.path.join(run_dir, f"line{r['line']}.yaml")
@@ -130,7 +130,7 @@ def predict(path, r, run_dir, out_dir, binary=None):
         f.write(f"hw: {json.dumps(r['hw_file'])}\nmodel: {json.dumps(r['model_file'])}\n"
                 f"batch: {r['batch_n']}\ndtype: {r['dtype']}\n")
     try:
-        res = runner.run(run_file, out=out_dir, binary=binary)
+        res = runner.run(run_file, out=out_dir, binary=binary, sets=sets)
     except runner.NcoresimError as e:
         if e.returncode == 2:
             raise InputError(f"{path}:{r['line']}: ncoresim run: {e.stderr.strip()}") from e
@@ -143,7 +143,7 @@ def predict(path, r, run_dir, out_dir, binary=None):
     return r["batch_n"] / s["latency_s"]
 
 
-def validate(path, out_dir, jobs=None, binary=None):
+def validate(path, out_dir, jobs=None, binary=None, sets=None):
     """Run every row of the table at `path` (points in out_dir/pNN, `jobs` at once, default the
     core count); the rows with `predicted` and `error` set (None when infeasible)."""
     rows = read_table(path)
@@ -152,7 +152,7 @@ def validate(path, out_dir, jobs=None, binary=None):
     with tempfile.TemporaryDirectory(prefix="ncoresim-validate-") as run_dir, \
             concurrent.futures.ThreadPoolExecutor(jobs or os.cpu_count() or 1) as pool:
         futures = [pool.submit(predict, path, r, run_dir, os.path.join(out_dir, f"p{i:02d}"),
-                               binary) for i, r in enumerate(rows)]
+                               binary, sets) for i, r in enumerate(rows)]
         for r, fut in zip(rows, futures):
             r["predicted"] = fut.result()
             r["error"] = None if r["predicted"] is None else \
@@ -256,8 +256,17 @@ def main(argv=None):
                     help="output folder (default: traces/validation)")
     ap.add_argument("--jobs", type=int, default=None,
                     help="points run at once (default: the core count)")
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                    help="override a key in every row's run (an ablation: "
+                    "--set hw.tensor_engine.timing=serial); repeatable")
     args = ap.parse_args(argv)
-    rows = validate(args.file, args.out, args.jobs)
+    sets = {}
+    for kv in args.set:
+        if "=" not in kv:
+            raise InputError(f"--set {kv}: expected KEY=VALUE")
+        k, v = kv.split("=", 1)
+        sets[k] = v
+    rows = validate(args.file, args.out, args.jobs, sets=sets)
     print_table(rows)
     write_csv(rows, os.path.join(args.out, "validation.csv"))
     plot(rows, os.path.join(args.out, "validation.png"))

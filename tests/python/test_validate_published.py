@@ -59,6 +59,26 @@ class ValidatePublishedTest(unittest.TestCase):
             self.assertEqual(row["predicted_per_core_per_s"], thr)
             self.assertEqual(row["error"], (thr - published) / published)
 
+    def test_set_overrides_every_row_as_a_direct_run_with_it(self):
+        out = folder("validate_set_out")
+        code, _, err = quietly(cli.entry, "validate_published.py", validate_published.main,
+                               [self.path, "-o", out, "--set", "hw.tensor_engine.timing=pipelined"])
+        self.assertEqual(code, 0, err)
+        got = pd.read_csv(os.path.join(out, "validation.csv"), float_precision="round_trip")
+        direct = ncoretools.run(os.path.join(REPO, "configs", "runs", "resnet50_inf1.yaml"),
+                                out=folder("validate_set_direct"), batch=2,
+                                sets={"hw.tensor_engine.timing": "pipelined"})
+        self.assertEqual(got["predicted_per_core_per_s"][1],
+                         direct.summary["throughput_inferences_per_s"])
+        self.assertNotEqual(got["predicted_per_core_per_s"][1],
+                            self.table["predicted_per_core_per_s"][1])
+
+    def test_a_set_without_a_value_exits_2(self):
+        code, _, err = quietly(cli.entry, "validate_published.py", validate_published.main,
+                               [self.path, "-o", folder("validate_set_bad"), "--set", "batch"])
+        self.assertEqual(code, 2)
+        self.assertIn("--set batch: expected KEY=VALUE", err)
+
     def test_the_plot_is_written(self):
         png = os.path.join(self.out, "validation.png")
         self.assertGreater(os.path.getsize(png), 10000)
