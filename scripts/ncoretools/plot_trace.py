@@ -18,7 +18,9 @@ from .outputs import CLASSES, OutputError
 
 DMA_CLASSES = list(CLASSES)
 CLASS_COLORS = {"weights": "#4c72b0", "io": "#55a868", "spill": "#c44e52", "other": "#8c8c8c"}
-ENGINE_COLORS = {"tensor engine": "#8172b2", "vector engine": "#dd8452"}
+ENGINE_COLORS = {"tensor engine": "#8172b2", "vector engine": "#dd8452",
+                 "scalar engine": "#937860", "gpsimd engine": "#da8bc3"}
+COMPUTE_ENGINES = ["tensor engine", "vector engine", "scalar engine", "gpsimd engine"]
 OTHER_ENGINE_COLOR = "#64b5cd"
 MIB = 1 << 20
 # Draw-time merge: gaps shorter than this fraction of the run (well under a pixel) are closed.
@@ -35,11 +37,10 @@ def resolve_paths(arg, out):
 
 
 def track_order(name):
-    """tensor engine, vector engine, DMA queues by number, then anything else."""
-    if name == "tensor engine":
-        return (0, 0, name)
-    if name == "vector engine":
-        return (1, 0, name)
+    """The compute engines (tensor, vector, scalar, GpSimd), DMA queues by number, then anything
+    else."""
+    if name in COMPUTE_ENGINES:
+        return (0, COMPUTE_ENGINES.index(name), name)
     m = re.match(r"dma queue (\d+)$", name)
     if m:
         return (2, int(m.group(1)), name)

@@ -13,6 +13,7 @@ namespace ncore::base {
 struct LayerStats {
   uint64_t start = UINT64_MAX, end = 0;  // first instruction start, last instruction end
   uint64_t tensor_busy = 0, vector_busy = 0, stall = 0, macs = 0;
+  uint64_t scalar_busy = 0, gpsimd_busy = 0;  // engines only some hardware has
   uint64_t port_stall = 0;  // cycles instructions waited on a state-buffer port beyond their own
   uint64_t read_bytes[3] = {0, 0, 0}, write_bytes[3] = {0, 0, 0};  // by traffic class
   std::vector<std::pair<uint64_t, uint64_t>> dma_intervals;        // [start, end)

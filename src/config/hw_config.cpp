@@ -1,6 +1,7 @@
 // Reads a hardware description (configs/hw/*.yaml) into HwConfig and writes it back, through one
 // key table per section (key_table.h): the tables are also the README's hardware reference
 // (`ncoresim keys`). Cross-checks between keys stay here, after the table is read.
+#include <algorithm>
 #include <limits>
 
 #include "base/strings.h"
@@ -47,6 +48,24 @@ const TimingKey kTimingKeys[] = {
     {"t_refi", &T::t_refi, "refresh interval (tREFI)"},
     {"t_wtr", &T::t_wtr, "bus turnaround, write to read (tWTR)"},
     {"t_rtw", &T::t_rtw, "bus turnaround, read to write"}};
+
+// An engine's fixed costs (FixedCosts, hw/vector_engine.h), each written only when set.
+template <class S>
+void fixed_cost_keys(KeyTable<S>& t, FixedCosts S::*f) {
+  t.number(
+       "static_overhead", [f](S& s) -> double& { return (s.*f).static_overhead; },
+       number_in(0, 1e6), Need::optional,
+       "engine cycles of fixed cost per instruction: it occupies the engine for at least this "
+       "long, and a dependent sees it on top of the streaming (NKI architecture guide: ~100 "
+       "cycles on NeuronCore-v2)")
+      .written_if([f](const S& s) { return (s.*f).static_overhead > 0; })
+      .number(
+          "access_overhead", [f](S& s) -> double& { return (s.*f).access_overhead; },
+          number_in(0, 1e6), Need::optional,
+          "engine cycles per SBUF/PSUM access request, one to read and one to write: latency "
+          "that only dependents wait for (NKI architecture guide: ~60 cycles on NeuronCore-v2)")
+      .written_if([f](const S& s) { return (s.*f).access_overhead > 0; });
+}
 
 template <class S>
 void write_section(YAML::Emitter& out, const char* key, const KeyTable<S>& t, const S& s) {
@@ -122,6 +141,37 @@ const KeyTable<VectorEngineConfig>& vector_engine_keys() {
           std::string("passes over the data of one `") + key +
               "` op: it costs lane-cycles × passes");
     }
+    fixed_cost_keys(k, &S::fixed);
+    k.boolean("per_input", &S::per_input,
+              "an op streams each input: at least N cycles per input tile of N elements per "
+              "lane, 2N with two inputs (NKI architecture guide's VectorE cost model)")
+        .written_if([](const S& s) { return s.per_input; });
+    return k;
+  }();
+  return t;
+}
+
+const KeyTable<ScalarEngineConfig>& scalar_engine_keys() {
+  using S = ScalarEngineConfig;
+  static const KeyTable<S> t = [] {
+    KeyTable<S> k;
+    k.number("clock", &S::clock_hz, freq(), Need::required, "the scalar engine's clock")
+        .integer("lanes", &S::lanes, 1, kMaxDim, Need::required,
+                 "elements per scalar cycle (one per partition)");
+    fixed_cost_keys(k, &S::fixed);
+    return k;
+  }();
+  return t;
+}
+
+const KeyTable<GpSimdEngineConfig>& gpsimd_engine_keys() {
+  using S = GpSimdEngineConfig;
+  static const KeyTable<S> t = [] {
+    KeyTable<S> k;
+    k.number("clock", &S::clock_hz, freq(), Need::required, "the GpSimd engine's clock")
+        .integer("lanes", &S::lanes, 1, kMaxDim, Need::required,
+                 "32-bit elements per GpSimd cycle over its processors");
+    fixed_cost_keys(k, &S::fixed);
     return k;
   }();
   return t;
@@ -235,10 +285,15 @@ const KeyTable<DmaConfig>& dma_keys() {
     k.integer("queues", &S::queues, 1, 256, Need::required, "DMA queues")
         .number("queue_bandwidth", &S::queue_bandwidth, rate(), Need::required, "each queue's rate")
         .number("start_latency", &S::start_latency_s, time_s(0, 1e-3), Need::optional,
-                "from a transfer's semaphore to its first byte: NeuronCore-v2 starts a "
-                "cross-engine DMA about 1.3 µs after its semaphore (NKI DMA guide); the queue is "
-                "busy meanwhile")
+                "from the moment a transfer's semaphores are met to its start: latency, the queue "
+                "meanwhile free to finish earlier transfers (NKI DMA bandwidth guide: ~1.3 µs "
+                "cross-engine on NeuronCore-v2)")
         .written_if([](const S& s) { return s.start_latency_s > 0; })
+        .fallback_text("0 (none)")
+        .number("transfer_overhead", &S::transfer_overhead_s, time_s(0, 1e-3), Need::optional,
+                "fixed cost of each transfer (descriptor setup): its queue is busy this long "
+                "before the data moves, so small transfers fall short of the queue's rate")
+        .written_if([](const S& s) { return s.transfer_overhead_s > 0; })
         .fallback_text("0 (none)");
     return k;
   }();
@@ -356,13 +411,46 @@ S read_finished(MapReader r, const KeyTable<S>& table) {
   return s;
 }
 
+// `engines`: a list naming tensor and vector (always there) and any of scalar, gpsimd, once each.
+EngineSet read_engines(MapReader& r) {
+  EngineSet set;
+  if (!r.has("engines")) return set;
+  std::vector<std::string> seen;
+  for (const YAML::Node& n : r.seq("engines")) {
+    const std::string e = n.IsScalar() ? n.Scalar() : std::string();
+    if (e != "tensor" && e != "vector" && e != "scalar" && e != "gpsimd")
+      r.fail_at(n, "engines", "unknown engine '" + e + "' (known: tensor, vector, scalar, gpsimd)");
+    if (std::find(seen.begin(), seen.end(), e) != seen.end())
+      r.fail_at(n, "engines", "'" + e + "' is listed twice");
+    seen.push_back(e);
+  }
+  for (const char* must : {"tensor", "vector"})
+    if (std::find(seen.begin(), seen.end(), must) == seen.end())
+      r.fail("engines", std::string("must include ") + must);
+  set.scalar = std::find(seen.begin(), seen.end(), "scalar") != seen.end();
+  set.gpsimd = std::find(seen.begin(), seen.end(), "gpsimd") != seen.end();
+  return set;
+}
+
+// An optional engine's section: required when `engines` names it; otherwise validated if
+// present, then ignored (so `--set hw.engines=[tensor, vector]` switches an engine off).
+template <class S>
+S read_engine(MapReader& r, const char* key, bool present, const KeyTable<S>& table) {
+  if (present) return read_finished(r.map(key), table);
+  if (r.has(key)) read_finished(r.map(key), table);
+  return S{};
+}
+
 }  // namespace
 
 HwConfig read_hw(MapReader r, const std::string& default_name) {
   HwConfig hw;
   hw.name = r.get("name", text(), default_name);
+  hw.engines = read_engines(r);
   hw.tensor_engine = read_finished(r.map("tensor_engine"), tensor_engine_keys());
   hw.vector_engine = read_finished(r.map("vector_engine"), vector_engine_keys());
+  hw.scalar_engine = read_engine(r, "scalar_engine", hw.engines.scalar, scalar_engine_keys());
+  hw.gpsimd_engine = read_engine(r, "gpsimd_engine", hw.engines.gpsimd, gpsimd_engine_keys());
   hw.state_buffer = read_finished(r.map("state_buffer"), state_buffer_keys());
   hw.psum = read_psum(r.map("psum"));
   hw.dram = read_dram(r.map("dram"));
@@ -389,8 +477,19 @@ HwConfig read_hw(MapReader r, const std::string& default_name) {
 
 void emit_hw(YAML::Emitter& out, const HwConfig& hw) {
   out << YAML::BeginMap << YAML::Key << "name" << YAML::Value << hw.name;
+  if (hw.engines.scalar || hw.engines.gpsimd) {  // written only when not the default
+    out << YAML::Key << "engines" << YAML::Value << YAML::Flow << YAML::BeginSeq << "tensor"
+        << "vector";
+    if (hw.engines.scalar) out << "scalar";
+    if (hw.engines.gpsimd) out << "gpsimd";
+    out << YAML::EndSeq;
+  }
   write_section(out, "tensor_engine", tensor_engine_keys(), hw.tensor_engine);
   write_section(out, "vector_engine", vector_engine_keys(), hw.vector_engine);
+  if (hw.engines.scalar)
+    write_section(out, "scalar_engine", scalar_engine_keys(), hw.scalar_engine);
+  if (hw.engines.gpsimd)
+    write_section(out, "gpsimd_engine", gpsimd_engine_keys(), hw.gpsimd_engine);
   write_section(out, "state_buffer", state_buffer_keys(), hw.state_buffer);
   write_section(out, "psum", psum_keys(), hw.psum);
   out << YAML::Key << "dram" << YAML::Value << YAML::BeginMap;

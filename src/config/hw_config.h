@@ -47,10 +47,39 @@ inline const std::vector<std::pair<const char*, double VectorPasses::*>>& vector
   return keys;
 }
 
+// The fixed costs of one instruction on a vector, scalar or GpSimd engine, in that engine's
+// cycles (0: none; see hw/vector_engine.h for the rule and its source).
+struct FixedCosts {
+  double static_overhead = 0;  // issue and setup: hidden behind a long predecessor, else paid
+  double access_overhead = 0;  // per SBUF/PSUM access request (read, write): latency only
+};
+
 struct VectorEngineConfig {
   double clock_hz = 1.4e9;
   uint32_t lanes = 128;  // elements per vector cycle, one per partition
   VectorPasses passes;
+  FixedCosts fixed;
+  bool per_input = false;  // an op streams each input tile: >= N cycles per input (2N for two)
+};
+
+// The scalar (activation) engine: PSUM evictions with the fused bias and activation, when the
+// hardware has one (engines: [..., scalar]).
+struct ScalarEngineConfig {
+  double clock_hz = 1.4e9;
+  uint32_t lanes = 128;  // elements per scalar cycle, one per partition
+  FixedCosts fixed;
+};
+
+// The GpSimd engine (general-purpose SIMD processors), when the hardware has one.
+struct GpSimdEngineConfig {
+  double clock_hz = 1.4e9;
+  uint32_t lanes = 128;
+  FixedCosts fixed;
+};
+
+// The compute engines beside the tensor and vector engines (hw key `engines`).
+struct EngineSet {
+  bool scalar = false, gpsimd = false;
 };
 
 struct StateBufferConfig {
@@ -116,7 +145,8 @@ struct DramConfig {
 struct DmaConfig {
   uint32_t queues = 16;
   double queue_bandwidth = 27.0 * 1073741824.0;  // bytes/s each
-  double start_latency_s = 0;  // from a transfer's semaphore to its first byte (0: none)
+  double start_latency_s = 0;      // from a transfer's semaphores to its start (latency; 0: none)
+  double transfer_overhead_s = 0;  // per transfer: the queue is busy this long before its data
 };
 
 struct HostConfig {
@@ -142,8 +172,11 @@ struct EnergyConfig {
 
 struct HwConfig {
   std::string name;
+  EngineSet engines;
   TensorEngineConfig tensor_engine;
   VectorEngineConfig vector_engine;
+  ScalarEngineConfig scalar_engine;  // used when engines.scalar
+  GpSimdEngineConfig gpsimd_engine;  // used when engines.gpsimd
   StateBufferConfig state_buffer;
   PsumConfig psum;
   DramConfig dram;

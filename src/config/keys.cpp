@@ -9,8 +9,15 @@ std::string config_reference(const std::string& which) {
   std::string md = "| key | value | meaning | default |\n|---|---|---|---|\n";
   if (which == "options") return md + options_keys().markdown("options.");
   md += "| `name` | text | the name outputs use | the file name |\n";
+  md +=
+      "| `engines` | list of `tensor`, `vector`, `scalar`, `gpsimd` | the compute engines, "
+      "each with its own queue, clock and trace track; `tensor` and `vector` always; with "
+      "`scalar`, PSUM evictions (bias and activation fused) run there; the section of an engine "
+      "not listed is checked, then ignored | `[tensor, vector]` |\n";
   md += tensor_engine_keys().markdown("tensor_engine.");
   md += vector_engine_keys().markdown("vector_engine.");
+  md += scalar_engine_keys().markdown("scalar_engine.");
+  md += gpsimd_engine_keys().markdown("gpsimd_engine.");
   md += state_buffer_keys().markdown("state_buffer.");
   md += psum_keys().markdown("psum.");
   md += dram_keys().markdown("dram.");

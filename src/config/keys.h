@@ -11,6 +11,8 @@ namespace ncore::config {
 
 const KeyTable<TensorEngineConfig>& tensor_engine_keys();
 const KeyTable<VectorEngineConfig>& vector_engine_keys();
+const KeyTable<ScalarEngineConfig>& scalar_engine_keys();
+const KeyTable<GpSimdEngineConfig>& gpsimd_engine_keys();
 const KeyTable<StateBufferConfig>& state_buffer_keys();
 const KeyTable<PsumConfig>& psum_keys();
 const KeyTable<DramConfig>& dram_keys();

@@ -16,9 +16,9 @@ DmaQueue::DmaQueue(sc_core::sc_module_name n, const config::DmaConfig& c, double
                    const EngineWiring& w)
     : Engine(n, w, "dma.queue_busy_cycles", nullptr),
       dram("dram"),
-      m_cfg(c),
-      m_core_hz(core_hz),
-      m_bytes_per_cycle(c.queue_bandwidth / core_hz) {
+      m_bytes_per_cycle(c.queue_bandwidth / core_hz),
+      m_start_latency(base::ceil_cycles(c.start_latency_s * core_hz)),
+      m_overhead(base::ceil_cycles(c.transfer_overhead_s * core_hz)) {
   for (int k = 0; k < isa::kTrafficClasses; ++k) {
     const std::string cls = isa::traffic_class_name(static_cast<isa::TrafficClass>(k));
     m_read[static_cast<size_t>(k)] = &w.stats.counter("dram.read_bytes." + cls);
@@ -30,8 +30,8 @@ uint64_t DmaQueue::cycles(const isa::Instr& i, uint64_t t0) {
   const isa::Dma& d = i.dma();
   const auto stream = static_cast<uint32_t>(d.cls) * 2 + d.write;
   if (functional()) functional()->dma_start(i);  // what it moves, as it starts
-  // dma.start_latency: the data moves from t0 + L, L = ceil(start_latency x f_core) cycles.
-  const uint64_t start = t0 + base::ceil_cycles(m_cfg.start_latency_s * m_core_hz);
+  // dma.transfer_overhead: the data moves from t0 + ceil(overhead x f_core).
+  const uint64_t start = t0 + m_overhead;
   // Its SBUF port is booked already: a banked DRAM transfer blocks this thread.
   const DramIf::Span span = dram->transfer(start, d.bytes, stream, m_bytes_per_cycle);
   return std::max(start + dma_cycles(d.bytes, m_bytes_per_cycle), span.end) - t0;

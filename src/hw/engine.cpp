@@ -33,6 +33,19 @@ uint64_t Engine::result_latency(const isa::Instr&) const {
   return 0;
 }
 
+uint64_t Engine::start_latency(const isa::Instr&) const {
+  return 0;
+}
+
+void Engine::wait_start_latency(const isa::Instr& i) {
+  const uint64_t late = start_latency(i);
+  if (late == 0 || i.deps.empty()) return;
+  uint64_t met = 0;
+  for (const isa::Dep& d : i.deps) met = std::max(met, m_sem.completed_at(d));
+  const uint64_t now = now_cycles();
+  if (met + late > now) wait_cycles(met + late - now);
+}
+
 void Engine::account(const isa::Instr&, base::LayerStats&, uint64_t, uint64_t) {}
 
 bool Engine::counts_stall(uint32_t) const {
@@ -43,17 +56,19 @@ void Engine::run() {
   for (const isa::Instr& i : m_queue) {
     const uint64_t t_free = now_cycles();
     m_sem.wait_for(i.deps);
+    wait_start_latency(i);
     const uint64_t t0 = now_cycles();
     const uint64_t port_done = sbuf->access(t0, i.sbuf_read, i.sbuf_write, i.layer);
     const uint64_t own_end = t0 + cycles(i, t0);  // may itself wait (a DRAM transfer)
     const uint64_t t1 = std::max(own_end, port_done), now = now_cycles();
     wait_cycles(t1 > now ? t1 - now : 0);
     record(i, t_free, t0, t1, t1 - own_end);
-    const uint64_t late = result_latency(i);
-    if (late == 0)
+    const uint64_t ready = std::max(t1 + result_latency(i), m_last_ready);
+    m_last_ready = ready;
+    if (ready == t1)
       m_sem.complete(m_id);
     else
-      m_ready.notify(sc_core::sc_time::from_value(late));
+      m_ready.notify(sc_core::sc_time::from_value(ready - t1));
   }
 }
 

@@ -2,8 +2,10 @@
 // program"). Its SC_THREAD waits for each instruction's semaphores, books its SBUF bytes on the
 // ports at its start t0, runs it, records it and signals. It ends at
 //     t1 = max(t0 + own cycles, SBUF ports done)   (anything past its own cycles: a port stall)
-// and its dependents see it complete result_latency cycles after t1. A block supplies its own
-// cycles per instruction (and its result latency and counters, if any).
+// and its dependents see it complete result_latency cycles after t1. An instruction with a start
+// latency L starts no earlier than L after its last semaphore was met (a DMA's trigger): latency,
+// the engine being free meanwhile. A block supplies its own cycles per instruction (and its start
+// and result latencies and counters, if any).
 #pragma once
 #include <array>
 #include <cstdint>
@@ -52,12 +54,16 @@ class Engine : public sc_core::sc_module {
   // Cycles after i ends before its result is visible to its dependents (a pipelined array's fill
   // and drain); 0: at its end. Must not decrease along the queue, so completions stay in order.
   virtual uint64_t result_latency(const isa::Instr& i) const;
+  // Cycles from the moment i's semaphores are met until it may start (0: at once). Only an
+  // instruction with deps waits: one without is already queued when the program starts.
+  virtual uint64_t start_latency(const isa::Instr& i) const;
 
   Semaphores& sem() { return m_sem; }
   Functional* functional() { return m_functional; }
 
  private:
   void run();
+  void wait_start_latency(const isa::Instr& i);
   void signal_ready();  // a result whose latency has run out: its completion
   void record(const isa::Instr& i, uint64_t t_free, uint64_t t0, uint64_t t1, uint64_t port_stall);
 
@@ -70,6 +76,7 @@ class Engine : public sc_core::sc_module {
   uint64_t& m_port_stalls;
   uint64_t base::LayerStats::*const m_layer_busy;
   sc_core::sc_event_queue m_ready;  // completions delayed by result_latency
+  uint64_t m_last_ready = 0;        // completions stay in queue order
 };
 
 }  // namespace ncore::hw

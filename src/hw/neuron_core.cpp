@@ -29,14 +29,30 @@ NeuronCore::NeuronCore(sc_core::sc_module_name n, const config::HwConfig& hw, co
       m_tensor("tensor_engine", hw.tensor_engine, config::rate_for(hw.tensor_engine.rate, dtype),
                {isa::kTensorEngine, p.queues[isa::kTensorEngine], m_sem, s, functional}),
       m_vector("vector_engine", hw.vector_engine, hw.tensor_engine.clock_hz, has_matmul(p),
-               {isa::kVectorEngine, p.queues[isa::kVectorEngine], m_sem, s, functional}) {
+               {isa::kVectorEngine, p.queues[isa::kVectorEngine], m_sem, s, functional},
+               workload::dtype_bytes(dtype)) {
   s.init_layers(p.layers.size());
   m_tensor.sbuf(m_sbuf);
   m_tensor.psum(m_psum);
   m_vector.sbuf(m_sbuf);
   m_vector.psum(m_psum);
+  const double f = hw.tensor_engine.clock_hz;
+  if (const int e = p.engine_id(isa::ComputeEngine::scalar); e >= 0) {
+    const auto id = static_cast<uint16_t>(e);
+    m_scalar = std::make_unique<ScalarEngine>("scalar_engine", hw.scalar_engine, f,
+                                              EngineWiring{id, p.queues[id], m_sem, s, functional});
+    m_scalar->sbuf(m_sbuf);
+    m_scalar->psum(m_psum);
+  }
+  if (const int e = p.engine_id(isa::ComputeEngine::gpsimd); e >= 0) {
+    const auto id = static_cast<uint16_t>(e);
+    m_gpsimd = std::make_unique<GpSimdEngine>("gpsimd_engine", hw.gpsimd_engine, f,
+                                              EngineWiring{id, p.queues[id], m_sem, s, functional});
+    m_gpsimd->sbuf(m_sbuf);
+    m_gpsimd->psum(m_psum);
+  }
   for (uint32_t q = 0; q < p.dma_queues; ++q) {
-    const auto engine = static_cast<uint16_t>(isa::kFirstDmaQueue + q);
+    const auto engine = static_cast<uint16_t>(p.first_dma() + q);
     const std::string name = "dma_" + std::to_string(q);
     m_dma.push_back(
         std::make_unique<DmaQueue>(name.c_str(), hw.dma, hw.tensor_engine.clock_hz,

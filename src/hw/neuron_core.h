@@ -1,7 +1,7 @@
 // NeuronCore: the top that wires one core's modules and replays a Program: DMA queues and the
-// tensor and vector engines, each an SC_THREAD over its own instruction queue, synchronised by
-// semaphores; DRAM and the state buffer as shared resources behind ports. One per process
-// (SystemC elaborates once).
+// compute engines (tensor, vector, and scalar and GpSimd where the hardware has them), each an
+// SC_THREAD over its own instruction queue, synchronised by semaphores; DRAM and the state buffer
+// as shared resources behind ports. One per process (SystemC elaborates once).
 #pragma once
 #include <memory>
 #include <systemc>
@@ -12,7 +12,9 @@
 #include "hw/dma.h"
 #include "hw/dram.h"
 #include "hw/functional.h"
+#include "hw/gpsimd_engine.h"
 #include "hw/psum.h"
+#include "hw/scalar_engine.h"
 #include "hw/state_buffer.h"
 #include "hw/sync.h"
 #include "hw/tensor_engine.h"
@@ -38,6 +40,8 @@ class NeuronCore : public sc_core::sc_module {
   Psum m_psum;
   TensorEngine m_tensor;
   VectorEngine m_vector;
+  std::unique_ptr<ScalarEngine> m_scalar;  // when the program has one
+  std::unique_ptr<GpSimdEngine> m_gpsimd;
   std::vector<std::unique_ptr<DmaQueue>> m_dma;
 };
 

@@ -1,51 +1,34 @@
-// Vector-engine timing and replay (see vector_engine.h).
+// Vector-engine timing (see vector_engine.h).
 #include "hw/vector_engine.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "base/math.h"
 
 namespace ncore::hw {
-namespace {
 
-// An eviction's or a vector op's work in vector-engine cycles.
-uint64_t work(const isa::Instr& i) {
-  return i.is_evict() ? i.evict().vector_cycles : i.vector().vector_cycles;
-}
-
-}  // namespace
-
-uint64_t vector_core_cycles(uint64_t v, double core_hz, double vector_hz) {
-  return base::ceil_cycles(static_cast<double>(v) * core_hz / vector_hz);
+uint64_t vector_op_cycles(const config::VectorEngineConfig& c, const isa::Instr& i,
+                          uint32_t elem_bytes) {
+  const isa::Vector& v = i.vector();
+  if (!c.per_input || v.channels == 0) return v.vector_cycles;
+  const uint64_t per_lane = base::ceil_div(i.sbuf_read, uint64_t{elem_bytes} * v.channels);
+  return std::max(v.vector_cycles, per_lane);
 }
 
 VectorEngine::VectorEngine(sc_core::sc_module_name n, const config::VectorEngineConfig& c,
                            double core_hz, std::vector<bool> layer_has_matmul,
-                           const EngineWiring& w)
-    : Engine(n, w, "vector_engine.busy_cycles", &base::LayerStats::vector_busy),
-      psum("psum"),
+                           const EngineWiring& w, uint32_t elem_bytes)
+    : LaneEngine(n,
+                 {core_hz, c.clock_hz, c.lanes, c.fixed, "vector_engine.busy_cycles",
+                  "vector_engine.lane_cycles", &base::LayerStats::vector_busy},
+                 w),
       m_cfg(c),
-      m_core_hz(core_hz),
       m_has_matmul(std::move(layer_has_matmul)),
-      m_lane_cycles(w.stats.counter("vector_engine.lane_cycles")) {}
+      m_elem_bytes(elem_bytes) {}
 
-uint64_t VectorEngine::cycles(const isa::Instr& i, uint64_t) {
-  if (i.is_evict()) psum->evict(i.evict().m, i.evict().n);  // PSUM: m x n sums
-  if (functional()) {
-    if (i.is_evict())
-      functional()->evict(i);
-    else
-      functional()->vector(i);
-  }
-  return vector_core_cycles(work(i), m_core_hz, m_cfg.clock_hz);
-}
-
-std::array<uint64_t, 3> VectorEngine::trace_fields(const isa::Instr& i) const {
-  return {work(i), 0, 0};
-}
-
-void VectorEngine::account(const isa::Instr& i, base::LayerStats&, uint64_t, uint64_t) {
-  m_lane_cycles += work(i) * m_cfg.lanes;
+uint64_t VectorEngine::work(const isa::Instr& i) const {
+  return i.is_evict() ? i.evict().vector_cycles : vector_op_cycles(m_cfg, i, m_elem_bytes);
 }
 
 }  // namespace ncore::hw

@@ -1,40 +1,38 @@
-// VectorEngine: `lanes` elements per vector cycle (one lane per partition) at its own clock. An
-// op of v vector cycles (the planner's work already divided by the lanes, multi-pass ops by their
-// vector_engine.passes) occupies ceil(v * f_core / f_vector) core cycles, converted once
-// (DESIGN.md "Time"). It evicts PSUM (activation fused) and runs the vector layers. Per-op fixed
-// overheads are not modelled.
+// VectorEngine: `lanes` elements per vector cycle (one lane per partition) at its own clock, with
+// the fixed costs and clock conversion every lane engine has (lane_engine.h). It runs the vector
+// layers, and evicts PSUM (activation fused) when the hardware has no scalar engine. An op's work
+// is the planner's (lane-cycles / lanes x vector_engine.passes); with vector_engine.per_input it
+// streams each input tile too: at least N cycles per input of N elements per lane (NKI
+// architecture guide, VectorE cost model: "roughly N cycles" with one input tile, "2N" with two).
 #pragma once
-#include <array>
 #include <cstdint>
 #include <systemc>
 #include <vector>
 
 #include "config/hw_config.h"
-#include "hw/engine.h"
-#include "hw/psum.h"
+#include "hw/lane_engine.h"
 
 namespace ncore::hw {
 
-uint64_t vector_core_cycles(uint64_t vector_cycles, double core_hz, double vector_hz);
+// A vector op's streaming in vector cycles: its work w, or with per_input at least the elements
+// it reads per lane, ceil(sbuf_read / (elem_bytes x channels)).
+uint64_t vector_op_cycles(const config::VectorEngineConfig& c, const isa::Instr& i,
+                          uint32_t elem_bytes);
 
-class VectorEngine : public Engine {
+class VectorEngine : public LaneEngine {
  public:
-  sc_core::sc_port<PsumIf> psum;
-
   // `layer_has_matmul`: per layer; semaphore waits are stall cycles of layers without MatMuls.
+  // `elem_bytes`: the bytes of one element of the run's dtype.
   VectorEngine(sc_core::sc_module_name n, const config::VectorEngineConfig& c, double core_hz,
-               std::vector<bool> layer_has_matmul, const EngineWiring& w);
+               std::vector<bool> layer_has_matmul, const EngineWiring& w, uint32_t elem_bytes = 2);
 
  private:
-  uint64_t cycles(const isa::Instr& i, uint64_t t0) override;
-  std::array<uint64_t, 3> trace_fields(const isa::Instr& i) const override;
-  void account(const isa::Instr& i, base::LayerStats& ls, uint64_t t0, uint64_t t1) override;
+  uint64_t work(const isa::Instr& i) const override;
   bool counts_stall(uint32_t layer) const override { return !m_has_matmul[layer]; }
 
   const config::VectorEngineConfig m_cfg;
-  const double m_core_hz;
   const std::vector<bool> m_has_matmul;
-  uint64_t& m_lane_cycles;
+  const uint32_t m_elem_bytes;
 };
 
 }  // namespace ncore::hw

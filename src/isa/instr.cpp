@@ -16,4 +16,18 @@ const char* traffic_class_name(TrafficClass c) {
   return "?";
 }
 
+const char* compute_engine_name(ComputeEngine e) {
+  switch (e) {
+    case ComputeEngine::tensor:
+      return "tensor";
+    case ComputeEngine::vector:
+      return "vector";
+    case ComputeEngine::scalar:
+      return "scalar";
+    case ComputeEngine::gpsimd:
+      return "gpsimd";
+  }
+  return "?";
+}
+
 }  // namespace ncore::isa

@@ -15,16 +15,20 @@ enum class TrafficClass : uint8_t { weights = 0, io = 1, spill = 2 };
 constexpr int kTrafficClasses = 3;
 const char* traffic_class_name(TrafficClass c);
 
+// Engine ids: the compute engines first (tensor 0, vector 1, then the program's others, see
+// Program::compute), then the DMA queues (Program::first_dma()).
 constexpr uint16_t kTensorEngine = 0;
 constexpr uint16_t kVectorEngine = 1;
-constexpr uint16_t kFirstDmaQueue = 2;
+enum class ComputeEngine : uint8_t { tensor, vector, scalar, gpsimd };
+const char* compute_engine_name(ComputeEngine e);  // "tensor", ... (stats: "<name>_engine")
 
 struct Dep {
   uint16_t engine = 0;
   uint32_t count = 0;  // wait until that engine has completed at least `count` instructions
 };
 
-// The kind as traces and stats name it (an eviction is a vector-engine op).
+// The kind as traces and stats name it (an eviction is a vector op, on the vector or scalar
+// engine).
 enum class Op : uint8_t { dma_read, dma_write, matmul, vector };
 
 // A stationary K x M tile (weights, or an activation for attention) and N moving columns,
@@ -43,7 +47,7 @@ struct MatMul {
 // A PSUM bank's M x N sums to the state buffer (bias and activation fused): output channels
 // [group * M + m0, + m) of positions [c0, c0 + n).
 struct Evict {
-  uint64_t vector_cycles = 0;  // work in vector-engine cycles (already divided by the lanes)
+  uint64_t vector_cycles = 0;  // work in cycles of the engine that evicts (divided by its lanes)
   uint64_t c0 = 0;
   uint32_t m = 0, n = 0;
   uint32_t group = 0, m0 = 0;

@@ -22,6 +22,12 @@ const char* order_name(Order o) {
   return "?";
 }
 
+int Program::engine_id(ComputeEngine e) const {
+  for (size_t i = 0; i < compute.size(); ++i)
+    if (compute[i] == e) return static_cast<int>(i);
+  return -1;
+}
+
 size_t Program::instructions() const {
   size_t n = 0;
   for (const auto& q : queues) n += q.size();

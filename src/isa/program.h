@@ -43,6 +43,9 @@ struct Infeasible {
 };
 
 struct Program {
+  // The compute engines in id order (tensor, vector, then scalar and gpsimd when the hardware
+  // has them); the DMA queues follow, from first_dma().
+  std::vector<ComputeEngine> compute = {ComputeEngine::tensor, ComputeEngine::vector};
   uint32_t dma_queues = 1;
   std::vector<InstrQueue> queues;  // indexed by engine id
   std::vector<LayerPlan> layers;
@@ -62,6 +65,9 @@ struct Program {
   uint64_t tiling_m_cap = 0, tiling_chunk_cap = 0;
 
   size_t engines() const { return queues.size(); }
+  uint16_t first_dma() const { return static_cast<uint16_t>(compute.size()); }
+  // The id of compute engine `e`, or -1 when the program has none.
+  int engine_id(ComputeEngine e) const;
   size_t instructions() const;
 };
 

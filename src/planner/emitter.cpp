@@ -57,7 +57,7 @@ DepList Queues::transfer(bool write, uint64_t bytes, isa::TrafficClass cls, uint
     (write ? i.sbuf_read : i.sbuf_write) = d.bytes;
     i.deps = DepList(deps);
     i.payload = d;
-    const auto q = static_cast<uint16_t>(isa::kFirstDmaQueue + m_next_queue);
+    const auto q = static_cast<uint16_t>(m_p.first_dma() + m_next_queue);
     m_next_queue = (m_next_queue + 1) % m_dma_queues;
     merge(done, {emit(q, std::move(i))});
   }

@@ -33,6 +33,7 @@ class Queues {
  public:
   Queues(isa::Program& p, uint32_t dma_queues) : m_p(p), m_dma_queues(dma_queues) {}
   Dep emit(uint16_t engine, isa::Instr i);
+  const isa::Program& program() const { return m_p; }
   // A transfer of `bytes` DRAM -> SBUF (read) or back (write), after `deps` (none: `deps` back),
   // split into pieces of >= 4 KiB over the queues, round robin; returns one dep per queue used.
   // `what` says what it moves (functional mode): its data, tensor, region and slots.

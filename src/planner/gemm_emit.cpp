@@ -114,11 +114,16 @@ Dep GemmLayer::tile(const TileAt& at, uint64_t m, uint64_t nn, const DepList& st
 // The tile's PSUM bank to SBUF, then (an output in DRAM) its write.
 void GemmLayer::evict(const TileAt& at, uint64_t m, uint64_t nn, uint32_t bank,
                       const Dep& last_mm) {
+  // On the scalar engine when there is one (its activation instruction applies bias and the
+  // function in one pass: NKI architecture guide, ScalarE), else on the vector engine.
   const auto& ve = m_in.hw.vector_engine;
+  const int scalar = m_e.queues().program().engine_id(isa::ComputeEngine::scalar);
   const size_t out_slot = m_e.out_ring().take();
   isa::Evict ev;
-  ev.vector_cycles =
-      base::ceil_cycles(static_cast<double>(base::ceil_div(m, ve.lanes) * nn) * ve.passes.evict);
+  ev.vector_cycles = scalar >= 0
+                         ? base::ceil_div(m, m_in.hw.scalar_engine.lanes) * nn
+                         : base::ceil_cycles(static_cast<double>(base::ceil_div(m, ve.lanes) * nn) *
+                                             ve.passes.evict);
   ev.m = u32(m);
   ev.n = u32(nn);
   ev.group = u32(at.group);
@@ -132,7 +137,8 @@ void GemmLayer::evict(const TileAt& at, uint64_t m, uint64_t nn, uint32_t bank,
   if (!m_e.tensor(m_out).resident) merge(e.deps, m_e.out_ring().free[out_slot]);
   e.payload = ev;
   const uint64_t out_bytes = e.sbuf_write;
-  const Dep done = m_e.queues().emit(isa::kVectorEngine, std::move(e));
+  const Dep done = m_e.queues().emit(
+      scalar >= 0 ? static_cast<uint16_t>(scalar) : isa::kVectorEngine, std::move(e));
   m_e.psum_banks().free[bank] = {done};
   m_e.output_chunk(m_out, m_lid, out_bytes, done, out_slot, m_ready,
                    DmaRegion{0, 0, 0, u32(at.group * m_gm.m + at.m0), u32(m), u32(nn), at.c0});

@@ -33,8 +33,10 @@ void check_size(const PlanInputs& in, const Tiling& t) {
 // The program's header from the residency pass, with empty queues.
 Program program_for(const PlanInputs& in, const Residency& r) {
   Program p;
+  if (in.hw.engines.scalar) p.compute.push_back(isa::ComputeEngine::scalar);
+  if (in.hw.engines.gpsimd) p.compute.push_back(isa::ComputeEngine::gpsimd);
   p.dma_queues = in.hw.dma.queues;
-  p.queues.resize(isa::kFirstDmaQueue + in.hw.dma.queues);
+  p.queues.resize(p.first_dma() + in.hw.dma.queues);
   p.sbuf_capacity = in.hw.state_buffer.capacity;
   p.input_bytes = r.tensors[0].bytes;
   for (int t : in.g.outputs())
@@ -114,7 +116,7 @@ void emit_layers(const PlanInputs& in, const Residency& r, Program& p) {
 
 // Each layer's planned DRAM traffic by class, from its DMAs.
 void count_traffic(Program& p) {
-  for (size_t e = isa::kFirstDmaQueue; e < p.engines(); ++e)
+  for (size_t e = p.first_dma(); e < p.engines(); ++e)
     for (const isa::Instr& i : p.queues[e]) {
       const isa::Dma& d = i.dma();
       isa::LayerPlan& lp = p.layers[i.layer];

@@ -102,8 +102,11 @@ void add_energy(json& j, const config::RunConfig& rc, const Stats& s) {
   const double pj = 1e-12;
   const double tensor =
       static_cast<double>(s.get("tensor_engine.macs")) * config::rate_for(e.mac_pj, rc.dtype) * pj;
+  // The scalar and GpSimd engines' lane-cycles at the vector engine's energy: assumption.
   const double vector =
-      static_cast<double>(s.get("vector_engine.lane_cycles")) * e.vector_pj_per_op * pj;
+      static_cast<double>(s.get("vector_engine.lane_cycles") + s.get("scalar_engine.lane_cycles") +
+                          s.get("gpsimd_engine.lane_cycles")) *
+      e.vector_pj_per_op * pj;
   const double sbuf =
       static_cast<double>(s.get("state_buffer.port_bytes")) * e.sbuf_pj_per_byte * pj;
   const double psum = static_cast<double>(s.get("psum.write_bytes") + s.get("psum.read_bytes")) *
@@ -167,6 +170,8 @@ void add_simulated(json& j, const config::RunConfig& rc, const Stats* s, double 
            : 0.0;
   j["tensor_engine"]["matmuls"] = s->get("tensor_engine.matmuls");
   j["vector_engine"]["busy_cycles"] = s->get("vector_engine.busy_cycles");
+  if (rc.hw.engines.scalar) j["scalar_engine"]["busy_cycles"] = s->get("scalar_engine.busy_cycles");
+  if (rc.hw.engines.gpsimd) j["gpsimd_engine"]["busy_cycles"] = s->get("gpsimd_engine.busy_cycles");
   j["state_buffer"]["capacity_bytes"] = rc.hw.state_buffer.capacity;
   j["state_buffer"]["peak_bytes"] = s->get("state_buffer.peak_bytes");
   j["state_buffer"]["port_stall_cycles"] = s->get("state_buffer.port_stall_cycles");
@@ -193,6 +198,8 @@ void add_nulls(json& j, const config::RunConfig& rc) {
   j["tensor_engine"]["busy_cycles"] = nullptr;
   j["tensor_engine"]["utilization"] = nullptr;
   j["vector_engine"]["busy_cycles"] = nullptr;
+  if (rc.hw.engines.scalar) j["scalar_engine"]["busy_cycles"] = nullptr;
+  if (rc.hw.engines.gpsimd) j["gpsimd_engine"]["busy_cycles"] = nullptr;
   j["state_buffer"]["capacity_bytes"] = rc.hw.state_buffer.capacity;
   j["state_buffer"]["peak_bytes"] = nullptr;
 }
@@ -234,8 +241,10 @@ json make_summary(const config::RunConfig& rc, const isa::Program& p, const Stat
 std::string layers_csv(const config::RunConfig& rc, const isa::Program& p, const Stats& s) {
   const auto& te = rc.hw.tensor_engine;
   std::ostringstream o;
+  const bool scalar = rc.hw.engines.scalar, gpsimd = rc.hw.engines.gpsimd;
   o << "layer,kind,order,macs,start_cycle,end_cycle,tensor_busy_cycles,vector_busy_cycles,"
-       "dma_busy_cycles,stall_cycles,tensor_utilization,read_weights,read_io,read_spill,"
+    << (scalar ? "scalar_busy_cycles," : "") << (gpsimd ? "gpsimd_busy_cycles," : "")
+    << "dma_busy_cycles,stall_cycles,tensor_utilization,read_weights,read_io,read_spill,"
        "write_io,write_spill,sbuf_bytes,sbuf_port_stall_cycles\n";
   for (size_t i = 0; i < p.layers.size(); ++i) {
     const isa::LayerPlan& lp = p.layers[i];
@@ -247,8 +256,10 @@ std::string layers_csv(const config::RunConfig& rc, const isa::Program& p, const
       o << ls.start << ',' << ls.end;
     else
       o << ',';
-    o << ',' << ls.tensor_busy << ',' << ls.vector_busy << ',' << ls.dma_busy() << ',' << ls.stall
-      << ',';
+    o << ',' << ls.tensor_busy << ',' << ls.vector_busy << ',';
+    if (scalar) o << ls.scalar_busy << ',';
+    if (gpsimd) o << ls.gpsimd_busy << ',';
+    o << ls.dma_busy() << ',' << ls.stall << ',';
     if (ls.tensor_busy)
       o << json(static_cast<double>(ls.macs) /
                 (double(te.rows) * te.cols * peak_rate(rc) * static_cast<double>(ls.tensor_busy)))
@@ -274,10 +285,9 @@ std::string trace_json(const config::RunConfig& rc, const isa::Program& p, const
   event(fmt::format(R"({{"name":"process_name","ph":"M","pid":0,"args":{{"name":{}}}}})",
                     quoted("NeuronCore " + rc.hw.name)));
   for (size_t e = 0; e < p.engines(); ++e) {
-    const std::string name = e == isa::kTensorEngine ? "tensor engine"
-                             : e == isa::kVectorEngine
-                                 ? "vector engine"
-                                 : "dma queue " + std::to_string(e - isa::kFirstDmaQueue);
+    const std::string name = e < p.first_dma()
+                                 ? std::string(isa::compute_engine_name(p.compute[e])) + " engine"
+                                 : "dma queue " + std::to_string(e - p.first_dma());
     event(fmt::format(
         R"({{"name":"thread_name","ph":"M","pid":0,"tid":{},"args":{{"name":"{}"}}}})", e, name));
   }

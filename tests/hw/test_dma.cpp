@@ -42,22 +42,22 @@ struct Setup {
 void run_dma(const Setup& c, std::vector<isa::InstrQueue> queues, base::Stats& s) {
   isa::Program p;
   p.dma_queues = static_cast<uint32_t>(queues.size());
-  p.queues.resize(isa::kFirstDmaQueue);
+  p.queues.resize(p.first_dma());
   for (auto& q : queues) p.queues.push_back(std::move(q));
   s.init_layers(1);
   hw::Semaphores sem(p);
   hw::Dram dram("dram", c.dram, 1e9, s);
   hw::StateBuffer sbuf("state_buffer", c.sbuf, {0}, s);
   std::vector<std::unique_ptr<hw::DmaQueue>> dq;
-  for (uint16_t e = isa::kFirstDmaQueue; e < p.engines(); ++e) {
-    const std::string name = "dma_" + std::to_string(e - isa::kFirstDmaQueue);
+  for (uint16_t e = p.first_dma(); e < p.engines(); ++e) {
+    const std::string name = "dma_" + std::to_string(e - p.first_dma());
     dq.push_back(std::make_unique<hw::DmaQueue>(name.c_str(), c.dma, 1e9,
                                                 hw::EngineWiring{e, p.queues[e], sem, s}));
     dq.back()->dram(dram);
     dq.back()->sbuf(sbuf);
   }
   sc_core::sc_start();
-  for (uint16_t e = isa::kFirstDmaQueue; e < p.engines(); ++e)
+  for (uint16_t e = p.first_dma(); e < p.engines(); ++e)
     REQUIRE(sem.completed(e) == p.queues[e].size());
 }
 
@@ -88,14 +88,40 @@ TEST_CASE("DRAM latency adds to the DRAM side of a transfer") {
   REQUIRE(s.layer(0).end == 14);
 }
 
-TEST_CASE("dma.start_latency delays a transfer's first byte and keeps its queue busy") {
+TEST_CASE("dma.start_latency delays a transfer after its semaphore, not its queue") {
   Setup c;
-  c.dma.start_latency_s = 20e-9;  // 20 cycles at 1 GHz
+  c.dma.start_latency_s = 20e-9;     // 20 cycles at 1 GHz
+  c.dma.transfer_overhead_s = 3e-9;  // 3 cycles
   base::Stats s;
-  run_dma(c, {{dma(64, isa::TrafficClass::weights), dma(32, isa::TrafficClass::weights)}}, s);
-  // The first: data 20..24; the second starts at 24, data 44..46: busy 24 + 22 = 46.
-  REQUIRE(s.layer(0).end == 46);
-  REQUIRE(s.get("dma.queue_busy_cycles") == 46);
+  s.tracing = true;
+  // Queue 0 (engine 2): A (64 B) and C (32 B), no deps; queue 1 (engine 3): B (32 B) after A.
+  // A: busy 0..3 (overhead), data 3..7 (64 B at 16 B/cycle). C follows at once: 7..10, data
+  // 10..12. B: A completed at 7, so B starts at 7 + 20 = 27 (its queue idle meanwhile, not busy),
+  // overhead 27..30, data 30..32. Busy: A 7 + C 5 + B 5 = 17.
+  isa::Instr b = dma(32, isa::TrafficClass::weights);
+  b.deps = {{2, 1}};
+  run_dma(c, {{dma(64, isa::TrafficClass::weights), dma(32, isa::TrafficClass::weights)}, {b}}, s);
+  REQUIRE(s.trace.size() == 3);
+  REQUIRE(s.trace[1].start == 7);
+  REQUIRE(s.trace[1].end == 12);
+  REQUIRE(s.trace[2].start == 27);
+  REQUIRE(s.trace[2].end == 32);
+  REQUIRE(s.layer(0).end == 32);
+  REQUIRE(s.get("dma.queue_busy_cycles") == 17);
+}
+
+TEST_CASE("dma.transfer_overhead makes small transfers fall short of the queue's rate") {
+  Setup c;
+  c.dma.transfer_overhead_s = 4e-9;  // 4 cycles: the time the queue moves 64 B in
+  base::Stats s;
+  // Four 64 B transfers: 4 x (4 + 4) = 32 cycles, half the queue's rate (one of 256 B would
+  // take 4 + 16 = 20).
+  run_dma(c,
+          {{dma(64, isa::TrafficClass::io), dma(64, isa::TrafficClass::io),
+            dma(64, isa::TrafficClass::io), dma(64, isa::TrafficClass::io)}},
+          s);
+  REQUIRE(s.layer(0).end == 32);
+  REQUIRE(s.get("dma.queue_busy_cycles") == 32);
 }
 
 TEST_CASE("dma.start_latency is read from a hardware file and written back when set") {

@@ -164,7 +164,7 @@ hw::Functional::Check run_dropping(
         if (!drop(e, done[e], i)) {
           if (e == isa::kTensorEngine) f.matmul(i);
           if (e == isa::kVectorEngine) p.layers[i.layer].matmuls ? f.evict(i) : f.vector(i);
-          if (e >= isa::kFirstDmaQueue) {
+          if (e >= p.first_dma()) {
             f.dma_start(i);
             f.dma(i);
           }
@@ -202,8 +202,10 @@ TEST_CASE("the functional check catches a missing weight load, reload or spill w
   REQUIRE_FALSE(p.resident[1]);  // c1's output
   // Which DMA of each kind to drop (one piece of one transfer: the transfer never lands).
   auto first = [&](DmaData what, isa::Op op) {
-    return [what, op, seen = false](size_t e, uint32_t, const isa::Instr& i) mutable {
-      if (e < isa::kFirstDmaQueue || i.dma().data != what || i.op() != op || seen) return false;
+    return [what, op, seen = false](size_t, uint32_t, const isa::Instr& i) mutable {
+      if (!std::holds_alternative<isa::Dma>(i.payload) || i.dma().data != what || i.op() != op ||
+          seen)
+        return false;
       return seen = true;
     };
   };
@@ -234,7 +236,7 @@ TEST_CASE("the functional check catches a reload that starts before its spill wr
     const auto c = run_dropping(
         rc, [](size_t, uint32_t, const isa::Instr&) { return false; },
         [&](const isa::Program& p, hw::Functional& f) {
-          for (size_t e = isa::kFirstDmaQueue; e < p.engines(); ++e)
+          for (size_t e = p.first_dma(); e < p.engines(); ++e)
             for (const auto& i : p.queues[e]) {
               const auto& l = rc.model.layers[i.layer];
               const isa::Dma& d = i.dma();

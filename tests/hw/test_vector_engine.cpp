@@ -53,7 +53,7 @@ struct FakeTensor : sc_core::sc_module {
 void run_vector(isa::InstrQueue queue, std::vector<bool> has_matmul, base::Stats& s,
                 double write_bytes_per_cycle = 256, std::vector<uint64_t> tensor_done = {}) {
   isa::Program p;
-  p.queues.resize(isa::kFirstDmaQueue);
+  p.queues.resize(p.first_dma());
   p.queues[isa::kVectorEngine] = std::move(queue);
   s.init_layers(has_matmul.size());
   hw::Semaphores sem(p);
@@ -125,4 +125,66 @@ TEST_CASE("the vector engine's waits are stall cycles only of layers without Mat
   REQUIRE(s.layer(1).start == 18);
   REQUIRE(s.layer(1).end == 34);
   REQUIRE(s.layer(1).stall == 8);
+}
+
+namespace {
+
+isa::Instr reading(uint64_t vector_cycles, uint32_t channels, uint64_t sbuf_read) {
+  isa::Instr i = vector_op(0, vector_cycles);
+  auto& v = std::get<isa::Vector>(i.payload);
+  v.channels = channels;
+  i.sbuf_read = sbuf_read;
+  return i;
+}
+
+}  // namespace
+
+TEST_CASE("with per_input a vector op streams N cycles per input tile, 2N with two") {
+  config::VectorEngineConfig c;
+  c.per_input = true;
+  // 4 channels x 8 positions of FP16: one input is 64 B (8 per lane), two 128 B (16 per lane).
+  // Work 8 (an add: one op per position): one input max(8, 8) = 8, two max(8, 16) = 16.
+  REQUIRE(hw::vector_op_cycles(c, reading(8, 4, 64), 2) == 8);
+  REQUIRE(hw::vector_op_cycles(c, reading(8, 4, 128), 2) == 16);
+  // A pool's work (9 window ops per output) exceeds what it reads: the work stands.
+  REQUIRE(hw::vector_op_cycles(c, reading(72, 4, 256), 2) == 72);
+  c.per_input = false;  // off: the planner's work alone
+  REQUIRE(hw::vector_op_cycles(c, reading(8, 4, 128), 2) == 8);
+}
+
+TEST_CASE("a dependent vector op waits for the fixed costs of the one it reads") {
+  // Vector clock 0.5 GHz (2 core cycles each), static overhead O = 10, access overhead A = 5.
+  // op1 (s = 4): busy max(4, 10) = 10 -> 20 core cycles, 0..20; its output is ready at
+  // (10 + 2 x 5 + 4) x 2 = 48. op2 reads it: starts at 48, 48..68 (28 stall cycles: a layer
+  // without MatMuls). op3 (s = 30, independent): 68..128 (busy 60), ready 68 + 100 = 168.
+  base::Stats s;
+  config::VectorEngineConfig vc;
+  vc.clock_hz = 0.5e9;
+  vc.lanes = 4;
+  vc.fixed = {10, 5};
+  isa::Program p;
+  p.queues.resize(p.first_dma());
+  p.queues[isa::kVectorEngine] = {vector_op(0, 4), vector_op(0, 4, {{isa::kVectorEngine, 1}}),
+                                  vector_op(0, 30)};
+  s.init_layers(1);
+  s.tracing = true;
+  hw::Semaphores sem(p);
+  config::StateBufferConfig sc;
+  sc.partitions = 4;
+  hw::StateBuffer sbuf("state_buffer", sc, {0}, s);
+  hw::Psum psum("psum", config::PsumConfig{}, s);
+  hw::VectorEngine ve("vector_engine", vc, 1e9, {false},
+                      {isa::kVectorEngine, p.queues[isa::kVectorEngine], sem, s});
+  ve.sbuf(sbuf);
+  ve.psum(psum);
+  sc_core::sc_start();
+  REQUIRE(sem.completed(isa::kVectorEngine) == 3);
+  REQUIRE(s.trace[1].start == 48);
+  REQUIRE(s.trace[2].start == 68);
+  REQUIRE(s.trace[2].end == 128);
+  REQUIRE(s.get("vector_engine.busy_cycles") == 20 + 20 + 60);
+  REQUIRE(s.layer(0).stall == 28);
+  REQUIRE(sem.completed_at({isa::kVectorEngine, 1}) == 48);
+  REQUIRE(sem.completed_at({isa::kVectorEngine, 2}) == 48 + 48);
+  REQUIRE(sem.completed_at({isa::kVectorEngine, 3}) == 168);
 }

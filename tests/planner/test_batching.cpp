@@ -26,7 +26,7 @@ struct Traffic {
 
 Traffic traffic(const isa::Program& p) {
   Traffic t;
-  for (size_t e = isa::kFirstDmaQueue; e < p.engines(); ++e)
+  for (size_t e = p.first_dma(); e < p.engines(); ++e)
     for (const auto& i : p.queues[e]) {
       const isa::Dma& d = i.dma();
       if (d.cls == isa::TrafficClass::weights) t.weights += d.bytes;

@@ -16,7 +16,7 @@ config::RunConfig load(const std::string& run, uint64_t batch,
 
 uint64_t sum_dma(const isa::Program& p, isa::Op op, isa::TrafficClass c) {
   uint64_t t = 0;
-  for (size_t e = isa::kFirstDmaQueue; e < p.engines(); ++e)
+  for (size_t e = p.first_dma(); e < p.engines(); ++e)
     for (const auto& i : p.queues[e])
       if (i.op() == op && i.dma().cls == c) t += i.dma().bytes;
   return t;
