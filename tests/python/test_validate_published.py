@@ -62,12 +62,12 @@ class ValidatePublishedTest(unittest.TestCase):
     def test_set_overrides_every_row_as_a_direct_run_with_it(self):
         out = folder("validate_set_out")
         code, _, err = quietly(cli.entry, "validate_published.py", validate_published.main,
-                               [self.path, "-o", out, "--set", "hw.tensor_engine.timing=pipelined"])
+                               [self.path, "-o", out, "--set", "hw.tensor_engine.timing=serial"])
         self.assertEqual(code, 0, err)
         got = pd.read_csv(os.path.join(out, "validation.csv"), float_precision="round_trip")
         direct = ncoretools.run(os.path.join(REPO, "configs", "runs", "resnet50_inf1.yaml"),
                                 out=folder("validate_set_direct"), batch=2,
-                                sets={"hw.tensor_engine.timing": "pipelined"})
+                                sets={"hw.tensor_engine.timing": "serial"})
         self.assertEqual(got["predicted_per_core_per_s"][1],
                          direct.summary["throughput_inferences_per_s"])
         self.assertNotEqual(got["predicted_per_core_per_s"][1],
