@@ -6,8 +6,10 @@ published constraints (issue 11, mechanism 7):
 - FP16 ResNet-50 fits without spilling up to batch 5 and not at batch 6 (Neuron batching note):
   state_buffer.capacity is the smallest whole MiB that holds the planned peak at batch 5, and a
   candidate whose batch-6 peak also fits there is rejected;
-- host.requests_in_flight stays the preset's (a sourced value); host.overhead is fitted, one value
-  for the preset, in closed form per candidate (a 1-D search, no new simulation).
+- host.requests_in_flight stays the preset's (a sourced value); host.overhead and
+  host.link_bandwidth (the framework's path for inputs and outputs: serialization, copies, PCIe)
+  are fitted, one value each for the preset, per candidate by a grid search on the simulated
+  device times (no new simulation).
 The discrete candidates are GEOMETRIES x the grid of GRID (keys whose NeuronCore-v1 value is
 unpublished). Each candidate's runs give predicted throughput; its score is the RMS of
 log(predicted / published) over the rows fitted. The fit is the best candidate over all rows;
@@ -27,12 +29,18 @@ import os
 import re
 import tempfile
 
+import numpy as np
+
 from . import runner, validate_published
 from .cli import InputError
 
 PEAK_FLOPS = 16e12       # FP16 per NeuronCore-v1 (AWS Neuron docs, Inferentia architecture page)
 HW = "inf1"
-GEOMETRIES = [(64, 64), (128, 128), (128, 256), (256, 128), (256, 256)]
+# rows x cols. Rows: 128. The NeuronCore-v1 page gives the VectorEngine 256 FLOP per cycle, i.e.
+# 128 lanes of multiply-add; a lane serves one SBUF partition (as the NKI architecture guide
+# describes NeuronCore-v2) and the array contracts over the partitions, so 128 rows. Cols
+# (PSUM partitions) are not pinned by anything published: the fit chooses among these.
+GEOMETRIES = [(128, 64), (128, 128), (128, 256)]
 # Unpublished NeuronCore-v1 keys and the values tried (each list's first: the off value).
 GRID = {}
 MIB = 1 << 20
@@ -141,7 +149,8 @@ def capacity_for(run_file, sets, binary=None):
 
 
 def simulate(cand, rows, tmp, binary=None):
-    """The candidate's points: per row, (device seconds, latency without host overhead)."""
+    """The candidate's points: per row, (device seconds, host-link transfer seconds at the
+    preset's link bandwidth)."""
     first = rows[0]
     cap_file = _run_file(tmp, first["model_file"], first["hw_file"], 5, first["dtype"])
     cap, ok = capacity_for(cap_file, cand, binary)
@@ -153,31 +162,50 @@ def simulate(cand, rows, tmp, binary=None):
         if not res.feasible:
             return {"sets": sets, "ok": False, "points": None}
         s = res.summary
-        points.append((s["seconds"], s["latency_s"] - s["host"]["overhead_s"]))
+        points.append((s["seconds"],
+                       s["host"]["input_transfer_s"] + s["host"]["output_transfer_s"]))
     return {"sets": sets, "ok": ok, "points": points}
 
 
-def predict(point, batch, h, in_flight):
-    seconds, rest = point
-    period = seconds if in_flight <= 0 else max(seconds, (h + rest) / in_flight)
+def predict(point, batch, host, in_flight):
+    """Throughput with host = (overhead s, transfer scale: preset link bandwidth / fitted)."""
+    seconds, transfer = point
+    h, scale = host
+    period = seconds if in_flight <= 0 else max(seconds, (h + transfer * scale + seconds) /
+                                                in_flight)
     return batch / period
 
 
-def score(cand, rows, idx, h, in_flight):
-    errs = [math.log(predict(cand["points"][i], rows[i]["batch_n"], h, in_flight) /
-                     rows[i]["published"]) for i in idx]
-    return math.sqrt(sum(e * e for e in errs) / len(errs))
+def _scores(cand, rows, idx, hs, scales, in_flight):
+    """RMS log error on rows idx for every (overhead, scale) pair of the grids (numpy)."""
+    d = np.array([cand["points"][i][0] for i in idx])
+    t = np.array([cand["points"][i][1] for i in idx])
+    b = np.array([rows[i]["batch_n"] for i in idx], dtype=float)
+    pub = np.array([rows[i]["published"] for i in idx])
+    h = hs[:, None, None]
+    k = scales[None, :, None]
+    period = np.maximum(d, (h + t * k + d) / in_flight)
+    err = np.log(b / period / pub)
+    return np.sqrt(np.mean(err * err, axis=2))
 
 
 def fit_host(cand, rows, idx, in_flight):
-    """(host overhead, score): a grid of 1 us steps to 10 ms, then refined to 0.1 us."""
+    """((host overhead, transfer scale), score): the host overhead in [0, 20 ms] and the host
+    link at the preset's bandwidth / scale, scale in [0.01, 10^5] (log), on a grid refined
+    three times around its best point."""
     if in_flight <= 0:
-        return 0.0, score(cand, rows, idx, 0.0, in_flight)
-    best = min((score(cand, rows, idx, k * 1e-6, in_flight), k * 1e-6) for k in range(10001))
-    lo = max(0.0, best[1] - 1e-6)
-    fine = min((score(cand, rows, idx, lo + k * 1e-7, in_flight), lo + k * 1e-7)
-               for k in range(21))
-    return fine[1], fine[0]
+        return (0.0, 1.0), float(_scores(cand, rows, idx, np.array([0.0]), np.array([1.0]),
+                                         1.0)[0, 0])
+    hs = np.linspace(0.0, 20e-3, 401)
+    ls = np.linspace(-2.0, 5.0, 281)
+    for _ in range(4):
+        sc = _scores(cand, rows, idx, hs, 10.0 ** ls, in_flight)
+        i, j = np.unravel_index(np.argmin(sc), sc.shape)
+        best = (float(hs[i]), float(10.0 ** ls[j])), float(sc[i, j])
+        dh, dl = hs[1] - hs[0], ls[1] - ls[0]
+        hs = np.linspace(max(0.0, hs[i] - 2 * dh), hs[i] + 2 * dh, 81)
+        ls = np.linspace(ls[j] - 2 * dl, ls[j] + 2 * dl, 81)
+    return best
 
 
 def best_fit(cands, rows, idx, in_flight):
@@ -185,16 +213,24 @@ def best_fit(cands, rows, idx, in_flight):
     for i, c in enumerate(cands):
         if not c["ok"]:
             continue
-        h, s = fit_host(c, rows, idx, in_flight)
-        ranked.append((s, i, h))
+        host, s = fit_host(c, rows, idx, in_flight)
+        ranked.append((s, i, host))
     ranked.sort()
     return ranked
 
 
-def read_in_flight(hw_file):
-    with open(hw_file) as f:
-        m = re.search(r"^\s*requests_in_flight:\s*([0-9.eE+-]+)", f.read(), re.M)
-    return float(m.group(1)) if m else 0.0
+def read_host(hw_file, binary=None):
+    """The preset's host.requests_in_flight and host.link_bandwidth (bytes/s), as resolved by
+    `ncoresim keys`-independent means: a run's config.yaml."""
+    with tempfile.TemporaryDirectory(prefix="ncoresim-fit-") as tmp:
+        f = _run_file(tmp, os.path.join(runner.REPO, "models", "mlp.yaml"), hw_file, 1, "fp16")
+        res = runner.run(f, out=os.path.join(tmp, "out"), binary=binary)
+        with open(os.path.join(res.dir, "config.yaml")) as c:
+            text = c.read()
+    host = text[text.index("\n  host:"):]
+    n = re.search(r"requests_in_flight: ([0-9.eE+-]+)", host)
+    bw = re.search(r"link_bandwidth: ([0-9.eE+-]+)", host)
+    return (float(n.group(1)) if n else 0.0), float(bw.group(1))
 
 
 def fit(table, hw_file=None, out_dir=None, jobs=None, binary=None):
@@ -205,7 +241,7 @@ def fit(table, hw_file=None, out_dir=None, jobs=None, binary=None):
     if hw_file:
         for r in rows:
             r["hw_file"] = os.path.abspath(hw_file)
-    in_flight = read_in_flight(rows[0]["hw_file"])
+    in_flight, link_bw = read_host(rows[0]["hw_file"], binary)
     cand_sets = candidates()
     with tempfile.TemporaryDirectory(prefix="ncoresim-fit-") as tmp, \
             concurrent.futures.ThreadPoolExecutor(jobs or os.cpu_count() or 1) as pool:
@@ -227,7 +263,8 @@ def fit(table, hw_file=None, out_dir=None, jobs=None, binary=None):
         cap = int(best["sets"]["hw.state_buffer.capacity"][:-1])
         pipeline = pipeline_check(f, best["sets"], cap, binary)
     result = {"rows": rows, "cands": cands, "ranked": ranked, "best": best, "host": h,
-              "score": s, "in_flight": in_flight, "pipeline": pipeline}
+              "score": s, "in_flight": in_flight, "link_bandwidth": link_bw / h[1],
+              "pipeline": pipeline}
     if out_dir:
         write(result, out_dir)
     return result
@@ -239,11 +276,12 @@ def write(result, out_dir):
     scores = {i: (s, h) for s, i, h in result["ranked"]}
     with open(os.path.join(out_dir, "fit_candidates.csv"), "w", newline="") as f:
         w = csv.writer(f, lineterminator="\n")
-        w.writerow(keys + ["sbuf_rule_ok", "host_overhead_s", "rms_log_error"])
+        w.writerow(keys + ["sbuf_rule_ok", "host_overhead_s", "host_link_scale",
+                           "rms_log_error"])
         for i, c in enumerate(result["cands"]):
-            s, h = scores.get(i, (None, None))
-            w.writerow([c["sets"].get(k, "") for k in keys] +
-                       [c["ok"], "" if h is None else repr(h), "" if s is None else repr(s)])
+            s, h = scores.get(i, (None, (None, None)))
+            w.writerow([c["sets"].get(k, "") for k in keys] + [c["ok"]] +
+                       ["" if v is None else repr(v) for v in (h[0], h[1], s)])
     with open(os.path.join(out_dir, "fit_rows.csv"), "w", newline="") as f:
         w = csv.writer(f, lineterminator="\n")
         w.writerow(["model", "batch", "published", "fitted", "residual", "loo_predicted",
@@ -260,8 +298,9 @@ def report(result):
           f"{result['score']:.4f}):")
     for k, v in sorted(best["sets"].items()):
         print(f"  {k} = {v}")
-    print(f"  hw.host.overhead = {result['host'] * 1e6:.1f} us (requests_in_flight "
-          f"{result['in_flight']:g})")
+    print(f"  hw.host.overhead = {result['host'][0] * 1e6:.1f} us")
+    print(f"  hw.host.link_bandwidth = {result['link_bandwidth'] / 1e6:.1f} MB/s "
+          f"(requests_in_flight {result['in_flight']:g})")
     print(f"{'model':<10} {'batch':>5} {'published':>10} {'fitted':>9} {'resid %':>8} "
           f"{'loo':>9} {'loo err %':>9} {'curve':>6} {'pub curve':>9}")
     for r in rows:

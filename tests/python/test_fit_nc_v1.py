@@ -1,5 +1,6 @@
 """Tests of ncoretools.fit_nc_v1's arithmetic on hand-made inputs: the geometry keeps the published
-peak, the pipeline stage split, the closed-loop prediction and the host-overhead search."""
+peak, the pipeline stage split, the closed-loop prediction and the host search (overhead and
+link bandwidth)."""
 
 import unittest
 
@@ -37,19 +38,25 @@ class StageTest(unittest.TestCase):
 
 class PredictTest(unittest.TestCase):
     def test_closed_loop(self):
-        # device 4 ms, transfers 1 ms, host 2 ms, 1.5 in flight: max(4, 7 / 1.5) = 4.667 ms
-        self.assertAlmostEqual(fit_nc_v1.predict((4e-3, 5e-3), 2, 2e-3, 1.5), 2 / (7e-3 / 1.5))
+        # device 4 ms, transfers 1 ms at the preset's link (x 1), host 2 ms, 1.5 in flight:
+        # max(4, 7 / 1.5) = 4.667 ms
+        self.assertAlmostEqual(fit_nc_v1.predict((4e-3, 1e-3), 2, (2e-3, 1.0), 1.5),
+                               2 / (7e-3 / 1.5))
+        # the link 3 times slower: transfers 3 ms, max(4, 9 / 1.5) = 6 ms
+        self.assertAlmostEqual(fit_nc_v1.predict((4e-3, 1e-3), 2, (2e-3, 3.0), 1.5), 2 / 6e-3)
         # unbounded in flight: the device alone
-        self.assertAlmostEqual(fit_nc_v1.predict((4e-3, 5e-3), 2, 2e-3, 0), 2 / 4e-3)
+        self.assertAlmostEqual(fit_nc_v1.predict((4e-3, 1e-3), 2, (2e-3, 1.0), 0), 2 / 4e-3)
 
-    def test_host_search_recovers_a_known_overhead(self):
-        # one row whose published figure is what a 1.5 ms host overhead gives, device 4 ms,
-        # N = 1: 1 / (1.5 + 5) ms; the search finds 1.5 ms to 0.1 us
-        rows = [{"batch_n": 1, "published": 1 / 6.5e-3}]
-        cand = {"points": [(4e-3, 5e-3)], "ok": True}
-        h, score = fit_nc_v1.fit_host(cand, rows, [0], 1.0)
-        self.assertAlmostEqual(h, 1.5e-3, delta=1e-7)
-        self.assertLess(score, 1e-4)
+    def test_host_search_recovers_a_known_overhead_and_link(self):
+        # two rows made with host overhead 1.5 ms and the link 10 times slower than the preset
+        # (transfers 0.1 and 0.2 ms there, so 1 and 2 ms), device 4 and 5 ms, N = 1:
+        # 1 / (1.5 + 1 + 4) ms and 2 / (1.5 + 2 + 5) ms; the search finds both
+        rows = [{"batch_n": 1, "published": 1 / 6.5e-3}, {"batch_n": 2, "published": 2 / 8.5e-3}]
+        cand = {"points": [(4e-3, 0.1e-3), (5e-3, 0.2e-3)], "ok": True}
+        (h, scale), score = fit_nc_v1.fit_host(cand, rows, [0, 1], 1.0)
+        self.assertAlmostEqual(h, 1.5e-3, delta=2e-6)
+        self.assertAlmostEqual(scale, 10.0, delta=0.02)
+        self.assertLess(score, 1e-3)
 
 
 if __name__ == "__main__":
