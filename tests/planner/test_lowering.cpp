@@ -1,8 +1,8 @@
 // Conv lowering (planner/lowering.h): hand-derived MatMul counts and engine cycles of a small conv
 // and a small depthwise conv in each lowering on configs/hw/tiny.yaml (4x4 array, no preload, no
 // issue interval, serial timing: a MatMul of N columns takes R + N + R + C - 2 = N + 10; 4 vector
-// lanes, tensor and vector engines at 1 GHz), the planner's cost-based choices and functional
-// mode under every forced lowering.
+// lanes, tensor and vector engines at 1 GHz), the planner's cost-based choices, functional mode
+// under every forced lowering, and the issue's depthwise bound for MobileNetV2 on inf1 and trn1.
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
@@ -194,5 +194,72 @@ TEST_CASE("functional mode passes under every forced lowering (resident and stre
         CHECK(out.summary["functional"]["passed"] == true);
       }
     }
+  }
+}
+
+namespace {
+
+// The fixed costs a layer's lane-engine instructions may add to their streaming, in core cycles:
+// each occupies its engine at least its static overhead (hw/lane_engine.h).
+double fixed_costs(const config::HwConfig& hw, const isa::Program& p, size_t l) {
+  double fixed = 0;
+  const double fc = hw.tensor_engine.clock_hz;
+  for (size_t e = 0; e < p.first_dma(); ++e) {
+    double per = 0;
+    switch (p.compute[e]) {
+      case isa::ComputeEngine::vector:
+        per = hw.vector_engine.fixed.static_overhead * fc / hw.vector_engine.clock_hz;
+        break;
+      case isa::ComputeEngine::scalar:
+        per = hw.scalar_engine.fixed.static_overhead * fc / hw.scalar_engine.clock_hz;
+        break;
+      case isa::ComputeEngine::gpsimd:
+        per = hw.gpsimd_engine.fixed.static_overhead * fc / hw.gpsimd_engine.clock_hz;
+        break;
+      default:
+        continue;
+    }
+    for (const isa::Instr& i : p.queues[e])
+      if (i.layer == l) fixed += std::ceil(per);
+  }
+  return fixed;
+}
+
+}  // namespace
+
+TEST_CASE("MobileNetV2 on inf1 and trn1: each depthwise layer within its vector-engine bound") {
+  // The issue's target: a depthwise layer's cycles (the busy cycles of every engine it ran on)
+  // <= ceil(MACs / lanes) x f_core / f_vector, rounded up to a whole cycle, plus its
+  // instructions' fixed costs.
+  for (const char* hw : {"inf1", "trn1"}) {
+    INFO(hw);
+    const auto run = test::shipped_run(std::string("configs/runs/resnet50_") + hw + ".yaml",
+                                       std::string("lw_mbv2_") + hw)
+                         .set("model", test::repo("models/mobilenetv2.yaml"))
+                         .batch(1);
+    const auto rc = run.load();
+    const isa::Program p = run.plan();
+    const auto csv = run.run("--no-trace").layers();
+    const double ratio = rc.hw.tensor_engine.clock_hz / rc.hw.vector_engine.clock_hz;
+    size_t depthwise = 0;
+    for (size_t l = 0; l < rc.model.layers.size(); ++l) {
+      const workload::Layer& layer = rc.model.layers[l];
+      if (!layer.gemm || layer.gemm->groups == 1) continue;
+      INFO(layer.name << " lowered " << csv.at(l, "lowering"));
+      ++depthwise;
+      const uint64_t macs = csv.count(l, "macs");
+      uint64_t cycles = 0;
+      for (const char* c :
+           {"tensor_busy_cycles", "vector_busy_cycles", "scalar_busy_cycles", "gpsimd_busy_cycles"})
+        if (std::find(csv.header().begin(), csv.header().end(), c) != csv.header().end())
+          cycles += csv.count(l, c);
+      const uint64_t lanes = rc.hw.vector_engine.lanes;
+      const double bound =
+          std::ceil(static_cast<double>((macs + lanes - 1) / lanes) * ratio - 1e-9) +
+          fixed_costs(rc.hw, p, l);
+      CHECK(macs == layer.macs_per_sample());
+      CHECK(static_cast<double>(cycles) <= bound);
+    }
+    CHECK(depthwise == 17);
   }
 }
