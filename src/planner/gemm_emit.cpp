@@ -60,9 +60,9 @@ class GemmLayer {
   // `bytes` per group) of gp groups from `group` are in SBUF.
   DepList moving_input(const TileAt& at, uint64_t nn, uint64_t bytes, const KStep& st,
                        int& slot) const;
-  // The explicit im2col copy of step st's rows for nn positions, after `input`, into the next
+  // The explicit im2col copy of `rows` rows for nn positions, after `input`, into the next
   // im2col buffer (returned in `slot`).
-  DepList im2col_copy(const KStep& st, uint64_t nn, const DepList& input, size_t& slot);
+  DepList im2col_copy(uint64_t rows, uint64_t nn, const DepList& input, size_t& slot);
   uint64_t share(uint64_t c0, uint64_t nn) const {
     return input_share(m_in, m_e.residency(), m_layer, m_ins[0], c0, nn, m_c);
   }
@@ -92,12 +92,16 @@ Dep GemmLayer::tile(const TileAt& at, uint64_t m, uint64_t nn, const DepList& st
                     KInput k_input, KDone k_done) {
   const auto bank = static_cast<uint32_t>(m_e.psum_banks().take());
   Dep last_mm{};
-  DepList input;
+  DepList input, copied;
+  size_t copy_slot = 0;
+  // An input in SBUF is expanded once per tile (all K rows); one streamed from DRAM per K block.
+  const bool whole = m_low.copy && m_e.tensor(m_ins[0]).resident;
   for (size_t s = 0; s < m_steps.size(); ++s) {
     const KStep& st = m_steps[s];
     if (st.first) input = k_input(st);
-    size_t copy_slot = 0;
-    DepList other = m_low.copy ? im2col_copy(st, nn, input, copy_slot) : input;
+    if (m_low.copy && (!whole || s == 0))
+      copied = im2col_copy(whole ? m_gm.k : st.k, nn, input, copy_slot);
+    DepList other = m_low.copy ? copied : input;
     isa::MatMul mm;
     mm.k = u32(st.k * at.gp);
     mm.m = u32(m);
@@ -172,12 +176,12 @@ DepList GemmLayer::moving_input(const TileAt& at, uint64_t nn, uint64_t bytes, c
             DmaRegion{u32(at.group), u32(st.in_k0), u32(k), 0, 0, u32(nn), at.c0}));
 }
 
-DepList GemmLayer::im2col_copy(const KStep& st, uint64_t nn, const DepList& input, size_t& slot) {
+DepList GemmLayer::im2col_copy(uint64_t rows, uint64_t nn, const DepList& input, size_t& slot) {
   Ring& ring = m_e.im2col_buffers();
   slot = ring.take();
   DepList deps = input;
   merge(deps, ring.free[slot]);
-  return m_e.queues().copy(st.k * nn * m_in.dtype_bytes, m_lid, deps);
+  return m_e.queues().copy(rows * nn * m_in.dtype_bytes, m_lid, deps);
 }
 
 // Per output-channel block, its weights (all K blocks) stay in a prefetch slot while every chunk

@@ -116,9 +116,11 @@ uint64_t conv_vector_cycles(uint64_t channels, uint64_t n, uint64_t k, uint64_t 
   return ceil_div(channels * n * k, lanes);
 }
 
-uint64_t im2col_slot_bytes(const PlanInputs& in, const workload::Layer& l, const Tiling& t) {
+uint64_t im2col_slot_bytes(const PlanInputs& in, const workload::Layer& l, const Tiling& t,
+                           bool resident_input) {
   const uint64_t chunk = chunking(l, t).chunk;
-  return kIm2colSlots * std::min(t.rows, l.gemm->k) * chunk * in.dtype_bytes;
+  const uint64_t rows = resident_input ? l.gemm->k : std::min(t.rows, l.gemm->k);
+  return kIm2colSlots * rows * chunk * in.dtype_bytes;
 }
 
 uint64_t lowered_instructions(const workload::Layer& l, const Lowered& low, const Tiling& t,

@@ -56,8 +56,10 @@ void for_packs(const workload::Gemm& gm, const Lowered& low, F f) {
 // MAC per lane per vector cycle (the bound; the MACs spread over every lane: channels and,
 // where fewer than the lanes, slabs of positions folded onto partitions, halos not modelled).
 uint64_t conv_vector_cycles(uint64_t channels, uint64_t n, uint64_t k, uint64_t lanes);
-// The im2col copy's SBUF buffers: two of one K block (<= R rows) x a chunk.
-uint64_t im2col_slot_bytes(const PlanInputs& in, const workload::Layer& l, const Tiling& t);
+// The im2col copy's SBUF buffers: two of a chunk's expanded moving tensor, all K rows (kh * kw x
+// its input window) when the input is in SBUF, one K block (<= R rows) when it streams from DRAM.
+uint64_t im2col_slot_bytes(const PlanInputs& in, const workload::Layer& l, const Tiling& t,
+                           bool resident_input);
 
 // The compute instructions (MatMuls, evictions, vector ops) the layer's emission needs at most.
 uint64_t lowered_instructions(const workload::Layer& l, const Lowered& low, const Tiling& t,

@@ -272,7 +272,8 @@ uint64_t occupancy(const PlanInputs& in, const Residency& r, size_t l) {
   if (layer.vector) occ += layer.vector->param_elems * in.dtype_bytes;
   if (r.lowering[l].kind == isa::Lowering::vector)
     occ += layer.dense_weight_elems() * in.dtype_bytes;
-  if (r.lowering[l].copy) occ += im2col_slot_bytes(in, layer, r.tiling);
+  if (r.lowering[l].copy)
+    occ += im2col_slot_bytes(in, layer, r.tiling, tensor(r, in.in_tensors(l)[0]).resident);
   return occ + input_slot_bytes(in, r, l) + output_slot_bytes(in, r, l);
 }
 

@@ -55,6 +55,13 @@ LayerRun layer_run(const test::Run& r) {
                   csv.count(0, "vector_busy_cycles"), csv.count(0, "macs"), csv.at(0, "lowering")};
 }
 
+uint64_t on_chip_copies(const isa::Program& p) {
+  uint64_t n = 0;
+  for (size_t e = p.first_dma(); e < p.engines(); ++e)
+    for (const isa::Instr& i : p.queues[e]) n += i.dma().on_chip;
+  return n;
+}
+
 uint64_t on_chip_copy_bytes(const isa::Program& p) {
   uint64_t bytes = 0;
   for (size_t e = p.first_dma(); e < p.engines(); ++e)
@@ -71,8 +78,8 @@ TEST_CASE("the lowerings of a 3x3 conv: MatMuls and copies and tensor cycles by 
   CHECK(packed.lowering == "im2col");
   CHECK(packed.matmuls == 14);
   CHECK(packed.tensor == 14 * 46);
-  // im2col: the same MatMuls, plus an on-chip copy of each K block's rows: 54 x 36 x 2 B = 3888 B
-  // that moves no DRAM bytes.
+  // im2col: the same MatMuls after one on-chip copy of the tile's im2col rows (its input is in
+  // SBUF): 54 x 36 x 2 B = 3888 B, one DMA piece (< 4 KiB), no DRAM bytes.
   const auto im2col_run = lowered("lw_im2col", kConv, "im2col", "array");
   const LayerRun im2col = layer_run(im2col_run);
   CHECK(im2col.lowering == "im2col");
@@ -80,6 +87,7 @@ TEST_CASE("the lowerings of a 3x3 conv: MatMuls and copies and tensor cycles by 
   CHECK(im2col.tensor == 14 * 46);
   const isa::Program p = im2col_run.plan();
   CHECK(on_chip_copy_bytes(p) == 54 * 36 * 2);
+  CHECK(on_chip_copies(p) == 1);
   const isa::Program pp = lowered("lw_packed_plan", kConv, "packed", "array").plan();
   CHECK(p.layers[0].read_bytes[1] == pp.layers[0].read_bytes[1]);
   // taps: 6 channels in blocks of 4 and 2, each over 9 taps: 18 MatMuls of 46 cycles: 828.
