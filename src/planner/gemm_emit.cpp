@@ -136,16 +136,11 @@ Dep GemmLayer::tile(const TileAt& at, uint64_t m, uint64_t nn, const DepList& st
 // The tile's PSUM bank to SBUF, then (an output in DRAM) its write.
 void GemmLayer::evict(const TileAt& at, uint64_t m, uint64_t nn, uint32_t bank,
                       const Dep& last_mm) {
-  // On the scalar engine when there is one (its activation instruction applies bias and the
-  // function in one pass: NKI architecture guide, ScalarE), else on the vector engine.
-  const auto& ve = m_in.hw.vector_engine;
+  // On the scalar engine when there is one, else on the vector engine (evict_engine_cycles).
   const int scalar = m_e.queues().program().engine_id(isa::ComputeEngine::scalar);
   const size_t out_slot = m_e.out_ring().take();
   isa::Evict ev;
-  ev.vector_cycles = scalar >= 0
-                         ? base::ceil_div(m, m_in.hw.scalar_engine.lanes) * nn
-                         : base::ceil_cycles(static_cast<double>(base::ceil_div(m, ve.lanes) * nn) *
-                                             ve.passes.evict);
+  ev.vector_cycles = evict_engine_cycles(m_in.hw, m, nn);
   ev.m = u32(m);
   ev.n = u32(nn);
   ev.group = u32(at.group);

@@ -31,17 +31,30 @@ uint64_t matmul_estimate(const config::TensorEngineConfig& te, uint64_t n, doubl
   return load + stream + fill;
 }
 
-// v vector cycles in core cycles, rounded up once (DESIGN.md "Time").
-uint64_t vector_estimate(const config::HwConfig& hw, uint64_t v) {
-  return base::ceil_cycles(static_cast<double>(v) * hw.tensor_engine.clock_hz /
-                           hw.vector_engine.clock_hz);
+// s engine cycles of a lane engine in core cycles: at least its static overhead (it occupies the
+// engine that long, hw/lane_engine.h), converted once (DESIGN.md "Time").
+uint64_t lane_estimate(const config::HwConfig& hw, double engine_hz, const config::FixedCosts& f,
+                       uint64_t s) {
+  return base::ceil_cycles(std::max(static_cast<double>(s), f.static_overhead) *
+                           hw.tensor_engine.clock_hz / engine_hz);
 }
 
-// The im2col copy of `bytes` over the DMA queues (pieces of >= 4 KiB, emitter.cpp), in core cycles.
+// An eviction of m x nn sums on its engine (the scalar engine when there is one), core cycles.
+uint64_t evict_estimate(const config::HwConfig& hw, uint64_t m, uint64_t nn) {
+  const uint64_t s = evict_engine_cycles(hw, m, nn);
+  return hw.engines.scalar
+             ? lane_estimate(hw, hw.scalar_engine.clock_hz, hw.scalar_engine.fixed, s)
+             : lane_estimate(hw, hw.vector_engine.clock_hz, hw.vector_engine.fixed, s);
+}
+
+// The im2col copy of `bytes` over the DMA queues (pieces of >= 4 KiB, emitter.cpp) with its
+// start latency and per-transfer overhead, in core cycles.
 uint64_t copy_estimate(const config::HwConfig& hw, uint64_t bytes) {
+  const double f = hw.tensor_engine.clock_hz;
   const uint64_t queues = std::min<uint64_t>(hw.dma.queues, ceil_div(bytes, 4096));
-  return base::ceil_cycles(static_cast<double>(bytes) * hw.tensor_engine.clock_hz /
-                           (hw.dma.queue_bandwidth * static_cast<double>(queues)));
+  return base::ceil_cycles((hw.dma.start_latency_s + hw.dma.transfer_overhead_s) * f +
+                           static_cast<double>(bytes) * f /
+                               (hw.dma.queue_bandwidth * static_cast<double>(queues)));
 }
 
 Lowered conv_choice(const PlanInputs& in, const Tiling& t, const workload::Layer& l) {
@@ -112,6 +125,12 @@ uint64_t block_diagonal_pack(const workload::Layer& l, const Tiling& t) {
   return std::max<uint64_t>(pack, 1);
 }
 
+uint64_t evict_engine_cycles(const config::HwConfig& hw, uint64_t m, uint64_t nn) {
+  if (hw.engines.scalar) return ceil_div(m, hw.scalar_engine.lanes) * nn;
+  const auto& ve = hw.vector_engine;
+  return base::ceil_cycles(static_cast<double>(ceil_div(m, ve.lanes) * nn) * ve.passes.evict);
+}
+
 uint64_t conv_vector_cycles(uint64_t channels, uint64_t n, uint64_t k, uint64_t lanes) {
   return ceil_div(channels * n * k, lanes);
 }
@@ -139,30 +158,31 @@ uint64_t estimate_cycles(const PlanInputs& in, const Tiling& t, const workload::
   const workload::Gemm& gm = *l.gemm;
   const Chunking c = chunking(l, t);
   const auto& hw = in.hw;
-  uint64_t tensor = 0, vector = 0, copy = 0;
+  uint64_t cycles = 0;
   if (low.kind == Lowering::vector) {
     for_chunks(c, [&](uint64_t, uint64_t nn) {
-      vector += vector_estimate(
-          hw, conv_vector_cycles(gm.groups * gm.m, nn, gm.k, hw.vector_engine.lanes));
+      cycles +=
+          lane_estimate(hw, hw.vector_engine.clock_hz, hw.vector_engine.fixed,
+                        conv_vector_cycles(gm.groups * gm.m, nn, gm.k, hw.vector_engine.lanes));
     });
-    return vector;
+    return cycles;
   }
   const double rate = config::rate_for(hw.tensor_engine.rate, in.dtype);
   const std::vector<KStep> steps = k_steps(l, low, t);
   const uint64_t mb = tile_m(gm, low, t);
+  // per tile: its MatMuls, or its copy when longer (the copy of the next tile runs beside them,
+  // double-buffered), then its eviction
   for_packs(gm, low, [&](uint64_t, uint64_t gp) {
     for (uint64_t m0 = 0; m0 < gp * gm.m; m0 += mb) {
       const uint64_t m = std::min(mb, gp * gm.m - m0);
       for_chunks(c, [&](uint64_t, uint64_t nn) {
-        tensor += steps.size() * matmul_estimate(hw.tensor_engine, nn, rate);
-        vector += vector_estimate(
-            hw, base::ceil_cycles(static_cast<double>(ceil_div(m, hw.vector_engine.lanes) * nn) *
-                                  hw.vector_engine.passes.evict));
-        if (low.copy) copy += copy_estimate(hw, gm.k * nn * in.dtype_bytes);
+        const uint64_t tensor = steps.size() * matmul_estimate(hw.tensor_engine, nn, rate);
+        const uint64_t copy = low.copy ? copy_estimate(hw, gm.k * nn * in.dtype_bytes) : 0;
+        cycles += std::max(tensor, copy) + evict_estimate(hw, m, nn);
       });
     }
   });
-  return std::max(tensor, copy) + vector;
+  return cycles;
 }
 
 std::vector<Lowered> choose_lowerings(const PlanInputs& in, const Tiling& t) {

@@ -52,6 +52,10 @@ void for_packs(const workload::Gemm& gm, const Lowered& low, F f) {
   for (uint64_t g = 0; g < gm.groups; g += low.pack) f(g, std::min(low.pack, gm.groups - g));
 }
 
+// An eviction of m x nn sums in its engine's cycles: on the scalar engine when the hardware has
+// one (its activation instruction applies bias and function in one pass: NKI architecture guide,
+// ScalarE), ceil(m / lanes) x nn; else on the vector engine, x vector_engine.passes.evict.
+uint64_t evict_engine_cycles(const config::HwConfig& hw, uint64_t m, uint64_t nn);
 // A conv op on the vector engine: `channels` output channels x n positions, k MACs each, one
 // MAC per lane per vector cycle (the bound; the MACs spread over every lane: channels and,
 // where fewer than the lanes, slabs of positions folded onto partitions, halos not modelled).
@@ -65,8 +69,9 @@ uint64_t im2col_slot_bytes(const PlanInputs& in, const workload::Layer& l, const
 uint64_t lowered_instructions(const workload::Layer& l, const Lowered& low, const Tiling& t,
                               uint64_t lanes);
 
-// The planner's estimate of a layer's engine time (core cycles, tensor + vector, the im2col copy
-// overlapping the MatMuls) under a lowering.
+// The planner's estimate of a layer's engine time under a lowering (core cycles): per tile the
+// longer of its MatMuls and its im2col copy (with the DMA's fixed costs), plus its eviction; or
+// the vector ops; lane-engine instructions at least their static overhead.
 uint64_t estimate_cycles(const PlanInputs& in, const Tiling& t, const workload::Layer& l,
                          const Lowered& low);
 // What tensor_engine.conv_lowering and grouped_lowering choose for each layer (by
