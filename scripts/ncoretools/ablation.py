@@ -17,6 +17,8 @@ ABLATIONS = [
     ("pipelined tensor engine -> serial", {"hw.tensor_engine.timing": "serial"}),
     ("host requests in flight -> unbounded", {"hw.host.requests_in_flight": "0"}),
     ("host overhead -> 0", {"hw.host.overhead": "0"}),
+    ("conv lowering by cost -> free im2col, a MatMul per group",
+     {"hw.tensor_engine.conv_lowering": "packed", "hw.tensor_engine.grouped_lowering": "array"}),
 ]
 
 

@@ -120,7 +120,29 @@ const KeyTable<TensorEngineConfig>& tensor_engine_keys() {
             "(SCALE-Sim's count); `pipelined`: for load + max(⌈N/rate⌉, I), the next one "
             "issuing then (the NKI guide's initiation interval), and R + C − 2 is latency that "
             "only its dependents wait for")
-        .written_if([](const S& s) { return s.timing != ArrayTiming::serial; });
+        .written_if([](const S& s) { return s.timing != ArrayTiming::serial; })
+        .choice<ConvLowering>(
+            "conv_lowering", &S::conv_lowering,
+            {{"packed", ConvLowering::packed},
+             {"cost", ConvLowering::cost},
+             {"im2col", ConvLowering::im2col},
+             {"taps", ConvLowering::taps}},
+            Need::optional,
+            "a k×k conv: `packed`, its (C_in·kh·kw) reduction in R-row K blocks with no copy; "
+            "`im2col`, the same plus an on-chip DMA copy (time and SBUF); `taps`, kh·kw "
+            "accumulating MatMuls of ≤ R input channels each; `cost`, per layer the cheaper")
+        .written_if([](const S& s) { return s.conv_lowering != ConvLowering::packed; })
+        .choice<GroupedLowering>(
+            "grouped_lowering", &S::grouped_lowering,
+            {{"array", GroupedLowering::array},
+             {"cost", GroupedLowering::cost},
+             {"vector", GroupedLowering::vector},
+             {"block_diagonal", GroupedLowering::block_diagonal}},
+            Need::optional,
+            "a grouped or depthwise conv: `array`, a MatMul per group; `vector`, the MACs on the "
+            "vector engine; `block_diagonal`, groups packed on one tile's diagonal; `cost`, per "
+            "layer the cheaper of the last two")
+        .written_if([](const S& s) { return s.grouped_lowering != GroupedLowering::array; });
     return k;
   }();
   return t;

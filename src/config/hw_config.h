@@ -16,6 +16,15 @@ enum class WeightPreload { none, background };
 // serial: a MatMul occupies the array through its fill and drain (SCALE-Sim's count);
 // pipelined: the next one issues after its initiation interval, R + C - 2 is latency only.
 enum class ArrayTiming { serial, pipelined };
+// How the planner lowers a k x k conv (groups = 1) onto the array: packed, its im2col K packed
+// into R-row blocks with no copy (the simulator's original free im2col); im2col, the same with
+// the copy as an on-chip DMA that costs time and SBUF; taps, kh * kw accumulating MatMuls over
+// shifted windows; cost, per layer the cheaper of im2col and taps by the planner's estimate.
+enum class ConvLowering { packed, cost, im2col, taps };
+// Grouped and depthwise convs: array, one MatMul per group (lowered as conv_lowering says);
+// vector, on the vector engine; block_diagonal, several groups per MatMul; cost, the cheaper of
+// vector and block_diagonal per layer.
+enum class GroupedLowering { array, cost, vector, block_diagonal };
 
 struct DtypeRates {  // MACs per PE per cycle relative to FP16/BF16
   double fp32 = 0.25, fp16 = 1.0, bf16 = 1.0, int8 = 1.0;
@@ -31,6 +40,8 @@ struct TensorEngineConfig {
   WeightPreload weight_preload = WeightPreload::none;
   double preload_speedup = 1.0;  // s: a background load takes ceil(R / s) cycles
   ArrayTiming timing = ArrayTiming::serial;
+  ConvLowering conv_lowering = ConvLowering::packed;
+  GroupedLowering grouped_lowering = GroupedLowering::array;
 };
 
 struct VectorPasses {  // passes over the data per op class (vector_engine.passes)

@@ -32,6 +32,8 @@ uint64_t DmaQueue::cycles(const isa::Instr& i, uint64_t t0) {
   if (functional()) functional()->dma_start(i);  // what it moves, as it starts
   // dma.transfer_overhead: the data moves from t0 + ceil(overhead x f_core).
   const uint64_t start = t0 + m_overhead;
+  // An SBUF to SBUF copy (an explicit im2col) moves at the queue's rate, no DRAM involved.
+  if (d.on_chip) return start + dma_cycles(d.bytes, m_bytes_per_cycle) - t0;
   // Its SBUF port is booked already: a banked DRAM transfer blocks this thread.
   const DramIf::Span span = dram->transfer(start, d.bytes, stream, m_bytes_per_cycle);
   return std::max(start + dma_cycles(d.bytes, m_bytes_per_cycle), span.end) - t0;
@@ -44,8 +46,10 @@ std::array<uint64_t, 3> DmaQueue::trace_fields(const isa::Instr& i) const {
 void DmaQueue::account(const isa::Instr& i, base::LayerStats& ls, uint64_t t0, uint64_t t1) {
   const isa::Dma& d = i.dma();
   const auto cls = static_cast<size_t>(d.cls);
-  *(d.write ? m_write : m_read)[cls] += d.bytes;
-  (d.write ? ls.write_bytes : ls.read_bytes)[cls] += d.bytes;
+  if (!d.on_chip) {  // DRAM bytes
+    *(d.write ? m_write : m_read)[cls] += d.bytes;
+    (d.write ? ls.write_bytes : ls.read_bytes)[cls] += d.bytes;
+  }
   ls.dma_intervals.emplace_back(t0, t1);
   if (functional()) functional()->dma(i);  // its data has arrived
 }

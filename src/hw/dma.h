@@ -8,7 +8,8 @@
 // transfer starts L after its semaphores are met; its queue meanwhile finishes earlier ones,
 // hw/engine.h), and dma.transfer_overhead is occupancy (t above is start + overhead), which
 // makes a small transfer fall short of the queue's rate. Bytes count by class in
-// dram.{read,write}_bytes.*.
+// dram.{read,write}_bytes.*. An on-chip copy (SBUF to SBUF, an explicit im2col) takes its own
+// rate and no DRAM.
 #pragma once
 #include <array>
 #include <cstdint>

@@ -191,6 +191,24 @@ bool Functional::weights_loaded(const isa::Instr& i) const {
   return it != m_slots.end() && it->second == std::array<uint32_t, 3>{i.layer, mm.group, mm.m0};
 }
 
+// Row `row` of group g's im2col matrix (input channel of the group, kernel row, kernel column)
+// at output position (sample s, oh, ow): the input element, or 0 in the padding.
+float Functional::im2col(const workload::Layer& l, const std::vector<float>& in, uint64_t s,
+                         uint64_t oh, uint64_t ow, uint64_t g, uint64_t row) {
+  const workload::Shape& is = l.in_shapes[0];
+  const auto& win = l.window;
+  const uint64_t ci = row / (win.kh * win.kw), r = row % (win.kh * win.kw);
+  const int64_t ih = static_cast<int64_t>(oh * win.sh + r / win.kw) - static_cast<int64_t>(win.ph);
+  const int64_t iw = static_cast<int64_t>(ow * win.sw + r % win.kw) - static_cast<int64_t>(win.pw);
+  const bool inside =
+      ih >= 0 && iw >= 0 && ih < static_cast<int64_t>(is.h) && iw < static_cast<int64_t>(is.w);
+  const uint64_t c = g * (is.c / l.gemm->groups) + ci;
+  return inside ? in[idx(is, s, c, static_cast<uint64_t>(ih), static_cast<uint64_t>(iw))] : 0.0f;
+}
+
+// The tile's K rows and M columns: per packed group (tile.groups, block_diagonal) kr rows by mc
+// columns on the diagonal, zero elsewhere; a row is an im2col row, or an input channel at
+// tile.tap.
 void Functional::matmul(const isa::Instr& i) {
   const isa::MatMul& tile = i.matmul();
   const workload::Layer& l = m_g.layers[i.layer];
@@ -200,41 +218,32 @@ void Functional::matmul(const isa::Instr& i) {
   const std::vector<float>& in = input(l.inputs[0], i.layer);
   const std::vector<float>& b = gm.stationary_activation ? input(l.inputs[1], i.layer) : in;
   const bool loaded = gm.stationary_activation || weights_loaded(i);
-  const uint64_t per = os.h * os.w;
+  const uint64_t per = os.h * os.w, khw = l.window.kh * l.window.kw;
+  const uint32_t kr = tile.k / tile.groups, mc = tile.m / tile.groups;
+  auto row_of = [&](uint64_t kl) { return tile.tap >= 0 ? kl * khw + tile.tap : kl; };
   Eigen::MatrixXf w(tile.k, tile.m), x(tile.k, tile.n);
   for (uint32_t k = 0; k < tile.k; ++k)
     for (uint32_t m = 0; m < tile.m; ++m) {
-      const uint64_t kk = tile.k0 + k, mm = tile.m0 + m;
+      if (k / kr != m / mc) {  // off the diagonal of a block-diagonal tile
+        w(k, m) = 0.0f;
+        continue;
+      }
+      const uint64_t g = tile.group + k / kr, kk = tile.k0 + k % kr, mm = tile.m0 + m % mc;
       if (!gm.stationary_activation) {  // NaN unless its tile is in a prefetch slot
-        w(k, m) = loaded ? m_d.weights[i.layer][(tile.group * gm.k + kk) * gm.m + mm] : kNaN;
+        w(k, m) = loaded ? m_d.weights[i.layer][(g * gm.k + row_of(kk)) * gm.m + mm] : kNaN;
       } else {  // this sample's head slice of the second input
         const workload::Shape& bs = l.in_shapes[1];
         const uint64_t s = tile.c0 / per;
-        w(k, m) = gm.transpose_b ? b[idx(bs, s, tile.group * gm.k + kk, mm, 0)]
-                                 : b[idx(bs, s, tile.group * gm.m + mm, kk, 0)];
+        w(k, m) = gm.transpose_b ? b[idx(bs, s, g * gm.k + kk, mm, 0)]
+                                 : b[idx(bs, s, g * gm.m + mm, kk, 0)];
       }
     }
-  const auto& win = l.window;
-  const uint64_t cin_g = is.c / gm.groups;
   for (uint32_t n = 0; n < tile.n; ++n) {
     const uint64_t pos = tile.c0 + n, s = pos / per, oh = pos % per / os.w, ow = pos % os.w;
     for (uint32_t k = 0; k < tile.k; ++k) {
-      const uint64_t kk = tile.k0 + k;
-      if (gm.stationary_activation) {
-        x(k, n) = in[idx(is, s, tile.group * gm.k + kk, oh, ow)];
-        continue;
-      }
-      // im2col: row kk is (input channel of the group, kernel row, kernel column)
-      const uint64_t ci = kk / (win.kh * win.kw), r = kk % (win.kh * win.kw);
-      const int64_t ih =
-          static_cast<int64_t>(oh * win.sh + r / win.kw) - static_cast<int64_t>(win.ph);
-      const int64_t iw =
-          static_cast<int64_t>(ow * win.sw + r % win.kw) - static_cast<int64_t>(win.pw);
-      const bool inside =
-          ih >= 0 && iw >= 0 && ih < static_cast<int64_t>(is.h) && iw < static_cast<int64_t>(is.w);
-      x(k, n) = inside ? in[idx(is, s, tile.group * cin_g + ci, static_cast<uint64_t>(ih),
-                                static_cast<uint64_t>(iw))]
-                       : 0.0f;
+      const uint64_t g = tile.group + k / kr, kk = tile.k0 + k % kr;
+      x(k, n) = gm.stationary_activation ? in[idx(is, s, g * gm.k + kk, oh, ow)]
+                                         : im2col(l, in, s, oh, ow, g, row_of(kk));
     }
   }
   Eigen::MatrixXf& p = m_psum[tile.psum_bank];
@@ -242,6 +251,30 @@ void Functional::matmul(const isa::Instr& i) {
     p.noalias() += w.transpose() * x;
   else
     p = w.transpose() * x;
+}
+
+// A conv lowered `vector`: output channels [ch0, ch0 + channels) of positions [c0, c0 + n),
+// each the sum over its group's im2col rows, + bias, activation.
+void Functional::conv_vector(const isa::Instr& i) {
+  const isa::Vector& v = i.vector();
+  const workload::Layer& l = m_g.layers[i.layer];
+  const auto& gm = *l.gemm;
+  const workload::Shape& os = l.out;
+  const uint64_t per = os.h * os.w;
+  const std::vector<float>& in = input(l.inputs[0], i.layer);
+  const std::vector<float>& wt = m_d.weights[i.layer];
+  const workload::UnaryFn act = workload::unary_fn(l.activation);
+  for (uint64_t oc = v.ch0; oc < v.ch0 + v.channels; ++oc) {
+    const uint64_t g = oc / gm.m, mm = oc % gm.m;
+    const float bias = gm.bias ? m_d.bias[i.layer][oc] : 0.0f;
+    for (uint64_t pos = v.c0; pos < v.c0 + v.n; ++pos) {
+      const uint64_t s = pos / per, oh = pos % per / os.w, ow = pos % os.w;
+      float sum = 0.0f;
+      for (uint64_t row = 0; row < gm.k; ++row)
+        sum += im2col(l, in, s, oh, ow, g, row) * wt[(g * gm.k + row) * gm.m + mm];
+      m_t[i.layer + 1][idx(os, s, oc, oh, ow)] = act(sum + bias);
+    }
+  }
 }
 
 void Functional::evict(const isa::Instr& i) {
@@ -266,6 +299,10 @@ void Functional::evict(const isa::Instr& i) {
 void Functional::vector(const isa::Instr& i) {
   const isa::Vector& v = i.vector();
   const workload::Layer& l = m_g.layers[i.layer];
+  if (l.gemm) {
+    conv_vector(i);
+    return;
+  }
   // softmax and layernorm reduce over every channel: they compute with the last channel block.
   if (workload::kind_of(l).flags.reduces_channels && v.ch0 + v.channels < l.vector->channels)
     return;

@@ -4,7 +4,9 @@
 // im2col columns of its moving input and writes or accumulates its PSUM bank (`psum_bank`); an
 // eviction writes that bank (+ bias, activation) to output channels and positions; a vector op
 // computes its channel block and positions; a gather DMA copies table rows. Data reaches the
-// engines only through the program's DMAs. Each tensor has a DRAM copy (the network input's and
+// engines only through the program's DMAs. A conv's MatMul may contract over one kernel tap
+// (`taps`) or several groups on its diagonal (`block_diagonal`); a conv lowered `vector` computes
+// its output tile directly. Each tensor has a DRAM copy (the network input's and
 // external layers' data from the start, NaN elsewhere) and SBUF copies: a resident tensor an engine
 // produced is read where it was written; the network input, an external layer's output and every
 // tensor that lives in DRAM are read from an SBUF copy (one per consuming layer for those in DRAM)
@@ -69,7 +71,10 @@ class Functional {
   static void put(const std::vector<float>& data, std::vector<float>& to, const workload::Shape& s,
                   const Region& r);
   bool weights_loaded(const isa::Instr& i) const;
-  void gather(uint32_t layer);  // once per layer, when its first table read completes
+  static float im2col(const workload::Layer& l, const std::vector<float>& in, uint64_t s,
+                      uint64_t oh, uint64_t ow, uint64_t g, uint64_t row);
+  void conv_vector(const isa::Instr& i);  // a conv lowered `vector`
+  void gather(uint32_t layer);            // once per layer, when its first table read completes
 
   const workload::Graph& m_g;
   const uint64_t m_b;

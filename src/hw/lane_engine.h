@@ -50,12 +50,12 @@ class LaneEngine : public Engine {
   LaneEngine(sc_core::sc_module_name n, const Params& p, const EngineWiring& w);
   // Instruction i's streaming in engine cycles (before the fixed costs): the planner's work.
   virtual uint64_t work(const isa::Instr& i) const;
+  void account(const isa::Instr& i, base::LayerStats& ls, uint64_t t0, uint64_t t1) override;
 
  private:
   uint64_t cycles(const isa::Instr& i, uint64_t t0) override;
   uint64_t result_latency(const isa::Instr&) const override { return m_latency; }
   std::array<uint64_t, 3> trace_fields(const isa::Instr& i) const override;
-  void account(const isa::Instr& i, base::LayerStats& ls, uint64_t t0, uint64_t t1) override;
 
   const Params m_p;
   uint64_t& m_lane_cycles;

@@ -71,7 +71,8 @@ std::array<uint64_t, 3> TensorEngine::trace_fields(const isa::Instr& i) const {
 
 void TensorEngine::account(const isa::Instr& i, base::LayerStats& ls, uint64_t, uint64_t) {
   const isa::MatMul& mm = i.matmul();
-  const uint64_t macs = uint64_t{mm.k} * mm.m * mm.n;
+  // block_diagonal: only the diagonal blocks of the tile are the layer's MACs
+  const uint64_t macs = uint64_t{mm.k} * mm.m * mm.n / mm.groups;
   m_macs += macs;
   ++m_matmuls;
   ls.macs += macs;

@@ -33,11 +33,16 @@ enum class Op : uint8_t { dma_read, dma_write, matmul, vector };
 
 // A stationary K x M tile (weights, or an activation for attention) and N moving columns,
 // accumulating in a PSUM bank. Where (functional mode): `group`, the tile's first K row `k0` and
-// first M column `m0` in it, the first moving position `c0` over the batch.
+// first M column `m0` in it, the first moving position `c0` over the batch. K rows are rows
+// k0.. of the group's im2col matrix (row c * kh * kw + tap), or with `tap` >= 0 (conv lowering
+// `taps`) input channels k0.. of the group at that kernel tap. `groups` > 1 (block_diagonal):
+// groups group.. packed on the tile's diagonal, each K / groups rows by M / groups columns.
 struct MatMul {
   uint64_t c0 = 0;
   uint32_t k = 0, m = 0, n = 0;
   uint32_t group = 0, k0 = 0, m0 = 0;
+  int32_t tap = -1;
+  uint32_t groups = 1;
   uint32_t psum_bank = 0;
   uint32_t weight_slot = 0;  // the prefetch slot its weight tile was loaded into
   bool accumulate = false;   // add to the bank (every K block but the first)
@@ -54,11 +59,13 @@ struct Evict {
   uint32_t psum_bank = 0;
 };
 
-// A vector layer's op on channels [ch0, ch0 + channels) of positions [c0, c0 + n).
+// A vector layer's op on channels [ch0, ch0 + channels) of positions [c0, c0 + n); on a conv
+// lowered `vector`, those output channels computed directly with their `macs` MACs.
 struct Vector {
   uint64_t vector_cycles = 0;  // work in vector-engine cycles (already divided by the lanes)
   uint64_t c0 = 0;
   uint32_t ch0 = 0, channels = 0, n = 0;
+  uint64_t macs = 0;
 };
 
 // What a DMA moves, for functional mode (which copies exactly that between its DRAM and SBUF
@@ -98,6 +105,8 @@ struct Dma {
   uint32_t xfer = 0, pieces = 1;
   uint32_t weight_slot = 0;  // weights: the prefetch slot it fills
   uint32_t input = 0;        // vector_input: the consumer's input number
+  // SBUF to SBUF (an explicit im2col copy): no DRAM bytes, both SBUF ports.
+  bool on_chip = false;
   DmaRegion region;
 };
 

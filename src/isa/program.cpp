@@ -28,6 +28,22 @@ int Program::engine_id(ComputeEngine e) const {
   return -1;
 }
 
+const char* lowering_name(Lowering l) {
+  switch (l) {
+    case Lowering::none:
+      return "";
+    case Lowering::im2col:
+      return "im2col";
+    case Lowering::taps:
+      return "taps";
+    case Lowering::vector:
+      return "vector";
+    case Lowering::block_diagonal:
+      return "block_diagonal";
+  }
+  return "?";
+}
+
 size_t Program::instructions() const {
   size_t n = 0;
   for (const auto& q : queues) n += q.size();

@@ -22,11 +22,21 @@ enum class Order : uint8_t {
 };
 const char* order_name(Order o);
 
+// How a MatMul layer's convolution is put on the engines (layers.csv `lowering`): `im2col`, the
+// (C_in / groups) * kh * kw reduction packed into K blocks of R rows (an explicit copy, or free
+// with tensor_engine.conv_lowering packed); `taps`, kh * kw accumulating MatMuls over shifted
+// windows of at most R input channels each (a 1x1 conv, linear layer or attention MatMul is
+// one tap); `vector`, the MACs on the vector engine; `block_diagonal`, several groups on the
+// diagonal of one stationary tile. `none` for a layer without a MatMul.
+enum class Lowering : uint8_t { none, im2col, taps, vector, block_diagonal };
+const char* lowering_name(Lowering l);  // "" for none
+
 // What the planner decided for one layer (for `plan`, layers.csv and the tests).
 struct LayerPlan {
   std::string name;
   std::string kind;
   Order order = Order::weight_stationary;
+  Lowering lowering = Lowering::none;
   uint64_t macs = 0;  // at the compiled batch
   uint64_t weight_bytes = 0;
   uint64_t sbuf_bytes = 0;  // planned state-buffer occupancy while this layer runs

@@ -55,6 +55,7 @@ DepList Queues::transfer(bool write, uint64_t bytes, isa::TrafficClass cls, uint
     Instr i;
     i.layer = layer;
     (write ? i.sbuf_read : i.sbuf_write) = d.bytes;
+    if (d.on_chip) i.sbuf_read = d.bytes;
     i.deps = DepList(deps);
     i.payload = d;
     const auto q = static_cast<uint16_t>(m_p.first_dma() + m_next_queue);
@@ -68,16 +69,18 @@ std::vector<WeightBlock> weight_blocks(const PlanInputs& in, const Residency& r)
   std::vector<WeightBlock> blocks;
   for (size_t l = 0; l < in.g.layers.size(); ++l) {
     const workload::Layer& layer = in.g.layers[l];
-    if (!has_weight_blocks(layer)) continue;
+    const Lowered& low = r.lowering[l];
+    if (!has_weight_blocks(layer) || low.kind == isa::Lowering::vector) continue;
     const auto& gm = *layer.gemm;
-    const uint64_t mb = block_m(gm, r.tiling);
+    const uint64_t mb = tile_m(gm, low, r.tiling);
     const bool as = r.orders[l] == isa::Order::activation_stationary;
     const uint64_t passes = as ? n_chunks(chunking(layer, r.tiling)) : 1;
-    for (uint64_t pass = 0; pass < passes; ++pass)  // activation_stationary: once per chunk
-      for (uint64_t g = 0; g < gm.groups; ++g)
-        for (uint64_t m0 = 0; m0 < gm.m; m0 += mb)
-          blocks.push_back(WeightBlock{l, block_bytes(gm, std::min(mb, gm.m - m0), in.dtype_bytes),
-                                       as ? 0 : g, m0});
+    for (uint64_t pass = 0; pass < passes; ++pass)       // activation_stationary: once per chunk
+      for_packs(gm, low, [&](uint64_t g, uint64_t gp) {  // block_diagonal: gp groups a block
+        for (uint64_t m0 = 0; m0 < gp * gm.m; m0 += mb)
+          blocks.push_back(WeightBlock{
+              l, block_bytes(gm, std::min(mb, gp * gm.m - m0), in.dtype_bytes), as ? 0 : g, m0});
+      });
   }
   return blocks;
 }

@@ -45,6 +45,12 @@ class Queues {
                 const isa::Dma& what = {}) {
     return transfer(true, bytes, cls, layer, deps, what);
   }
+  // An SBUF to SBUF copy (the explicit im2col): pieces over the queues as above, no DRAM bytes.
+  DepList copy(uint64_t bytes, uint32_t layer, const DepList& deps) {
+    isa::Dma what;
+    what.on_chip = true;
+    return transfer(false, bytes, isa::TrafficClass::io, layer, deps, what);
+  }
 
  private:
   DepList transfer(bool write, uint64_t bytes, isa::TrafficClass cls, uint32_t layer,
@@ -113,6 +119,8 @@ class Emitter {
 
   // The PSUM banks, in rotation.
   Ring& psum_banks() { return m_psum; }
+  // The explicit im2col copy's buffers, in rotation.
+  Ring& im2col_buffers() { return m_im2col; }
 
  private:
   const PlanInputs& m_in;
@@ -123,6 +131,7 @@ class Emitter {
   std::vector<Ring> m_in_rings;  // per input number of a layer
   Ring m_out;
   Ring m_psum;
+  Ring m_im2col{kIm2colSlots};
 };
 
 // A DMA annotation for functional mode: what it moves (see isa::DmaData) and where.

@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "base/math.h"
+#include "planner/vector_emit.h"
 
 namespace ncore::planner {
 namespace {
@@ -18,11 +19,13 @@ uint32_t u32(uint64_t x) {
   return static_cast<uint32_t>(x);
 }
 
-// Where a tile is: group, first output channel of the group, first position, and the prefetch
-// slot of its weight tile (weights from DRAM).
+// Where a tile is: group, first output channel of the group, first position, the prefetch slot
+// of its weight tile (weights from DRAM), and the groups it packs (block_diagonal: gp groups from
+// `group`, m0 counting from the first one's first channel).
 struct TileAt {
   uint64_t group, m0, c0;
   uint32_t slot = 0;
+  uint64_t gp = 1;
 };
 
 class GemmLayer {
@@ -37,7 +40,9 @@ class GemmLayer {
         m_ins(m_in.in_tensors(l)),
         m_out(m_in.out_tensor(l)),
         m_c(chunking(m_layer, m_tiling)),
-        m_mb(block_m(m_gm, m_tiling)),
+        m_low(e.residency().lowering[l]),
+        m_steps(k_steps(m_layer, m_low, m_tiling)),
+        m_mb(tile_m(m_gm, m_low, m_tiling)),
         m_lp(lp) {}
 
   void weight_stationary();
@@ -51,10 +56,13 @@ class GemmLayer {
   Dep tile(const TileAt& at, uint64_t m, uint64_t nn, const DepList& stationary, KInput k_input,
            KDone k_done);
   void evict(const TileAt& at, uint64_t m, uint64_t nn, uint32_t bank, const Dep& last_mm);
-  // The deps under which K block [k0, k0 + kk) of the moving input's chunk [c0, c0 + nn) (of
-  // `bytes`) is in SBUF.
-  DepList moving_input(uint64_t group, uint64_t c0, uint64_t nn, uint64_t bytes, uint64_t k0,
-                       uint64_t kk, int& slot) const;
+  // The deps under which im2col rows [k0, k0 + kk) of the moving input's chunk [c0, c0 + nn) (of
+  // `bytes` per group) of gp groups from `group` are in SBUF.
+  DepList moving_input(const TileAt& at, uint64_t nn, uint64_t bytes, const KStep& st,
+                       int& slot) const;
+  // The explicit im2col copy of `rows` rows for nn positions, after `input`, into the next
+  // im2col buffer (returned in `slot`).
+  DepList im2col_copy(uint64_t rows, uint64_t nn, const DepList& input, size_t& slot);
   uint64_t share(uint64_t c0, uint64_t nn) const {
     return input_share(m_in, m_e.residency(), m_layer, m_ins[0], c0, nn, m_c);
   }
@@ -68,45 +76,59 @@ class GemmLayer {
   const std::vector<int> m_ins;  // the moving input, then (attention) the stationary one
   const int m_out;
   const Chunking m_c;
-  const uint64_t m_mb;  // output-channel block
+  const Lowered m_low;
+  const std::vector<KStep> m_steps;  // each tile's MatMuls
+  const uint64_t m_mb;               // output-channel block
   isa::LayerPlan& m_lp;
   DepList m_ready;  // the output is complete when these are
 };
 
 // The MatMuls wait on `stationary` (the tile's weights: the first deps, which background
-// preload reads) and on `k_input(k0, kk)`, the deps under which that K block's moving data is in
-// SBUF; `k_done(mm)` learns each MatMul. Returns the last.
+// preload reads) and on `k_input(step)`, the deps under which the step's input block is in SBUF
+// (asked at its first step), through an im2col copy when the lowering pays one; `k_done(mm)`
+// learns each MatMul. Returns the last.
 template <class KInput, class KDone>
 Dep GemmLayer::tile(const TileAt& at, uint64_t m, uint64_t nn, const DepList& stationary,
                     KInput k_input, KDone k_done) {
   const auto bank = static_cast<uint32_t>(m_e.psum_banks().take());
   Dep last_mm{};
-  for_k_blocks(m_gm, m_tiling, [&](uint64_t k0, uint64_t kk) {
+  DepList input, copied;
+  size_t copy_slot = 0;
+  // An input in SBUF is expanded once per tile (all K rows); one streamed from DRAM per K block.
+  const bool whole = m_low.copy && m_e.tensor(m_ins[0]).resident;
+  for (size_t s = 0; s < m_steps.size(); ++s) {
+    const KStep& st = m_steps[s];
+    if (st.first) input = k_input(st);
+    if (m_low.copy && (!whole || s == 0))
+      copied = im2col_copy(whole ? m_gm.k : st.k, nn, input, copy_slot);
+    DepList other = m_low.copy ? copied : input;
     isa::MatMul mm;
-    mm.k = u32(kk);
+    mm.k = u32(st.k * at.gp);
     mm.m = u32(m);
     mm.n = u32(nn);
-    mm.accumulate = k0 > 0;
+    mm.accumulate = s > 0;
     mm.group = u32(at.group);
-    mm.k0 = u32(k0);
+    mm.k0 = u32(st.k0);
     mm.m0 = u32(at.m0);
+    mm.tap = st.tap;
+    mm.groups = u32(at.gp);
     mm.c0 = at.c0;
     mm.psum_bank = bank;
     mm.weight_slot = at.slot;
     // The weight deps stay first and unmerged: background preload reads when they were met.
-    DepList other = k_input(k0, kk);
     merge(other, m_e.psum_banks().free[bank]);
     Instr i;
     i.layer = m_lid;
-    i.sbuf_read = kk * nn * m_in.dtype_bytes;
+    i.sbuf_read = uint64_t{mm.k} * nn * m_in.dtype_bytes;
     i.deps = DepList(stationary);
     mm.weight_deps = static_cast<uint8_t>(std::min<size_t>(i.deps.size(), 255));
     i.deps.insert(i.deps.end(), other.begin(), other.end());
     i.payload = mm;
     last_mm = m_e.queues().emit(isa::kTensorEngine, std::move(i));
+    if (m_low.copy) m_e.im2col_buffers().free[copy_slot] = {last_mm};
     k_done(last_mm);
     ++m_lp.matmuls;
-  });
+  }
   evict(at, m, nn, bank, last_mm);
   return last_mm;
 }
@@ -114,16 +136,11 @@ Dep GemmLayer::tile(const TileAt& at, uint64_t m, uint64_t nn, const DepList& st
 // The tile's PSUM bank to SBUF, then (an output in DRAM) its write.
 void GemmLayer::evict(const TileAt& at, uint64_t m, uint64_t nn, uint32_t bank,
                       const Dep& last_mm) {
-  // On the scalar engine when there is one (its activation instruction applies bias and the
-  // function in one pass: NKI architecture guide, ScalarE), else on the vector engine.
-  const auto& ve = m_in.hw.vector_engine;
+  // On the scalar engine when there is one, else on the vector engine (evict_engine_cycles).
   const int scalar = m_e.queues().program().engine_id(isa::ComputeEngine::scalar);
   const size_t out_slot = m_e.out_ring().take();
   isa::Evict ev;
-  ev.vector_cycles = scalar >= 0
-                         ? base::ceil_div(m, m_in.hw.scalar_engine.lanes) * nn
-                         : base::ceil_cycles(static_cast<double>(base::ceil_div(m, ve.lanes) * nn) *
-                                             ve.passes.evict);
+  ev.vector_cycles = evict_engine_cycles(m_in.hw, m, nn);
   ev.m = u32(m);
   ev.n = u32(nn);
   ev.group = u32(at.group);
@@ -144,33 +161,46 @@ void GemmLayer::evict(const TileAt& at, uint64_t m, uint64_t nn, uint32_t bank,
                    DmaRegion{0, 0, 0, u32(at.group * m_gm.m + at.m0), u32(m), u32(nn), at.c0});
 }
 
-DepList GemmLayer::moving_input(uint64_t group, uint64_t c0, uint64_t nn, uint64_t bytes,
-                                uint64_t k0, uint64_t kk, int& slot) const {
+DepList GemmLayer::moving_input(const TileAt& at, uint64_t nn, uint64_t bytes, const KStep& st,
+                                int& slot) const {
+  // gp groups' channels are consecutive: their rows run on to the last group's
+  const uint64_t k = st.in_k + (at.gp - 1) * m_gm.k;
   return m_e.input_chunk(
-      m_ins[0], m_lid, part(bytes, k0, kk, m_gm.k), 0, slot,
-      moves(DmaData::gemm_input, -1, DmaRegion{u32(group), u32(k0), u32(kk), 0, 0, u32(nn), c0}));
+      m_ins[0], m_lid, part(bytes * at.gp, st.in_k0 * at.gp, k, m_gm.k * at.gp), 0, slot,
+      moves(DmaData::gemm_input, -1,
+            DmaRegion{u32(at.group), u32(st.in_k0), u32(k), 0, 0, u32(nn), at.c0}));
+}
+
+DepList GemmLayer::im2col_copy(uint64_t rows, uint64_t nn, const DepList& input, size_t& slot) {
+  Ring& ring = m_e.im2col_buffers();
+  slot = ring.take();
+  DepList deps = input;
+  merge(deps, ring.free[slot]);
+  return m_e.queues().copy(rows * nn * m_in.dtype_bytes, m_lid, deps);
 }
 
 // Per output-channel block, its weights (all K blocks) stay in a prefetch slot while every chunk
 // of positions streams through; a streamed input arrives per K block (and again per block).
 void GemmLayer::weight_stationary() {
   WeightPrefetch& w = m_e.weights();
-  for (uint64_t g = 0; g < m_gm.groups; ++g) {
-    for (uint64_t m0 = 0; m0 < m_gm.m; m0 += m_mb) {
+  for_packs(m_gm, m_low, [&](uint64_t g, uint64_t gp) {
+    const uint64_t mt = gp * m_gm.m;  // the output channels of the pack
+    for (uint64_t m0 = 0; m0 < mt; m0 += m_mb) {
       const size_t j = w.next(m_e.queues());
       ++m_lp.weight_blocks;
       Dep last_mm{};
       for_chunks(m_c, [&](uint64_t c0, uint64_t nn) {
         const uint64_t bytes = share(c0, nn);
+        const TileAt at{g, m0, c0, w.slot(j), gp};
         int slot = -1;
         last_mm = tile(
-            TileAt{g, m0, c0, w.slot(j)}, std::min(m_mb, m_gm.m - m0), nn, w.loaded(j),
-            [&](uint64_t k0, uint64_t kk) { return moving_input(g, c0, nn, bytes, k0, kk, slot); },
+            at, std::min(m_mb, mt - m0), nn, w.loaded(j),
+            [&](const KStep& st) { return moving_input(at, nn, bytes, st, slot); },
             [&](const Dep& mm) { m_e.release_slot(0, slot, mm); });
       });
       w.release(j, last_mm);
     }
-  }
+  });
 }
 
 // Per chunk of positions, the input chunk (all K blocks) is read once into a stream slot and
@@ -182,21 +212,23 @@ void GemmLayer::activation_stationary() {
     const uint64_t bytes = share(c0, nn);
     Ring& ring = m_e.in_ring(0);
     const size_t slot = ring.take();
-    std::vector<DepList> k_ready;  // one DMA per K block, all into `slot`
-    for_k_blocks(m_gm, m_tiling, [&](uint64_t k0, uint64_t kk) {
+    std::vector<DepList> k_ready;  // one DMA per input block, all into `slot`
+    for (const KStep& st : m_steps) {
+      if (!st.first) continue;
       DepList deps = m_e.ready(t_in);
       merge(deps, ring.free[slot]);
       k_ready.push_back(m_e.queues().read(
-          part(bytes, k0, kk, m_gm.k), m_e.home_class(t_in), m_lid, deps,
-          moves(DmaData::gemm_input, t_in, DmaRegion{0, u32(k0), u32(kk), 0, 0, u32(nn), c0})));
-    });
+          part(bytes, st.in_k0, st.in_k, m_gm.k), m_e.home_class(t_in), m_lid, deps,
+          moves(DmaData::gemm_input, t_in,
+                DmaRegion{0, u32(st.in_k0), u32(st.in_k), 0, 0, u32(nn), c0})));
+    }
     Dep last_mm{};
     for (uint64_t m0 = 0; m0 < m_gm.m; m0 += m_mb) {
       const size_t j = w.next(m_e.queues());
       ++m_lp.weight_blocks;
       last_mm = tile(
           TileAt{0, m0, c0, w.slot(j)}, std::min(m_mb, m_gm.m - m0), nn, w.loaded(j),
-          [&](uint64_t k0, uint64_t) { return k_ready[k0 / m_tiling.rows]; }, [](const Dep&) {});
+          [&](const KStep& st) { return k_ready[st.input_block]; }, [](const Dep&) {});
       w.release(j, last_mm);
     }
     m_e.in_ring(0).free[slot] = {last_mm};
@@ -222,11 +254,10 @@ void GemmLayer::activation_operands() {
           const uint64_t nn = std::min(m_c.chunk, s0 + m_c.span - c0);
           const uint64_t bytes = share(c0, nn);
           int slot = -1;
+          const TileAt at{g, m0, c0};
           last_mm = tile(
-              TileAt{g, m0, c0}, m, nn, stationary,
-              [&](uint64_t k0, uint64_t kk) {
-                return moving_input(g, c0, nn, bytes, k0, kk, slot);
-              },
+              at, m, nn, stationary,
+              [&](const KStep& st) { return moving_input(at, nn, bytes, st, slot); },
               [&](const Dep& mm) { m_e.release_slot(0, slot, mm); });
         }
         m_e.release_slot(1, sta_slot, last_mm);
@@ -238,6 +269,10 @@ void GemmLayer::activation_operands() {
 }  // namespace
 
 void emit_gemm(Emitter& e, size_t l, isa::LayerPlan& lp) {
+  if (e.residency().lowering[l].kind == isa::Lowering::vector) {
+    emit_conv_vector(e, l);
+    return;
+  }
   GemmLayer layer(e, l, lp);
   switch (e.residency().orders[l]) {
     case isa::Order::activation_stationary:

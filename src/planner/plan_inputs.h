@@ -17,6 +17,7 @@ struct PlanInputs {
   uint64_t batch = 1;
   uint32_t dtype_bytes = 2;
   config::Options opt;
+  workload::DType dtype = workload::DType::fp16;  // the MatMuls' rate (lowering estimates)
 
   int out_tensor(size_t l) const { return g.resolve(static_cast<int>(l + 1)); }
   std::vector<int> in_tensors(size_t l) const {

@@ -7,6 +7,7 @@
 
 #include "planner/emitter.h"
 #include "planner/gemm_emit.h"
+#include "planner/lowering.h"
 #include "planner/residency.h"
 #include "planner/tiling.h"
 #include "planner/vector_emit.h"
@@ -19,10 +20,11 @@ using isa::Program;
 constexpr uint64_t kMaxInstructions = 20'000'000;
 
 // Refuses a plan too large to simulate in reasonable time and memory (before emitting it).
-void check_size(const PlanInputs& in, const Tiling& t) {
+void check_size(const PlanInputs& in, const Residency& r) {
   uint64_t n = 0;
-  for (const workload::Layer& layer : in.g.layers) {
-    n += compute_instructions(layer, t, in.hw.vector_engine.lanes);
+  for (size_t l = 0; l < in.g.layers.size(); ++l) {
+    const workload::Layer& layer = in.g.layers[l];
+    n += lowered_instructions(layer, r.lowering[l], r.tiling, in.hw.vector_engine.lanes);
     if (n > kMaxInstructions)
       throw PlanError("the plan needs more than " + std::to_string(kMaxInstructions) +
                       " instructions (at layer " + layer.name + ", batch " +
@@ -58,6 +60,7 @@ isa::LayerPlan layer_plan(const PlanInputs& in, const Residency& r, size_t l) {
   lp.name = layer.name;
   lp.kind = layer.kind;
   lp.order = r.orders[l];
+  lp.lowering = r.lowering[l].kind;
   lp.macs = layer.macs_per_sample() * in.batch;
   lp.weight_bytes = layer.weight_elems() * in.dtype_bytes;
   lp.output_resident = r.tensors[static_cast<size_t>(in.out_tensor(l))].resident;
@@ -119,6 +122,7 @@ void count_traffic(Program& p) {
   for (size_t e = p.first_dma(); e < p.engines(); ++e)
     for (const isa::Instr& i : p.queues[e]) {
       const isa::Dma& d = i.dma();
+      if (d.on_chip) continue;  // an im2col copy: no DRAM bytes
       isa::LayerPlan& lp = p.layers[i.layer];
       (d.write ? lp.write_bytes : lp.read_bytes)[static_cast<int>(d.cls)] += d.bytes;
     }
@@ -128,11 +132,11 @@ void count_traffic(Program& p) {
 
 Program plan(const workload::Graph& g, const config::HwConfig& hw, uint64_t batch,
              workload::DType dtype, const config::Options& opt) {
-  const PlanInputs in{g, hw, batch, workload::dtype_bytes(dtype), opt};
+  const PlanInputs in{g, hw, batch, workload::dtype_bytes(dtype), opt, dtype};
   const Residency r = plan_residency(in);
   Program p = program_for(in, r);
   if (!r.feasible) return p;
-  check_size(in, r.tiling);
+  check_size(in, r);
   for (size_t t = 0; t < r.tensors.size(); ++t)
     p.resident.push_back(r.tensors[static_cast<size_t>(g.resolve(static_cast<int>(t)))].resident);
   emit_layers(in, r, p);
@@ -144,7 +148,7 @@ MaxBatch max_batch(const workload::Graph& g, const config::HwConfig& hw, workloa
                    config::Options opt, uint64_t limit) {
   opt.allow_spill = false;
   auto fits = [&](uint64_t b) {
-    return plan_residency(PlanInputs{g, hw, b, workload::dtype_bytes(dtype), opt});
+    return plan_residency(PlanInputs{g, hw, b, workload::dtype_bytes(dtype), opt, dtype});
   };
   MaxBatch r;
   const Residency at = fits(1);

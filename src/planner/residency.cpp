@@ -49,13 +49,25 @@ std::vector<Tensor> build_tensors(const PlanInputs& in) {
   return t;
 }
 
-// prefetch_depth buffers of the largest weight block.
-uint64_t weight_region_bytes(const PlanInputs& in, const Tiling& t) {
+// prefetch_depth buffers of the largest weight block (a block-diagonal tile with its zeros: pack
+// times its groups' weights).
+uint64_t weight_region_bytes(const PlanInputs& in, const Residency& r) {
   uint64_t largest = 0;
-  for (const auto& l : in.g.layers)
-    if (has_weight_blocks(l))
-      largest = std::max(largest, block_bytes(*l.gemm, block_m(*l.gemm, t), in.dtype_bytes));
+  for (size_t i = 0; i < in.g.layers.size(); ++i) {
+    const Layer& l = in.g.layers[i];
+    const Lowered& low = r.lowering[i];
+    if (!has_weight_blocks(l) || low.kind == isa::Lowering::vector) continue;
+    largest = std::max(
+        largest, block_bytes(*l.gemm, tile_m(*l.gemm, low, r.tiling), in.dtype_bytes) * low.pack);
+  }
   return largest * in.opt.prefetch_depth;
+}
+
+// The largest part of the im2col rows one input read of layer l covers.
+uint64_t max_input_k(const Layer& l, const Lowered& low, const Tiling& t) {
+  uint64_t k = 0;
+  for (const KStep& s : k_steps(l, low, t)) k = std::max(k, s.in_k);
+  return k;
 }
 
 // Stream slots of the inputs layer l reads from DRAM: a MatMul layer reads one K block of its
@@ -73,11 +85,14 @@ uint64_t input_slot_bytes(const PlanInputs& in, const Residency& r, size_t l) {
       continue;
     }
     const uint64_t chunk = input_share(in, r, layer, ins[k], 0, c.chunk, c);
+    const Lowered& low = r.lowering[l];
     if (r.orders[l] == isa::Order::activation_stationary)
       occ += kStreamSlots * chunk;
-    else if (layer.gemm)
-      occ += kStreamSlots *
-             ceil_div(chunk * std::min<uint64_t>(r.tiling.rows, layer.gemm->k), layer.gemm->k);
+    else if (low.kind == isa::Lowering::vector)  // every group's input at once
+      occ += kStreamSlots * chunk * layer.gemm->groups;
+    else if (layer.gemm)  // an input block of `pack` groups
+      occ += kStreamSlots * low.pack *
+             ceil_div(chunk * max_input_k(layer, low, r.tiling), layer.gemm->k);
     else
       occ += kStreamSlots * lane_share(chunk, layer.vector->channels, in.hw.vector_engine.lanes);
   }
@@ -91,7 +106,12 @@ uint64_t output_slot_bytes(const PlanInputs& in, const Residency& r, size_t l) {
   const Tensor& out = tensor(r, in.out_tensor(l));
   if (out.resident || layer.external) return 0;
   const Chunking c = chunking(layer, r.tiling);
-  if (layer.gemm) return kStreamSlots * block_m(*layer.gemm, r.tiling) * c.chunk * in.dtype_bytes;
+  if (layer.gemm) {
+    const Lowered& low = r.lowering[l];
+    const uint64_t m = low.kind == isa::Lowering::vector ? layer.gemm->groups * layer.gemm->m
+                                                         : tile_m(*layer.gemm, low, r.tiling);
+    return kStreamSlots * m * c.chunk * in.dtype_bytes;
+  }
   if (layer.vector)
     return kStreamSlots * lane_share(ceil_div(out.bytes * c.chunk, c.total), layer.vector->channels,
                                      in.hw.vector_engine.lanes);
@@ -250,6 +270,10 @@ uint64_t occupancy(const PlanInputs& in, const Residency& r, size_t l) {
       occ += x.bytes;
   occ -= in_place_bytes(in, r, l);
   if (layer.vector) occ += layer.vector->param_elems * in.dtype_bytes;
+  if (r.lowering[l].kind == isa::Lowering::vector)
+    occ += layer.dense_weight_elems() * in.dtype_bytes;
+  if (r.lowering[l].copy)
+    occ += im2col_slot_bytes(in, layer, r.tiling, tensor(r, in.in_tensors(l)[0]).resident);
   return occ + input_slot_bytes(in, r, l) + output_slot_bytes(in, r, l);
 }
 
@@ -269,7 +293,8 @@ Residency plan_residency(const PlanInputs& in) {
     r.fits = r.feasible = true;
     r.infeasible = {};
     r.spilled_tensors = 0;
-    r.weight_region_bytes = weight_region_bytes(in, r.tiling);
+    r.lowering = choose_lowerings(in, r.tiling);
+    r.weight_region_bytes = weight_region_bytes(in, r);
     if (spill_until_fits(in, r) != Outcome::working_set_too_big || !tile_finer(r.tiling)) return r;
   }
 }

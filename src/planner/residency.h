@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "isa/program.h"
+#include "planner/lowering.h"
 #include "planner/plan_inputs.h"
 #include "planner/tiling.h"
 
@@ -28,6 +29,7 @@ struct Residency {
   Tiling tiling;
   std::vector<Tensor> tensors;     // per tensor id
   std::vector<isa::Order> orders;  // per layer
+  std::vector<Lowered> lowering;   // per layer (lowering.h)
   uint64_t weight_region_bytes = 0;
   bool fits = true;      // nothing spilled
   bool feasible = true;  // false: `infeasible` says where and why
@@ -40,7 +42,8 @@ struct Residency {
 Residency plan_residency(const PlanInputs& in);
 
 // The state-buffer bytes while layer l runs: weight buffers, live resident tensors, a vector
-// layer's parameters, and the stream slots of what it reads from or writes to DRAM.
+// layer's (or a conv lowered `vector`) parameters, the stream slots of what it reads from or
+// writes to DRAM, and an explicit im2col copy's buffers.
 uint64_t occupancy(const PlanInputs& in, const Residency& r, size_t l);
 
 // The bytes of input tensor t that chunk [c0, c0 + n) of layer l's output positions needs from

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "base/math.h"
+#include "planner/lowering.h"
 #include "workload/layer_kind.h"
 
 namespace ncore::planner {
@@ -134,6 +135,48 @@ void emit_gather(Emitter& e, size_t l) {
     e.out_ring().free[slot] = w;
     merge(ready, w);
   }
+  e.ready(t_out) = std::move(ready);
+}
+
+// Each op reads one input element per MAC (the shifted window of each tap) and writes its
+// outputs; an input that lives in DRAM arrives per chunk, every group's channels at once.
+void emit_conv_vector(Emitter& e, size_t l) {
+  const PlanInputs& in = e.in();
+  const workload::Layer& layer = in.g.layers[l];
+  const workload::Gemm& gm = *layer.gemm;
+  const uint32_t lid = u32(l);
+  const int t_in = in.in_tensors(l)[0], t_out = in.out_tensor(l);
+  const Chunking c = chunking(layer, e.residency().tiling);
+  const uint64_t channels = gm.groups * gm.m;
+  const DepList params = e.queues().read(layer.dense_weight_elems() * in.dtype_bytes,
+                                         isa::TrafficClass::weights, lid, {});
+  DepList ready;
+  for_chunks(c, [&](uint64_t c0, uint64_t nn) {
+    isa::Vector op;
+    op.vector_cycles = conv_vector_cycles(channels, nn, gm.k, in.hw.vector_engine.lanes);
+    op.macs = channels * nn * gm.k;
+    op.c0 = c0;
+    op.channels = u32(channels);
+    op.n = u32(nn);
+    isa::Instr v;
+    v.layer = lid;
+    v.sbuf_read = op.macs * in.dtype_bytes;
+    v.sbuf_write = channels * nn * in.dtype_bytes;
+    v.payload = op;
+    v.deps = params;
+    int slot = -1;
+    const uint64_t share = input_share(in, e.residency(), layer, t_in, c0, nn, c) * gm.groups;
+    merge(v.deps, e.input_chunk(t_in, lid, share, 0, slot,
+                                moves(DmaData::gemm_input, -1,
+                                      DmaRegion{0, 0, u32(gm.groups * gm.k), 0, 0, u32(nn), c0})));
+    const size_t out_slot = e.out_ring().take();
+    if (!e.tensor(t_out).resident) merge(v.deps, e.out_ring().free[out_slot]);
+    const uint64_t out_bytes = v.sbuf_write;
+    const Dep done = e.queues().emit(isa::kVectorEngine, std::move(v));
+    e.release_slot(0, slot, done);
+    e.output_chunk(t_out, lid, out_bytes, done, out_slot, ready,
+                   DmaRegion{0, 0, 0, 0, u32(channels), u32(nn), c0});
+  });
   e.ready(t_out) = std::move(ready);
 }
 

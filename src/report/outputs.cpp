@@ -149,7 +149,8 @@ void add_simulated(json& j, const config::RunConfig& rc, const Stats* s, double 
   j["latency_s"] = latency_s;
   const double period = invocation_period(seconds, latency_s, rc.hw.host.requests_in_flight);
   j["throughput_inferences_per_s"] = period > 0 ? static_cast<double>(rc.batch) / period : 0.0;
-  j["macs"] = s->get("tensor_engine.macs");
+  // the MatMuls' and the vector engine's (convs lowered `vector`)
+  j["macs"] = s->get("tensor_engine.macs") + s->get("vector_engine.macs");
   uint64_t all = 0;
   for (const char* c : kClasses) {
     const uint64_t r = s->get(std::string("dram.read_bytes.") + c);
@@ -176,7 +177,7 @@ void add_simulated(json& j, const config::RunConfig& rc, const Stats* s, double 
   j["state_buffer"]["peak_bytes"] = s->get("state_buffer.peak_bytes");
   j["state_buffer"]["port_stall_cycles"] = s->get("state_buffer.port_stall_cycles");
   // The two roofline bounds no run may beat (DESIGN.md "Correctness is checked").
-  const double macs = static_cast<double>(s->get("tensor_engine.macs"));
+  const double macs = j["macs"].get<double>();
   j["bounds"]["compute_cycles"] = std::ceil(macs / (double(te.rows) * te.cols * peak_rate(rc)));
   j["bounds"]["dram_cycles"] = std::ceil(static_cast<double>(all) / (rc.hw.dram.bandwidth / f));
   // Where the point sits on the roofline: MACs per DRAM byte against the two ceilings.
@@ -245,7 +246,7 @@ std::string layers_csv(const config::RunConfig& rc, const isa::Program& p, const
   o << "layer,kind,order,macs,start_cycle,end_cycle,tensor_busy_cycles,vector_busy_cycles,"
     << (scalar ? "scalar_busy_cycles," : "") << (gpsimd ? "gpsimd_busy_cycles," : "")
     << "dma_busy_cycles,stall_cycles,tensor_utilization,read_weights,read_io,read_spill,"
-       "write_io,write_spill,sbuf_bytes,sbuf_port_stall_cycles\n";
+       "write_io,write_spill,sbuf_bytes,sbuf_port_stall_cycles,lowering\n";
   for (size_t i = 0; i < p.layers.size(); ++i) {
     const isa::LayerPlan& lp = p.layers[i];
     const LayerStats& ls = s.layers()[i];
@@ -266,7 +267,7 @@ std::string layers_csv(const config::RunConfig& rc, const isa::Program& p, const
                .dump();
     o << ',' << ls.read_bytes[0] << ',' << ls.read_bytes[1] << ',' << ls.read_bytes[2] << ','
       << ls.write_bytes[1] << ',' << ls.write_bytes[2] << ',' << lp.sbuf_bytes << ','
-      << ls.port_stall << '\n';
+      << ls.port_stall << ',' << isa::lowering_name(lp.lowering) << '\n';
   }
   return o.str();
 }
