@@ -15,10 +15,19 @@ from . import validate_published
 ABLATIONS = [
     ("none (the presets)", {}),
     ("pipelined tensor engine -> serial", {"hw.tensor_engine.timing": "serial"}),
-    ("host requests in flight -> unbounded", {"hw.host.requests_in_flight": "0"}),
-    ("host overhead -> 0", {"hw.host.overhead": "0"}),
     ("conv lowering by cost -> free im2col, a MatMul per group",
      {"hw.tensor_engine.conv_lowering": "packed", "hw.tensor_engine.grouped_lowering": "array"}),
+    ("scalar (and GpSimd) engines -> evictions on the vector engine",
+     {"hw.engines": "[tensor, vector]"}),
+    ("vector and scalar fixed costs -> 0 (GpSimd runs nothing)",
+     {f"hw.{e}_engine.{k}": "0" for e in ("vector", "scalar")
+      for k in ("static_overhead", "access_overhead")}),
+    ("vector cost per input -> per output", {"hw.vector_engine.per_input": "false"}),
+    ("DMA start latency -> 0", {"hw.dma.start_latency": "0"}),
+    ("DMA per-transfer overhead -> 0", {"hw.dma.transfer_overhead": "0"}),
+    ("host requests in flight -> unbounded", {"hw.host.requests_in_flight": "0"}),
+    ("host overhead -> 0", {"hw.host.overhead": "0"}),
+    ("host link (fitted on inf1) -> 8 GB/s", {"hw.host.link_bandwidth": "8GB/s"}),
 ]
 
 

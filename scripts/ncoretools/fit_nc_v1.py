@@ -39,8 +39,12 @@ HW = "inf1"
 # rows x cols. Rows: 128. The NeuronCore-v1 page gives the VectorEngine 256 FLOP per cycle, i.e.
 # 128 lanes of multiply-add; a lane serves one SBUF partition (as the NKI architecture guide
 # describes NeuronCore-v2) and the array contracts over the partitions, so 128 rows. Cols
-# (PSUM partitions) are not pinned by anything published: the fit chooses among these.
+# (PSUM partitions) are not pinned by anything published: the fit scores each; on the Inf1 rows
+# their scores differ by less than the rows' own spread across releases (15-30 %), so the rows do
+# not determine the geometry, and the fit proper keeps PRIOR, NeuronCore-v2's published 128 x 128
+# (the scan is reported beside it).
 GEOMETRIES = [(128, 64), (128, 128), (128, 256)]
+PRIOR = (128, 128)
 # Unpublished NeuronCore-v1 keys and the values tried (each list's first: the off value).
 GRID = {}
 MIB = 1 << 20
@@ -48,9 +52,12 @@ _PEAK = re.compile(r"planned peak (\d+) bytes")
 
 
 def geometry_sets(rows, cols):
-    clock_hz = PEAK_FLOPS / (2 * rows * cols)
+    """The keys of an R x C array at the published peak; the vector and scalar engines run at the
+    core clock (the preset's assumption: NeuronCore-v1's engine clocks are unpublished)."""
+    clock = f"{PEAK_FLOPS / (2 * rows * cols)!r}Hz"
     return {"hw.tensor_engine.rows": rows, "hw.tensor_engine.cols": cols,
-            "hw.tensor_engine.clock": f"{clock_hz!r}Hz", "hw.state_buffer.partitions": rows,
+            "hw.tensor_engine.clock": clock, "hw.vector_engine.clock": clock,
+            "hw.scalar_engine.clock": clock, "hw.state_buffer.partitions": rows,
             "hw.psum.partitions": cols}
 
 
@@ -250,14 +257,16 @@ def fit(table, hw_file=None, out_dir=None, jobs=None, binary=None):
     ranked = best_fit(cands, rows, all_idx, in_flight)
     if not ranked:
         raise RuntimeError("no candidate meets the batch-5/batch-6 SBUF rule")
-    s, i, h = ranked[0]
+    # The fit proper is at the prior geometry (see PRIOR): its host values and SBUF capacity.
+    i = GEOMETRIES.index(PRIOR)
     best = cands[i]
+    if not best["ok"]:
+        raise RuntimeError(f"the {PRIOR[0]} x {PRIOR[1]} array breaks the batch-5/batch-6 rule")
+    h, s = fit_host(best, rows, all_idx, in_flight)
     for k, r in enumerate(rows):
         r["fitted"] = predict(best["points"][k], r["batch_n"], h, in_flight)
-        others = [j for j in all_idx if j != k]
-        s_k, i_k, h_k = best_fit(cands, rows, others, in_flight)[0]
-        r["loo"] = predict(cands[i_k]["points"][k], r["batch_n"], h_k, in_flight)
-        r["loo_sets"] = cands[i_k]["sets"]
+        h_k, _ = fit_host(best, rows, [j for j in all_idx if j != k], in_flight)
+        r["loo"] = predict(best["points"][k], r["batch_n"], h_k, in_flight)
     with tempfile.TemporaryDirectory(prefix="ncoresim-fit-") as tmp:
         f = _run_file(tmp, rows[0]["model_file"], rows[0]["hw_file"], 1, rows[0]["dtype"])
         cap = int(best["sets"]["hw.state_buffer.capacity"][:-1])
@@ -294,8 +303,13 @@ def write(result, out_dir):
 
 def report(result):
     rows, best = result["rows"], result["best"]
-    print(f"fitted ({len(result['ranked'])} candidates meet the SBUF rule; RMS log error "
-          f"{result['score']:.4f}):")
+    print("geometry scan (each with its own host fit): rows x cols, RMS log error")
+    for sc, i, host in sorted(result["ranked"], key=lambda t: t[1]):
+        c = result["cands"][i]["sets"]
+        print(f"  {c['hw.tensor_engine.rows']} x {c['hw.tensor_engine.cols']} at "
+              f"{c['hw.tensor_engine.clock']}: {sc:.4f} (host overhead {host[0] * 1e6:.1f} us, "
+              f"link / {host[1]:.1f})")
+    print(f"fitted at {PRIOR[0]} x {PRIOR[1]} (RMS log error {result['score']:.4f}):")
     for k, v in sorted(best["sets"].items()):
         print(f"  {k} = {v}")
     print(f"  hw.host.overhead = {result['host'][0] * 1e6:.1f} us")
@@ -326,7 +340,7 @@ def main(argv=None):
     ap.add_argument("-o", "--out", default=os.path.join("traces", "fit_nc_v1"))
     ap.add_argument("--jobs", type=int, default=None)
     ap.add_argument("--check", action="store_true",
-                    help="exit 1 unless the preset as it is predicts what the fit does (to 0.01 %%)")
+                    help="exit 1 unless the preset as it is predicts what the fit does (to 0.1 %%)")
     args = ap.parse_args(argv)
     result = fit(args.table, args.hw, args.out, args.jobs)
     report(result)
@@ -337,13 +351,14 @@ def main(argv=None):
 
 
 def check_preset(result, jobs=None, binary=None):
-    """0 when the preset, run as it is, predicts each fitted row within 0.01 %; else 1."""
+    """0 when the preset, run as it is, predicts each fitted row within 0.1 % (its values are
+    rounded to 4 or 5 digits); else 1."""
     rows = result["rows"]
     with tempfile.TemporaryDirectory(prefix="ncoresim-fit-") as tmp:
         preset = simulate_as_is(rows, tmp, binary)
     bad = 0
     for r, p in zip(rows, preset):
-        same = abs(p / r["fitted"] - 1) < 1e-4
+        same = abs(p / r["fitted"] - 1) < 1e-3
         bad += not same
         print(f"preset {r['model']} b{r['batch_n']}: {p:.1f} /s, fit {r['fitted']:.1f} /s"
               f"{'' if same else '  DIFFERS'}")
