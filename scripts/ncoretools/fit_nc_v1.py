@@ -157,7 +157,8 @@ def capacity_for(run_file, sets, binary=None):
 
 def simulate(cand, rows, tmp, binary=None):
     """The candidate's points: per row, (device seconds, host-link transfer seconds at the
-    preset's link bandwidth)."""
+    preset's link bandwidth). Its run files go to a folder of its own (candidates run at once)."""
+    tmp = tempfile.mkdtemp(dir=tmp)
     first = rows[0]
     cap_file = _run_file(tmp, first["model_file"], first["hw_file"], 5, first["dtype"])
     cap, ok = capacity_for(cap_file, cand, binary)
@@ -273,6 +274,7 @@ def fit(table, hw_file=None, out_dir=None, jobs=None, binary=None):
         pipeline = pipeline_check(f, best["sets"], cap, binary)
     result = {"rows": rows, "cands": cands, "ranked": ranked, "best": best, "host": h,
               "score": s, "in_flight": in_flight, "link_bandwidth": link_bw / h[1],
+              "preset_link_bandwidth": link_bw,
               "pipeline": pipeline}
     if out_dir:
         write(result, out_dir)
@@ -308,7 +310,7 @@ def report(result):
         c = result["cands"][i]["sets"]
         print(f"  {c['hw.tensor_engine.rows']} x {c['hw.tensor_engine.cols']} at "
               f"{c['hw.tensor_engine.clock']}: {sc:.4f} (host overhead {host[0] * 1e6:.1f} us, "
-              f"link / {host[1]:.1f})")
+              f"link {result['preset_link_bandwidth'] / host[1] / 1e6:.1f} MB/s)")
     print(f"fitted at {PRIOR[0]} x {PRIOR[1]} (RMS log error {result['score']:.4f}):")
     for k, v in sorted(best["sets"].items()):
         print(f"  {k} = {v}")
