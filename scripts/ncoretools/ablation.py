@@ -23,6 +23,7 @@ ABLATIONS = [
      {f"hw.{e}_engine.{k}": "0" for e in ("vector", "scalar")
       for k in ("static_overhead", "access_overhead")}),
     ("vector cost per input -> per output", {"hw.vector_engine.per_input": "false"}),
+    ("layernorm/softmax transposes -> none", {"hw.vector_engine.transpose_reductions": "false"}),
     ("DMA start latency -> 0", {"hw.dma.start_latency": "0"}),
     ("DMA per-transfer overhead -> 0", {"hw.dma.transfer_overhead": "0"}),
     ("host requests in flight -> unbounded", {"hw.host.requests_in_flight": "0"}),

@@ -142,7 +142,11 @@ const KeyTable<TensorEngineConfig>& tensor_engine_keys() {
             "a grouped or depthwise conv: `array`, a MatMul per group; `vector`, the MACs on the "
             "vector engine; `block_diagonal`, groups packed on one tile's diagonal; `cost`, per "
             "layer the cheaper of the last two")
-        .written_if([](const S& s) { return s.grouped_lowering != GroupedLowering::array; });
+        .written_if([](const S& s) { return s.grouped_lowering != GroupedLowering::array; })
+        .number("transpose_rate", &S::transpose_rate, number_in(0, 64), Need::optional,
+                "rate of a layout transpose (an identity MatMul, see "
+                "`vector_engine.transpose_reductions`) relative to FP16; 0: the run dtype's")
+        .written_if([](const S& s) { return s.transpose_rate != 0; });
     return k;
   }();
   return t;
@@ -167,7 +171,13 @@ const KeyTable<VectorEngineConfig>& vector_engine_keys() {
     k.boolean("per_input", &S::per_input,
               "an op streams each input: at least N cycles per input tile of N elements per "
               "lane, 2N with two inputs (NKI architecture guide's VectorE cost model)")
-        .written_if([](const S& s) { return s.per_input; });
+        .written_if([](const S& s) { return s.per_input; })
+        .boolean("transpose_reductions", &S::transpose_reductions,
+                 "a layer that reduces over channels (layernorm, softmax), which lie across the "
+                 "lanes, is transposed through the tensor engine (identity MatMul + PSUM "
+                 "eviction) before its op and back after it: a lane reduces only its own "
+                 "partition (NKI architecture guide, VectorE layout)")
+        .written_if([](const S& s) { return s.transpose_reductions; });
     return k;
   }();
   return t;

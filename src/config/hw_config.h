@@ -42,6 +42,9 @@ struct TensorEngineConfig {
   ArrayTiming timing = ArrayTiming::serial;
   ConvLowering conv_lowering = ConvLowering::packed;
   GroupedLowering grouped_lowering = GroupedLowering::array;
+  // A layout transpose (an identity MatMul, see VectorEngineConfig::transpose_reductions) streams
+  // at this rate instead of the run dtype's (0: the run dtype's).
+  double transpose_rate = 0;
 };
 
 struct VectorPasses {  // passes over the data per op class (vector_engine.passes)
@@ -71,6 +74,10 @@ struct VectorEngineConfig {
   VectorPasses passes;
   FixedCosts fixed;
   bool per_input = false;  // an op streams each input tile: >= N cycles per input (2N for two)
+  // A layer that reduces over channels (layernorm, softmax) has them on partitions, across the
+  // lanes; a lane reduces only its own partition, so each block goes through the tensor engine
+  // (an identity MatMul and a PSUM eviction) before the op and back after it.
+  bool transpose_reductions = false;
 };
 
 // The scalar (activation) engine: PSUM evictions with the fused bias and activation, when the

@@ -32,7 +32,9 @@ uint64_t LaneEngine::work(const isa::Instr& i) const {
 uint64_t LaneEngine::cycles(const isa::Instr& i, uint64_t) {
   if (i.is_evict()) psum->evict(i.evict().m, i.evict().n);  // PSUM: m x n sums
   if (functional()) {
-    if (i.is_evict())
+    if (i.is_evict() && i.evict().transpose)
+      ;  // a layout transpose's copy: the data is already where functional mode keeps it
+    else if (i.is_evict())
       functional()->evict(i);
     else
       functional()->vector(i);

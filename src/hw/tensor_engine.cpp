@@ -51,12 +51,13 @@ uint64_t TensorEngine::cycles(const isa::Instr& i, uint64_t t0) {
       weights_ready = std::max(weights_ready, sem().completed_at(i.deps[d]));
     preload_from = std::max(m_prev_stream_start, weights_ready);
   }
-  const MatMulTiming t = matmul_timing(m_cfg, mm.n, m_rate, t0, preload_from);
+  const double rate = mm.transpose && m_cfg.transpose_rate > 0 ? m_cfg.transpose_rate : m_rate;
+  const MatMulTiming t = matmul_timing(m_cfg, mm.n, rate, t0, preload_from);
   m_latency = t.ready - t.busy;
   m_first = false;
   m_prev_stream_start = t0 + t.load;
   psum->accumulate(mm.m, mm.n);
-  if (functional()) functional()->matmul(i);
+  if (functional() && !mm.transpose) functional()->matmul(i);
   return t.busy;
 }
 
@@ -71,8 +72,9 @@ std::array<uint64_t, 3> TensorEngine::trace_fields(const isa::Instr& i) const {
 
 void TensorEngine::account(const isa::Instr& i, base::LayerStats& ls, uint64_t, uint64_t) {
   const isa::MatMul& mm = i.matmul();
-  // block_diagonal: only the diagonal blocks of the tile are the layer's MACs
-  const uint64_t macs = uint64_t{mm.k} * mm.m * mm.n / mm.groups;
+  // block_diagonal: only the diagonal blocks of the tile are the layer's MACs; a transpose is a
+  // copy, no MACs
+  const uint64_t macs = mm.transpose ? 0 : uint64_t{mm.k} * mm.m * mm.n / mm.groups;
   m_macs += macs;
   ++m_matmuls;
   ls.macs += macs;

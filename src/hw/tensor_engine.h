@@ -2,6 +2,7 @@
 // MatMul{K, M, N} occupies load + max(ceil(N / rate), I) + R + C - 2 cycles (DESIGN.md
 // "Tensor-engine timing"): rate per dtype vs FP16 (FP32 1/4), I the minimum issue interval,
 // R + C - 2 the skewed fill and drain, load R or what background preload left (matmul_timing).
+// A layout transpose (MatMul::transpose) streams at tensor_engine.transpose_rate when set, no MACs.
 // Sources: DESIGN.md; SCALE-Sim (ISPASS 2020) for fill/drain; Neuron NKI guide for I = 64, 4x.
 #pragma once
 #include <array>

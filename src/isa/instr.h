@@ -47,6 +47,7 @@ struct MatMul {
   uint32_t weight_slot = 0;  // the prefetch slot its weight tile was loaded into
   bool accumulate = false;   // add to the bank (every K block but the first)
   uint8_t weight_deps = 0;   // the first `weight_deps` deps are the weight tile's loads
+  bool transpose = false;    // a layout transpose (identity moving): no MACs, no functional work
 };
 
 // A PSUM bank's M x N sums to the state buffer (bias and activation fused): output channels
@@ -57,6 +58,7 @@ struct Evict {
   uint32_t m = 0, n = 0;
   uint32_t group = 0, m0 = 0;
   uint32_t psum_bank = 0;
+  bool transpose = false;  // a layout transpose's result (no functional work)
 };
 
 // A vector layer's op on channels [ch0, ch0 + channels) of positions [c0, c0 + n); on a conv

@@ -3,7 +3,9 @@
 #include "planner/vector_emit.h"
 
 #include <algorithm>
+#include <optional>
 #include <utility>
+#include <vector>
 
 #include "base/math.h"
 #include "planner/lowering.h"
@@ -45,6 +47,80 @@ struct PendingOut {
   size_t slot;
 };
 
+// A k x m tile (k partitions, m elements each) to transpose.
+struct TransposeTile {
+  uint64_t k, m;
+};
+
+// Layout transposes (vector_engine.transpose_reductions): each tile becomes m partitions of k
+// elements through the tensor engine, an identity MatMul{K = k, M = m, N = k} with the data
+// stationary (NKI ISA nc_transpose; architecture guide, "Alternative Use Case"), as many tiles
+// per PSUM bank as its moving limit holds, then one eviction per bank to SBUF on the scalar
+// engine (else the vector engine), as the GEMM's. Returns the evictions' deps.
+DepList transpose(Emitter& e, uint32_t lid, const std::vector<TransposeTile>& tiles,
+                  const DepList& after) {
+  const PlanInputs& in = e.in();
+  const uint64_t limit = in.hw.psum.moving_limit();
+  const int scalar = e.queues().program().engine_id(isa::ComputeEngine::scalar);
+  DepList done;
+  for (size_t t = 0; t < tiles.size();) {
+    const auto bank = static_cast<uint32_t>(e.psum_banks().take());
+    uint64_t cols = 0, parts = 0;
+    Dep last{};
+    for (; t < tiles.size() && (cols == 0 || cols + tiles[t].k <= limit); ++t) {
+      isa::MatMul mm;
+      mm.k = u32(tiles[t].k);
+      mm.m = u32(tiles[t].m);
+      mm.n = u32(tiles[t].k);
+      mm.psum_bank = bank;
+      mm.transpose = true;
+      isa::Instr i;
+      i.layer = lid;
+      i.sbuf_read = tiles[t].k * tiles[t].m * in.dtype_bytes;
+      i.deps.assign(after.begin(), after.end());  // not `= after`: GCC 12 -Wnonnull false alarm
+      merge(i.deps, e.psum_banks().free[bank]);
+      i.payload = mm;
+      last = e.queues().emit(isa::kTensorEngine, std::move(i));
+      cols += tiles[t].k;
+      parts = std::max(parts, tiles[t].m);
+    }
+    isa::Evict ev;
+    const auto& ve = in.hw.vector_engine;
+    ev.vector_cycles =
+        scalar >= 0
+            ? base::ceil_div(parts, in.hw.scalar_engine.lanes) * cols
+            : base::ceil_cycles(static_cast<double>(base::ceil_div(parts, ve.lanes) * cols) *
+                                ve.passes.evict);
+    ev.m = u32(parts);
+    ev.n = u32(cols);
+    ev.psum_bank = bank;
+    ev.transpose = true;
+    isa::Instr x;
+    x.layer = lid;
+    x.sbuf_write = parts * cols * in.dtype_bytes;
+    x.deps = {last};
+    x.payload = ev;
+    const Dep evicted = e.queues().emit(
+        scalar >= 0 ? static_cast<uint16_t>(scalar) : isa::kVectorEngine, std::move(x));
+    e.psum_banks().free[bank] = {evicted};
+    merge(done, {evicted});
+  }
+  return done;
+}
+
+// The tiles of a cw-channel x nn-position block: in, positions onto partitions (tiles of
+// cw x <= cols positions); out, back (tiles of <= rows positions x cw).
+std::vector<TransposeTile> transpose_tiles(const PlanInputs& in, uint64_t cw, uint64_t nn,
+                                           bool back) {
+  const uint64_t step = back ? in.hw.tensor_engine.rows : in.hw.tensor_engine.cols;
+  std::vector<TransposeTile> tiles;
+  for (uint64_t p0 = 0; p0 < nn; p0 += step) {
+    const uint64_t pp = std::min(step, nn - p0);
+    tiles.push_back(back ? TransposeTile{pp, cw} : TransposeTile{cw, pp});
+  }
+  return tiles;
+}
+
 }  // namespace
 
 // Its parameters (if any) are read first, once. A reducing layer's chunk leaves for DRAM only
@@ -61,7 +137,26 @@ void emit_vector(Emitter& e, size_t l) {
       e.queues().read(vw.param_elems * in.dtype_bytes, isa::TrafficClass::weights, lid, {});
   DepList ready;
   const bool across = workload::kind_of(in.g.layers[l]).flags.reduces_channels;
+  const bool turn = across && in.hw.vector_engine.transpose_reductions;
   std::vector<PendingOut> pending;  // across: the chunk's outputs, written after its last block
+  // A block's op done; with `turn` its transposes back are emitted after the next block's
+  // transposes in, so that the in-order tensor engine does not wait on the op (software
+  // pipelining, as the NKI performance guide's Opt #3).
+  struct Open {
+    Dep done;
+    uint64_t cw, nn;
+    bool closes_chunk;
+  };
+  std::optional<Open> open;
+  auto close = [&](const Open& o) {
+    Dep done = o.done;
+    if (turn) done = transpose(e, lid, transpose_tiles(in, o.cw, o.nn, true), {done}).front();
+    if (!o.closes_chunk) return;
+    for (const PendingOut& p : pending)
+      e.output_chunk(t_out, lid, p.bytes, done, p.slot, ready,
+                     DmaRegion{0, 0, 0, u32(p.ch0), u32(p.cw), u32(p.nn), p.c0});
+    pending.clear();
+  };
   for (const auto& [ch0, c0] : vector_order(vw, c, lanes, across)) {
     const uint64_t cw = std::min(lanes, vw.channels - ch0);
     const uint64_t nn = std::min(c.chunk, c.total - c0);
@@ -85,16 +180,18 @@ void emit_vector(Emitter& e, size_t l) {
     v.sbuf_write += out_share;
     const size_t out_slot = e.out_ring().take();
     if (!e.tensor(t_out).resident) merge(v.deps, e.out_ring().free[out_slot]);
+    if (turn) v.deps = transpose(e, lid, transpose_tiles(in, cw, nn, false), v.deps);
     const Dep done = e.queues().emit(isa::kVectorEngine, std::move(v));
     for (size_t k = 0; k < ins.size(); ++k) e.release_slot(k, slots[k], done);
+    if (open) close(*open);
     pending.push_back(PendingOut{out_share, ch0, cw, c0, nn, out_slot});
-    if (!across || ch0 + cw == vw.channels) {
-      for (const PendingOut& o : pending)
-        e.output_chunk(t_out, lid, o.bytes, done, o.slot, ready,
-                       DmaRegion{0, 0, 0, u32(o.ch0), u32(o.cw), u32(o.nn), o.c0});
-      pending.clear();
+    open = Open{done, cw, nn, !across || ch0 + cw == vw.channels};
+    if (!turn) {
+      close(*open);
+      open.reset();
     }
   }
+  if (open) close(*open);
   e.ready(t_out) = std::move(ready);
 }
 

@@ -1,7 +1,9 @@
 // Emission of the layers that do not use the tensor engine: a vector layer (per lane-wide block
 // of channels, per chunk of positions, one vector-engine op) and an embedding (table rows by
-// DMA straight into SBUF, class weights), and a conv lowered `vector` (lowering.h). See
-// vector_emit.cpp for their loop orders.
+// DMA straight into SBUF, class weights), and a conv lowered `vector` (lowering.h). With
+// vector_engine.transpose_reductions a layer that reduces over channels is transposed through
+// the tensor engine around each op (identity MatMuls and PSUM evictions). See vector_emit.cpp for
+// their loop orders.
 #pragma once
 #include <cstddef>
 
