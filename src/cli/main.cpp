@@ -1,8 +1,11 @@
 // ncoresim's command line (CLI11): run, sweep, plan, inspect, dram, import, keys. The only place
 // that prints errors and chooses exit codes: 0 ok, 1 internal error, 2 bad input, 3 infeasible
-// (DESIGN.md).
+// (DESIGN.md), 4 an output that could not be written, 128 + N stopped by signal N (SIGINT,
+// SIGTERM). A file-size limit (ulimit -f) is an I/O error, not a SIGXFSZ core dump.
+#include <signal.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
@@ -19,6 +22,7 @@
 #include "config/units.h"
 #include "hw/dram_efficiency.h"
 #include "planner/planner.h"
+#include "report/files.h"
 #include "report/inspect.h"
 #include "report/outputs.h"
 #include "sim/run_point.h"
@@ -221,6 +225,22 @@ int dispatch(const Commands& c, const Args& a) {
   return sim::kExitInternal;
 }
 
+// SIGINT, SIGTERM: the output file being written is removed (its target is left as it was) and
+// the process ends with 128 + the signal.
+void on_stop_signal(int sig) {
+  if (const char* tmp = report::temp_file_in_progress()) ::unlink(tmp);
+  ::_exit(128 + sig);
+}
+
+void install_signal_handlers() {
+  struct sigaction sa {};
+  sa.sa_handler = on_stop_signal;
+  sigemptyset(&sa.sa_mask);
+  ::sigaction(SIGINT, &sa, nullptr);
+  ::sigaction(SIGTERM, &sa, nullptr);
+  ::signal(SIGXFSZ, SIG_IGN);  // writes past `ulimit -f` then fail with EFBIG, reported
+}
+
 int cli_main(int argc, char** argv) {
   CLI::App app{"ncoresim: a cycle-approximate NeuronCore-style inference accelerator simulator"};
   app.set_version_flag("--version", report::version_string());
@@ -242,8 +262,14 @@ int cli_main(int argc, char** argv) {
   spdlog::set_level(a.quiet     ? spdlog::level::err
                     : a.verbose ? spdlog::level::debug
                                 : spdlog::level::info);
+  install_signal_handlers();
   try {
-    return dispatch(c, a);
+    const int code = dispatch(c, a);
+    report::flush_stdout();  // `plan > /dev/full` is an I/O error, not a success
+    return code;
+  } catch (const report::OutputError& e) {
+    spdlog::error("{}", e.what());
+    return sim::kExitIo;
   } catch (const config::ConfigError& e) {
     spdlog::error("{}", e.what());
     return sim::kExitBadInput;

@@ -10,6 +10,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "report/files.h"
 #include "report/outputs.h"
 #include "sim/run_point.h"
 
@@ -19,6 +20,9 @@ namespace {
 int child(const config::RunConfig& rc, const std::string& dir, const SweepOptions& opt) {
   try {
     return run_point(rc, dir, PointOptions{opt.trace});
+  } catch (const report::OutputError& e) {
+    spdlog::error("{}", e.what());
+    return kExitIo;
   } catch (const std::exception& e) {
     spdlog::error("{}: internal error: {}", dir, e.what());
     return kExitInternal;
@@ -46,7 +50,7 @@ int run_sweep(const config::SweepConfig& sc, const SweepOptions& opt) {
     }
     rows.push_back(std::move(row));
   }
-  std::filesystem::create_directories(opt.out_dir);
+  report::make_dirs(opt.out_dir);
   std::fflush(nullptr);
 
   std::map<pid_t, size_t> running;
