@@ -129,6 +129,23 @@ TEST_CASE("plan, import and run exit 4 on an unwritable output: stdout, /dev/ful
   REQUIRE(r.output == "error: cannot create directory /dev/null/x: Not a directory\n");
 }
 
+TEST_CASE("a sweep whose points cannot write their outputs exits 4 and keeps no point folder") {
+  const std::string dir = test::scratch("sweep_limit");
+  test::write(dir + "/s.yaml",
+              "base: " + test::repo("configs/runs/tiny_cnn.yaml") + "\naxes:\n  batch: [1, 2]\n");
+  // summary.json (over 1 KiB) is past the limit; the sweep's own manifest.json is not.
+  const auto r = shell("ulimit -f 2 && exec $NCORESIM sweep " + dir + "/s.yaml -q --jobs 2 -o " +
+                       dir + "/out");
+  INFO(r.output);
+  REQUIRE(r.code == 4);
+  REQUIRE(r.output.find("point p00 failed (exit 4: an output could not be written)") !=
+          std::string::npos);
+  REQUIRE_FALSE(fs::exists(dir + "/out/p00"));
+  REQUIRE_FALSE(fs::exists(dir + "/out/p01"));
+  REQUIRE(temporaries(dir + "/out").empty());
+  REQUIRE(shell("$NCORESIM sweep " + dir + "/s.yaml -q -o /dev/null/x").code == 4);
+}
+
 TEST_CASE("run on a nearly full filesystem exits 0 or 4, never leaving a truncated file") {
   // The issue's reproducer: a 16 KiB tmpfs filled to within 0..15 KiB of full, in a private
   // mount namespace (needs root or user namespaces; skipped where neither is allowed). Before:
