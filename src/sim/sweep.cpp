@@ -42,7 +42,7 @@ bool succeeded(int code) {
 void hold_if_asked(const std::string& id) {
   const char* hold = std::getenv("NCORESIM_TEST_HOLD_POINT");
   if (hold == nullptr || id != hold) return;
-  for (int i = 0; i < 600; ++i) ::usleep(100000);
+  for (int i = 0; i < 3000; ++i) ::usleep(100000);  // 5 minutes: longer than any test waits
 }
 
 // The child of one point: dies with the parent, writes the point into `dir`, exits with its code.

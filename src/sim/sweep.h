@@ -4,8 +4,8 @@
 // succeeds, and finally <out>/sweep.csv (and best.csv) in the order of the axes, whatever `jobs`
 // is. Children die with the parent (PR_SET_PDEATHSIG), even a SIGKILLed one; SIGINT or SIGTERM
 // to the parent kills the running children, removes their temporaries and ends the sweep.
-// Test hook: NCORESIM_TEST_HOLD_POINT=pNN makes that point's child wait (up to 60 s) after its
-// outputs are written and before it exits, so a test can signal a sweep mid-way.
+// Test hook: NCORESIM_TEST_HOLD_POINT=pNN makes that point's child wait (up to 5 minutes) after
+// its outputs are written and before it exits, so a test can signal a sweep mid-way.
 #pragma once
 #include <string>
 #include <vector>

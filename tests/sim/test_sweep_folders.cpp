@@ -33,6 +33,18 @@ test::Result sweep(const std::string& file, const std::string& out, const std::s
   return test::ncoresim("sweep '" + file + "' -q -o '" + out + "' " + args);
 }
 
+// A sweep started in the background (spawn_sweep): its pid, also its process group's id. Should
+// the test fail before it is reaped, the whole group is killed, so nothing outlives the test.
+struct Spawned {
+  pid_t pid = -1;
+  bool reaped = false;
+  ~Spawned() {
+    if (reaped) return;
+    kill(-pid, SIGKILL);
+    waitpid(pid, nullptr, 0);
+  }
+};
+
 // `ncoresim sweep FILE -o OUT --jobs J` started in the background as the leader of its own
 // process group (so its children are found by group), with NCORESIM_TEST_HOLD_POINT=hold.
 pid_t spawn_sweep(const std::string& file, const std::string& out, const std::string& hold,
@@ -79,18 +91,22 @@ int live_in_group(pid_t pgid) {
   return n;
 }
 
-// Waits (up to a minute) until no live process is left in group `pgid`; their number then.
+// Waits until no live process is left in group `pgid`, up to a minute (a held child would live 5
+// minutes); returns how many were left, and kills those.
 int wait_group_gone(pid_t pgid) {
   for (int i = 0; i < 3000 && live_in_group(pgid) > 0; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  return live_in_group(pgid);
+  const int left = live_in_group(pgid);
+  if (left > 0) kill(-pgid, SIGKILL);  // the test's own processes, not to outlive it
+  return left;
 }
 
-// Sends `sig` to `pid` and returns its exit code (-1 when killed by a signal).
-int signal_and_wait(pid_t pid, int sig) {
-  REQUIRE(kill(pid, sig) == 0);
+// Sends `sig` to the sweep and returns its exit code (-1 when killed by a signal).
+int signal_and_wait(Spawned& p, int sig) {
+  REQUIRE(kill(p.pid, sig) == 0);
   int status = 0;
-  REQUIRE(waitpid(pid, &status, 0) == pid);
+  REQUIRE(waitpid(p.pid, &status, 0) == p.pid);
+  p.reaped = true;
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
@@ -127,13 +143,13 @@ TEST_CASE(
   REQUIRE(sweep(s, dir + "/ref", "--jobs 2").code == 0);
 
   const std::string out = dir + "/out";
-  const pid_t pid = spawn_sweep(s, out, "p02", "1", dir + "/log");
+  Spawned pid{spawn_sweep(s, out, "p02", "1", dir + "/log")};
   wait_for(out + "/.p02.tmp/summary.json");  // p00, p01 done; p02 written, not committed
   const ino_t p00 = inode(out + "/p00"), p01 = inode(out + "/p01");
   REQUIRE(signal_and_wait(pid, SIGTERM) == 128 + SIGTERM);
   INFO(test::read(dir + "/log"));
   REQUIRE(test::read(dir + "/log").find("stopped by signal 15") != std::string::npos);
-  REQUIRE(wait_group_gone(pid) == 0);  // its child is gone too
+  REQUIRE(wait_group_gone(pid.pid) == 0);  // its child is gone too
   REQUIRE_FALSE(fs::exists(out + "/p02"));
   REQUIRE_FALSE(fs::exists(out + "/p03"));
   REQUIRE_FALSE(has_temporaries(out));
@@ -174,7 +190,7 @@ TEST_CASE("a sweep into a folder a running sweep holds fails at once with exit 4
   const std::string dir = test::scratch("sweep_locked");
   const std::string a = sweep_file(dir, "a.yaml", "axes:\n  batch: [1, 2]\n");
   const std::string b = sweep_file(dir, "b.yaml", "axes:\n  batch: [4]\n");
-  const pid_t pid = spawn_sweep(a, dir + "/out", "p00", "2", dir + "/log");
+  Spawned pid{spawn_sweep(a, dir + "/out", "p00", "2", dir + "/log")};
   wait_for(dir + "/out/.p00.tmp/summary.json");
   wait_for(dir + "/out/p01");  // committed
   for (const std::string& f : {a, b}) {
@@ -184,9 +200,9 @@ TEST_CASE("a sweep into a folder a running sweep holds fails at once with exit 4
     REQUIRE(r.output == "error: " + dir + "/out: in use by another running sweep (it holds " + dir +
                             "/out/.sweep.lock); wait for it to end, or choose another --out\n");
   }
-  REQUIRE(live_in_group(pid) >= 2);  // the parent and p00's child
+  REQUIRE(live_in_group(pid.pid) >= 2);  // the parent and p00's child
   REQUIRE(signal_and_wait(pid, SIGINT) == 128 + SIGINT);
-  REQUIRE(wait_group_gone(pid) == 0);
+  REQUIRE(wait_group_gone(pid.pid) == 0);
   REQUIRE(fs::exists(dir + "/out/p01/summary.json"));
   REQUIRE_FALSE(fs::exists(dir + "/out/p00"));
   REQUIRE_FALSE(has_temporaries(dir + "/out"));
@@ -196,11 +212,11 @@ TEST_CASE("a sweep's parent killed by SIGKILL leaves no child running, and the f
   // Finding 8's SIGKILL half. Before: the children went on simulating and writing.
   const std::string dir = test::scratch("sweep_sigkill");
   const std::string s = sweep_file(dir, "s.yaml", "axes:\n  batch: [1, 2, 4]\n");
-  const pid_t pid = spawn_sweep(s, dir + "/out", "p00", "2", dir + "/log");
+  Spawned pid{spawn_sweep(s, dir + "/out", "p00", "2", dir + "/log")};
   wait_for(dir + "/out/.p00.tmp/summary.json");
-  REQUIRE(live_in_group(pid) >= 2);
+  REQUIRE(live_in_group(pid.pid) >= 2);
   REQUIRE(signal_and_wait(pid, SIGKILL) == -1);
-  REQUIRE(wait_group_gone(pid) == 0);  // PR_SET_PDEATHSIG took the children down
+  REQUIRE(wait_group_gone(pid.pid) == 0);  // PR_SET_PDEATHSIG took the children down
   REQUIRE_FALSE(fs::exists(dir + "/out/p00"));
   const auto r = sweep(s, dir + "/out", "--resume");  // the lock went with the processes
   INFO(r.output);
