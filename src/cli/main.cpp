@@ -1,8 +1,11 @@
 // ncoresim's command line (CLI11): run, sweep, plan, inspect, dram, import, keys. The only place
 // that prints errors and chooses exit codes: 0 ok, 1 internal error, 2 bad input, 3 infeasible
-// (DESIGN.md).
+// (DESIGN.md), 4 an output that could not be written, 128 + N stopped by signal N (SIGINT,
+// SIGTERM). A file-size limit (ulimit -f) is an I/O error, not a SIGXFSZ core dump.
+#include <signal.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
@@ -19,6 +22,7 @@
 #include "config/units.h"
 #include "hw/dram_efficiency.h"
 #include "planner/planner.h"
+#include "report/files.h"
 #include "report/inspect.h"
 #include "report/outputs.h"
 #include "sim/run_point.h"
@@ -87,6 +91,7 @@ struct Args {
   std::vector<std::string> sets;
   int64_t batch = -1;  // -1: not given
   bool trace = true, no_trace = false, sweep_trace = false, max_batch = false, json = false;
+  bool force = false, resume = false;
   unsigned jobs = std::max(1u, std::thread::hardware_concurrency());
   std::string model_file, import_out, inspect_dtype = "fp16", keys_which = "hw";
   bool verbose = false, quiet = false;
@@ -119,6 +124,9 @@ Commands add_commands(CLI::App& app, Args& a) {
   c.sweep->add_option("--jobs", a.jobs, "points simulated at once")->check(CLI::PositiveNumber);
   c.sweep->add_flag("--trace", a.sweep_trace, "write each point's trace.json");
   c.sweep->add_option("--set", a.sets, "override a key of every point")->allow_extra_args(false);
+  c.sweep->add_flag("--resume", a.resume,
+                    "keep the points already complete in the folder with the same config");
+  c.sweep->add_flag("--force", a.force, "replace another sweep's results in the folder");
 
   c.plan = app.add_subcommand("plan", "print the plan of RUN.yaml without simulating");
   c.plan->add_option("config", a.run_file, "run file")->required();
@@ -196,8 +204,9 @@ int dispatch(const Commands& c, const Args& a) {
     return sim::run_point(config::load_run(a.run_file, overrides), a.out_dir,
                           sim::PointOptions{a.trace && !a.no_trace});
   if (*c.sweep)
-    return sim::run_sweep(config::load_sweep(a.sweep_file, overrides),
-                          sim::SweepOptions{a.sweep_out, a.jobs, a.sweep_trace});
+    return sim::run_sweep(
+        config::load_sweep(a.sweep_file, overrides),
+        sim::SweepOptions{a.sweep_out, a.jobs, a.sweep_trace, a.force, a.resume, a.sets});
   if (*c.plan && a.max_batch)
     return plan_max_batch(config::load_run(a.run_file, overrides), a.json);
   if (*c.plan) {
@@ -221,6 +230,23 @@ int dispatch(const Commands& c, const Args& a) {
   return sim::kExitInternal;
 }
 
+// SIGINT, SIGTERM: the output file being written is removed (its target is left as it was) and
+// the process ends with 128 + the signal. A sweep's parent blocks both while its children run
+// (sim/sweep.cpp) and stops them first.
+void on_stop_signal(int sig) {
+  if (const char* tmp = report::temp_file_in_progress()) ::unlink(tmp);
+  ::_exit(128 + sig);
+}
+
+void install_signal_handlers() {
+  struct sigaction sa {};
+  sa.sa_handler = on_stop_signal;
+  sigemptyset(&sa.sa_mask);
+  ::sigaction(SIGINT, &sa, nullptr);
+  ::sigaction(SIGTERM, &sa, nullptr);
+  ::signal(SIGXFSZ, SIG_IGN);  // writes past `ulimit -f` then fail with EFBIG, reported
+}
+
 int cli_main(int argc, char** argv) {
   CLI::App app{"ncoresim: a cycle-approximate NeuronCore-style inference accelerator simulator"};
   app.set_version_flag("--version", report::version_string());
@@ -242,8 +268,14 @@ int cli_main(int argc, char** argv) {
   spdlog::set_level(a.quiet     ? spdlog::level::err
                     : a.verbose ? spdlog::level::debug
                                 : spdlog::level::info);
+  install_signal_handlers();
   try {
-    return dispatch(c, a);
+    const int code = dispatch(c, a);
+    report::flush_stdout();  // `plan > /dev/full` is an I/O error, not a success
+    return code;
+  } catch (const report::OutputError& e) {
+    spdlog::error("{}", e.what());
+    return sim::kExitIo;
   } catch (const config::ConfigError& e) {
     spdlog::error("{}", e.what());
     return sim::kExitBadInput;

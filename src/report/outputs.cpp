@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
-#include <fstream>
 #include <sstream>
 #include <stdexcept>
 
@@ -416,13 +415,6 @@ std::string best_csv(const std::vector<std::string>& axes, const std::vector<Swe
     o << '\n';
   }
   return o.str();
-}
-
-void write_file(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  if (!out) throw std::runtime_error("cannot write " + path);
-  out << text;
-  if (!out) throw std::runtime_error("cannot write " + path);
 }
 
 }  // namespace ncore::report

@@ -60,7 +60,4 @@ std::string sweep_csv(const std::vector<std::string>& axes, const std::vector<Sw
 std::string best_csv(const std::vector<std::string>& axes, const std::vector<SweepRow>& rows,
                      double slo_s);
 
-// Writes `text` to `path`, replacing it; throws std::runtime_error on failure.
-void write_file(const std::string& path, const std::string& text);
-
 }  // namespace ncore::report

@@ -4,7 +4,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include <filesystem>
 #include <memory>
 #include <stdexcept>
 #include <systemc>
@@ -13,6 +12,7 @@
 #include "hw/functional.h"
 #include "hw/neuron_core.h"
 #include "planner/planner.h"
+#include "report/files.h"
 #include "report/outputs.h"
 
 namespace ncore::sim {
@@ -21,7 +21,7 @@ namespace ncore::sim {
 constexpr double kFunctionalTolerance = 1e-4;
 
 int run_point(const config::RunConfig& rc, const std::string& out_dir, const PointOptions& opt) {
-  std::filesystem::create_directories(out_dir);
+  report::make_dirs(out_dir);
   const isa::Program program = planner::plan(rc);
   report::write_file(out_dir + "/config.yaml", config::resolved_yaml(rc, out_dir));
   spdlog::debug("{} at batch {}: {} instructions, planned SBUF peak {} bytes, {} tensors spilled",

@@ -12,6 +12,7 @@ constexpr int kExitOk = 0;
 constexpr int kExitInternal = 1;
 constexpr int kExitBadInput = 2;
 constexpr int kExitInfeasible = 3;
+constexpr int kExitIo = 4;  // an output could not be written (report::OutputError)
 
 struct PointOptions {
   bool trace = true;  // write trace.json
@@ -19,7 +20,8 @@ struct PointOptions {
 
 // Writes summary.json, config.yaml, layers.csv (and trace.json) into out_dir, creating it.
 // Returns kExitOk, or kExitInfeasible when the plan does not fit (nothing simulated; summary.json
-// says fits: false with infeasible.*). Throws on internal errors.
+// says fits: false with infeasible.*). Throws report::OutputError when an output cannot be
+// written, and other exceptions on internal errors.
 int run_point(const config::RunConfig& rc, const std::string& out_dir, const PointOptions& opt);
 
 }  // namespace ncore::sim

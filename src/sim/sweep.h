@@ -1,8 +1,14 @@
 // The sweep driver: every point resolved first (a bad value fails before anything runs), then
-// one child process per point (fork; up to `jobs` at once), each writing <out>/<point>/, and
-// finally <out>/sweep.csv in the order of the axes, whatever `jobs` is.
+// the output folder locked and claimed (sweep_folder.h), then one child process per point (fork;
+// up to `jobs` at once), each writing <out>/.<point>.tmp/ that becomes <out>/<point>/ when it
+// succeeds, and finally <out>/sweep.csv (and best.csv) in the order of the axes, whatever `jobs`
+// is. Children die with the parent (PR_SET_PDEATHSIG), even a SIGKILLed one; SIGINT or SIGTERM
+// to the parent kills the running children, removes their temporaries and ends the sweep.
+// Test hook: NCORESIM_TEST_HOLD_POINT=pNN makes that point's child wait (up to 5 minutes) after
+// its outputs are written and before it exits, so a test can signal a sweep mid-way.
 #pragma once
 #include <string>
+#include <vector>
 
 #include "config/sweep_config.h"
 
@@ -12,9 +18,19 @@ struct SweepOptions {
   std::string out_dir;
   unsigned jobs = 1;
   bool trace = false;
+  bool force = false;             // replace another sweep's results in out_dir
+  bool resume = false;            // keep the points already complete with the same config
+  std::vector<std::string> sets;  // the --set overrides as given (recorded in the manifest)
 };
 
-// Returns 0 when every point ran (infeasible ones included), 1 when a point failed.
+// Returns 0 when every point ran (infeasible ones included), 4 when a point could not write its
+// outputs, else 1 when a point failed, or 128 + the signal when SIGINT or SIGTERM stopped the
+// sweep (nothing more written; --resume continues it). Throws config::ConfigError (the folder
+// holds another sweep's results) and report::OutputError (the folder is locked by a running
+// sweep, or the sweep's own files cannot be written).
 int run_sweep(const config::SweepConfig& sc, const SweepOptions& opt);
+
+// The sweep's exit code from its points' codes (no signal): 4 ahead of 1 ahead of 0.
+int sweep_exit_code(const std::vector<int>& point_codes);
 
 }  // namespace ncore::sim

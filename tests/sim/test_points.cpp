@@ -197,6 +197,9 @@ TEST_CASE("a sweep gives the same sweep.csv with --jobs 1 and --jobs 2, in axis 
       "axes:\n  hw.state_buffer.capacity: [64 KiB, 1 MiB]\n  batch: [1, 2, 4]\n";
   const std::string text = test::read(tiny_sweep(dir, axes, "j1", "--jobs 1") + "/sweep.csv");
   REQUIRE(text == test::read(tiny_sweep(dir, axes, "j2", "--jobs 2") + "/sweep.csv"));
+  REQUIRE(test::read(dir + "/j1/manifest.json") == test::read(dir + "/j2/manifest.json"));
+  for (const char* f : {"summary.json", "config.yaml", "layers.csv"})
+    REQUIRE(test::read(dir + "/j1/p05/" + f) == test::read(dir + "/j2/p05/" + f));
   // Header: point, the axes by their dotted keys, then the summary's fields.
   const test::Csv csv(text);
   const std::vector<std::string> head = {

@@ -1,0 +1,35 @@
+// Output files that a full disk, a file-size limit or a signal never leave truncated: the text
+// goes to a temporary file beside its target (`.NAME.PID.tmp`), checked at every write, at
+// fsync and at close, and is then renamed into place; on any failure the temporary is removed
+// and the target is left as it was. A target that exists and is not a regular file
+// (/dev/stdout, a FIFO, /dev/full) is written in place, checked the same way.
+#pragma once
+#include <stdexcept>
+#include <string>
+
+namespace ncore::report {
+
+// An output that could not be written: one line naming the file and the OS reason. The cli
+// exits 4 on it.
+class OutputError : public std::runtime_error {
+ public:
+  explicit OutputError(const std::string& what) : std::runtime_error(what) {}
+};
+
+// "cannot ACTION PATH: <strerror(err)>" as an OutputError.
+[[noreturn]] void throw_os_error(const std::string& action, const std::string& path, int err);
+
+// Writes `text` to `path` as above; throws OutputError.
+void write_file(const std::string& path, const std::string& text);
+
+// Creates `dir` and its parents (nothing when it exists); throws OutputError.
+void make_dirs(const std::string& dir);
+
+// Flushes stdout and throws OutputError ("stdout") when anything printed to it was lost.
+void flush_stdout();
+
+// The temporary file being written now (a NUL-terminated path), or nullptr. Async-signal-safe:
+// a SIGINT/SIGTERM handler may unlink it before the process exits.
+const char* temp_file_in_progress();
+
+}  // namespace ncore::report
