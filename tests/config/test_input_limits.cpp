@@ -64,6 +64,8 @@ TEST_CASE("YAML and CSV files over 16 MiB are refused before parsing") {
   expect_bad("plan '" + run_of(dir, "model.yaml") + "'", "over the limit of 16 MiB");
   sparse(dir + "/big_run.yaml", (uintmax_t{16} << 20) + 1);
   expect_bad("plan '" + dir + "/big_run.yaml'", "over the limit of 16 MiB");
+  sparse(dir + "/sweep.yaml", (uintmax_t{16} << 20) + 1);  // was over 16 GB at 100 MB
+  expect_bad("sweep '" + dir + "/sweep.yaml' -o '" + dir + "/out'", "over the limit of 16 MiB");
   sparse(dir + "/t.csv", (uintmax_t{16} << 20) + 1);
   expect_bad("inspect '" + dir + "/t.csv'", "over the limit of 16 MiB");
 }
