@@ -76,6 +76,8 @@ workload::Graph load_model(const std::string& path) {
     g.input.h = static_cast<uint64_t>(in.get("height", dim, int64_t{1}));
     g.input.w = static_cast<uint64_t>(in.get("width", dim, int64_t{1}));
     in.finish();
+    const std::string too_large = workload::shape_bound_error(g.input, "input");
+    if (!too_large.empty()) root.fail("input", too_large);
   }
   std::map<std::string, int> tensor_ids{{"input", 0}};
   const auto& registry = workload::LayerRegistry::instance();
@@ -124,15 +126,9 @@ workload::Graph load_model(const std::string& path) {
     YamlParams params(r);
     kind->build(params, l);
     r.finish();
-    // Sizes stay far from 64-bit overflow at any batch the planner accepts.
-    using u128 = unsigned __int128;
-    constexpr uint64_t kMaxDim = uint64_t{1} << 24;
-    if (l.out.c > kMaxDim || l.out.h > kMaxDim || l.out.w > kMaxDim ||
-        u128{l.out.c} * l.out.h * l.out.w > (u128{1} << 40))
-      r.fail("kind", "output " + l.out.str() + " is too large (at most 2^40 elements per sample)");
-    if (l.gemm &&
-        u128{l.gemm->groups} * l.gemm->k * l.gemm->m * l.gemm->positions > (u128{1} << 50))
-      r.fail("kind", "more than 2^50 MACs per sample");
+    // Sizes stay far from 64-bit overflow at any batch the planner accepts (graph.h).
+    const std::string too_large = workload::layer_bound_error(l);
+    if (!too_large.empty()) r.fail("kind", too_large);
     tensor_ids[l.name] = static_cast<int>(i + 1);
     g.layers.push_back(std::move(l));
   }

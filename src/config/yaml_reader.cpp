@@ -7,6 +7,8 @@
 #include <limits>
 #include <sstream>
 
+#include "base/checked.h"
+#include "base/input_file.h"
 #include "base/strings.h"
 #include "config/units.h"
 
@@ -21,6 +23,10 @@ std::string location(const std::string& file, const YAML::Node& n) {
 YAML::Node load_yaml_string(const std::string& text, const std::string& name) {
   try {
     return YAML::Load(text);
+  } catch (const YAML::DeepRecursion& e) {
+    throw ConfigError(name + ":" + std::to_string(e.mark.line + 1) + ":" +
+                      std::to_string(e.mark.column + 1) + ": nesting deeper than " +
+                      std::to_string(kMaxYamlDepth) + " levels (the YAML reader's limit)");
   } catch (const YAML::Exception& e) {
     const std::string where = e.mark.line >= 0 ? ":" + std::to_string(e.mark.line + 1) + ":" +
                                                      std::to_string(e.mark.column + 1)
@@ -30,6 +36,8 @@ YAML::Node load_yaml_string(const std::string& text, const std::string& name) {
 }
 
 YAML::Node load_yaml_file(const std::string& path) {
+  const std::string problem = base::input_file_problem(path, base::kMaxTextInputBytes, "16 MiB");
+  if (!problem.empty()) throw ConfigError(path + ": " + problem);
   std::ifstream in(path, std::ios::binary);
   if (!in) throw ConfigError(path + ": cannot open file");
   std::stringstream ss;
@@ -100,6 +108,8 @@ Parser<bool> boolean() {
 Parser<std::string> text() {
   return {"a string", [](const std::string& s) {
             if (s.empty()) throw ValueError("expected a non-empty string");
+            if (s.find('\0') != std::string::npos)
+              throw ValueError("a NUL byte (\\0) in '" + base::clip(s) + "' is not allowed");
             return s;
           }};
 }
@@ -161,6 +171,20 @@ std::string ns_as_seconds(double ns) {
   return shift_decimal(exact(ns), -9);
 }
 
+std::string clip_value_in(const std::string& message, const std::string& value) {
+  if (value.size() <= kMaxEchoedValue) return message;
+  std::string out = message;
+  const std::string short_value = base::clip(value, kMaxEchoedValue);
+  for (size_t at = out.find(value); at != std::string::npos;
+       at = out.find(value, at + short_value.size()))
+    out.replace(at, value.size(), short_value);
+  return out;
+}
+
+std::string clip_message(const std::string& what) {
+  return base::clip(what, kMaxMessage);
+}
+
 // ---- MapReader -----------------------------------------------------------------------------
 
 MapReader::MapReader(YAML::Node node, std::shared_ptr<const Source> src, std::string path)
@@ -192,7 +216,7 @@ std::string MapReader::describe(const YAML::Node& n) {
   if (n.IsMap()) return "a mapping";
   if (n.IsSequence()) return "a list";
   if (n.IsNull()) return "nothing";
-  return "'" + n.Scalar() + "'";
+  return "'" + base::clip(n.Scalar()) + "'";
 }
 
 std::string MapReader::key_path(const std::string& key) const {
@@ -201,7 +225,7 @@ std::string MapReader::key_path(const std::string& key) const {
 
 void MapReader::fail_at(const YAML::Node& n, const std::string& key,
                         const std::string& what) const {
-  const std::string full = key_path(key);
+  const std::string full = base::clip(key_path(key));
   // A key set by an override (or created by one, for an unknown key) reports the override.
   std::string where = location(m_src->file, n);
   for (const auto& [key_set, origin] : m_src->overrides)
@@ -209,7 +233,7 @@ void MapReader::fail_at(const YAML::Node& n, const std::string& key,
       where = origin;
       break;
     }
-  throw ConfigError(where + ": " + full + ": " + what);
+  throw ConfigError(where + ": " + full + ": " + clip_message(what));
 }
 
 void MapReader::fail(const std::string& key, const std::string& what) const {

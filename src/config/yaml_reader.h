@@ -4,6 +4,7 @@
 // Keys overridden from the command line or a sweep axis report where the override came from.
 // The only place in the project that includes yaml-cpp, besides the loaders in this folder.
 #pragma once
+#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/yaml.h>
 
 #include <cstdint>
@@ -25,7 +26,18 @@ struct Source {
   std::map<std::string, std::string> overrides;
 };
 
-// Loads a file as YAML, or throws ConfigError naming the file (unreadable, syntax error).
+// Limits of what is read (README "Limits"): nesting (yaml-cpp's depth guard), the length of a
+// value echoed in a message (then "…"), and of a message's text after its key.
+constexpr int kMaxYamlDepth = 2000;
+constexpr size_t kMaxEchoedValue = 80;
+constexpr size_t kMaxMessage = 600;
+
+// `message` with each copy of a long `value` cut to its first kMaxEchoedValue bytes and "…".
+std::string clip_value_in(const std::string& message, const std::string& value);
+std::string clip_message(const std::string& what);
+
+// Loads a file as YAML, or throws ConfigError naming the file (unreadable, a directory, over
+// 16 MiB, nested deeper than kMaxYamlDepth, a syntax error).
 YAML::Node load_yaml_file(const std::string& path);
 YAML::Node load_yaml_string(const std::string& text, const std::string& name);
 
@@ -100,7 +112,7 @@ class MapReader {
     try {
       return p.parse(n.Scalar());
     } catch (const std::exception& e) {
-      fail_at(n, key, e.what());
+      fail_at(n, key, clip_value_in(e.what(), n.Scalar()));
     }
   }
   static std::string describe(const YAML::Node& n);

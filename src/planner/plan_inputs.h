@@ -18,6 +18,7 @@ struct PlanInputs {
   uint32_t dtype_bytes = 2;
   config::Options opt;
   workload::DType dtype = workload::DType::fp16;  // the MatMuls' rate (lowering estimates)
+  bool trace = false;  // the run writes a trace (its memory counts in the cost bound)
 
   int out_tensor(size_t l) const { return g.resolve(static_cast<int>(l + 1)); }
   std::vector<int> in_tensors(size_t l) const {

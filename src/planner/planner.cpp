@@ -5,7 +5,9 @@
 
 #include <algorithm>
 
+#include "base/checked.h"
 #include "planner/emitter.h"
+#include "planner/estimate.h"
 #include "planner/gemm_emit.h"
 #include "planner/lowering.h"
 #include "planner/residency.h"
@@ -17,19 +19,14 @@ namespace {
 
 using isa::Program;
 
-constexpr uint64_t kMaxInstructions = 20'000'000;
-
-// Refuses a plan too large to simulate in reasonable time and memory (before emitting it).
+// Refuses a plan too large to simulate in reasonable time and memory (before emitting it), by
+// its exact compute instructions once the lowerings are chosen (estimate.h).
 void check_size(const PlanInputs& in, const Residency& r) {
   uint64_t n = 0;
-  for (size_t l = 0; l < in.g.layers.size(); ++l) {
-    const workload::Layer& layer = in.g.layers[l];
-    n += lowered_instructions(layer, r.lowering[l], r.tiling, in.hw.vector_engine.lanes);
-    if (n > kMaxInstructions)
-      throw PlanError("the plan needs more than " + std::to_string(kMaxInstructions) +
-                      " instructions (at layer " + layer.name + ", batch " +
-                      std::to_string(in.batch) + "): reduce the batch");
-  }
+  for (size_t l = 0; l < in.g.layers.size(); ++l)
+    n = base::sat_add(n, lowered_instructions(in.g.layers[l], r.lowering[l], r.tiling,
+                                              in.hw.vector_engine.lanes));
+  check_cost(in, estimate_cost(in, n), "about");
 }
 
 // The program's header from the residency pass, with empty queues.
@@ -131,8 +128,9 @@ void count_traffic(Program& p) {
 }  // namespace
 
 Program plan(const workload::Graph& g, const config::HwConfig& hw, uint64_t batch,
-             workload::DType dtype, const config::Options& opt) {
-  const PlanInputs in{g, hw, batch, workload::dtype_bytes(dtype), opt, dtype};
+             workload::DType dtype, const config::Options& opt, bool trace) {
+  const PlanInputs in{g, hw, batch, workload::dtype_bytes(dtype), opt, dtype, trace};
+  check_cost(in, estimate_cost(in, array_tiling(hw, batch)), "at least");
   const Residency r = plan_residency(in);
   Program p = program_for(in, r);
   if (!r.feasible) return p;
@@ -150,6 +148,9 @@ MaxBatch max_batch(const workload::Graph& g, const config::HwConfig& hw, workloa
   auto fits = [&](uint64_t b) {
     return plan_residency(PlanInputs{g, hw, b, workload::dtype_bytes(dtype), opt, dtype});
   };
+  // A model that cannot be simulated even at batch 1 is refused before the search (estimate.h).
+  const PlanInputs one{g, hw, 1, workload::dtype_bytes(dtype), opt, dtype};
+  check_cost(one, estimate_cost(one, array_tiling(hw, 1)), "at least");
   MaxBatch r;
   const Residency at = fits(1);
   if (!at.feasible) {

@@ -28,13 +28,14 @@
 
 namespace ncore::planner {
 
-// Throws PlanError for tensors beyond 2^56 bytes or a program of more than 20 million
-// instructions (too large to simulate).
+// Throws PlanError for tensors beyond 2^56 bytes, or a point beyond the cost bound (estimate.h:
+// more than 20 million compute instructions or an estimated 4 GiB of memory, the trace's
+// included when `trace`), checked before anything is allocated.
 isa::Program plan(const workload::Graph& g, const config::HwConfig& hw, uint64_t batch,
-                  workload::DType dtype, const config::Options& opt);
+                  workload::DType dtype, const config::Options& opt, bool trace = false);
 
-inline isa::Program plan(const config::RunConfig& rc) {
-  return plan(rc.model, rc.hw, rc.batch, rc.dtype, rc.options);
+inline isa::Program plan(const config::RunConfig& rc, bool trace = false) {
+  return plan(rc.model, rc.hw, rc.batch, rc.dtype, rc.options, trace);
 }
 
 // The largest compiled batch (up to `limit`) whose activations fit without spilling, found by

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "base/math.h"
+#include "planner/estimate.h"
 #include "planner/plan_error.h"
 
 namespace ncore::planner {
@@ -143,14 +144,26 @@ bool touches(const PlanInputs& in, size_t l, int t) {
   return std::find(ins.begin(), ins.end(), t) != ins.end();
 }
 
-// Streamed input bytes of one pass of layer l over its chunks, all groups.
+// Streamed input bytes of one pass of layer l over its chunks, all groups: the sum of
+// input_share over for_chunks, in closed form (a 2^24-row input has billions of chunks). A full
+// chunk's proportional share is floor or ceil of bytes * chunk / total, so its cap (K x chunk)
+// either never binds or always does; the full chunks' shares then add up exactly (part()).
 uint64_t input_pass_bytes(const PlanInputs& in, const Residency& r, size_t l) {
+  using u128 = unsigned __int128;
   const Layer& layer = in.g.layers[l];
   const Chunking c = chunking(layer, r.tiling);
   const int t = in.in_tensors(l)[0];
-  uint64_t bytes = 0;
-  for_chunks(c, [&](uint64_t c0, uint64_t n) { bytes += input_share(in, r, layer, t, c0, n, c); });
-  return bytes * layer.gemm->groups;
+  const uint64_t per_group = tensor(r, t).bytes / layer.gemm->groups;
+  const uint64_t full = c.span / c.chunk, rest = c.span - full * c.chunk;
+  const u128 share = u128{per_group} * c.chunk;
+  const u128 ceil_share = share / c.total + (share % c.total != 0);
+  const u128 cap = u128{layer.gemm->k} * c.chunk * in.dtype_bytes;
+  u128 bytes = 0;
+  for (uint64_t s0 = 0; s0 < c.total; s0 += c.span) {
+    bytes += cap >= ceil_share ? u128{part(per_group, s0, full * c.chunk, c.total)} : cap * full;
+    if (rest) bytes += input_share(in, r, layer, t, s0 + full * c.chunk, rest, c);
+  }
+  return static_cast<uint64_t>(bytes * layer.gemm->groups);
 }
 
 // Loop order per MatMul layer (DESIGN.md "The loop nest"): weight_stationary, unless its input
@@ -296,6 +309,7 @@ Residency plan_residency(const PlanInputs& in) {
     r.lowering = choose_lowerings(in, r.tiling);
     r.weight_region_bytes = weight_region_bytes(in, r);
     if (spill_until_fits(in, r) != Outcome::working_set_too_big || !tile_finer(r.tiling)) return r;
+    check_cost(in, estimate_cost(in, r.tiling), "at least");  // finer tiles: more instructions
   }
 }
 

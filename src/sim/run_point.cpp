@@ -22,7 +22,7 @@ constexpr double kFunctionalTolerance = 1e-4;
 
 int run_point(const config::RunConfig& rc, const std::string& out_dir, const PointOptions& opt) {
   report::make_dirs(out_dir);
-  const isa::Program program = planner::plan(rc);
+  const isa::Program program = planner::plan(rc, opt.trace);
   report::write_file(out_dir + "/config.yaml", config::resolved_yaml(rc, out_dir));
   spdlog::debug("{} at batch {}: {} instructions, planned SBUF peak {} bytes, {} tensors spilled",
                 rc.model.name, rc.batch, program.instructions(), program.sbuf_peak,

@@ -58,6 +58,34 @@ std::string Shape::str() const {
   return std::to_string(c) + "x" + std::to_string(h) + "x" + std::to_string(w);
 }
 
+std::string shape_bound_error(const Shape& s, const std::string& what) {
+  using u128 = unsigned __int128;
+  if (s.c > kMaxDim || s.h > kMaxDim || s.w > kMaxDim ||
+      u128{s.c} * s.h * s.w > u128{kMaxElemsPerSample})
+    return what + " " + s.str() + " is too large (each dimension at most 2^24, at most 2^40 " +
+           "elements per sample)";
+  return "";
+}
+
+std::string layer_bound_error(const Layer& l) {
+  using u128 = unsigned __int128;
+  const std::string out = shape_bound_error(l.out, "output");
+  if (!out.empty()) return out;
+  if (l.gemm) {
+    const Gemm& g = *l.gemm;
+    if (g.k > kMaxElemsPerSample || g.m > kMaxElemsPerSample || g.groups > kMaxElemsPerSample ||
+        g.positions > kMaxElemsPerSample ||
+        u128{g.groups} * g.k * g.m * g.positions > u128{kMaxLayerMacs})
+      return "more than 2^50 MACs per sample";
+    if (u128{g.groups} * g.k * (g.m + 1) > u128{kMaxLayerParams})
+      return "more than 2^40 parameters";
+  }
+  if (l.gather && u128{l.gather->table_rows} * l.gather->row_elems > u128{kMaxLayerParams})
+    return "a table of more than 2^40 elements";
+  if (l.vector && l.vector->param_elems > kMaxLayerParams) return "more than 2^40 parameters";
+  return "";
+}
+
 uint64_t Layer::macs_per_sample() const {
   return gemm ? gemm->groups * gemm->k * gemm->m * gemm->positions : 0;
 }

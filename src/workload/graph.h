@@ -89,6 +89,18 @@ struct Layer {
   uint64_t dense_weight_elems() const;
 };
 
+// Size bounds every model meets, whatever file it came from (YAML, ONNX, SCALE-Sim CSV), so that
+// sizes stay far from 64-bit overflow at any batch the planner accepts: each dimension at most
+// 2^24, at most 2^40 elements per sample in a tensor, 2^50 MACs and 2^40 parameters per layer.
+constexpr uint64_t kMaxDim = uint64_t{1} << 24;
+constexpr uint64_t kMaxElemsPerSample = uint64_t{1} << 40;
+constexpr uint64_t kMaxLayerMacs = uint64_t{1} << 50;
+constexpr uint64_t kMaxLayerParams = uint64_t{1} << 40;
+// What is wrong with a tensor's shape ("" when it is within the bounds).
+std::string shape_bound_error(const Shape& s, const std::string& what);
+// What is wrong with a built layer's sizes ("" when they are within the bounds).
+std::string layer_bound_error(const Layer& l);
+
 struct Graph {
   std::string name;
   std::string file;  // where it was loaded from (for messages)

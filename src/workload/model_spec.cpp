@@ -9,6 +9,11 @@
 namespace ncore::workload {
 namespace {
 
+// The bounds a YAML model's layer keys have (config/model_loader.cpp): counts up to 2^30,
+// kernel, stride and padding pairs up to 2^20.
+constexpr int64_t kMaxCount = int64_t{1} << 30;
+constexpr int64_t kMaxPair = int64_t{1} << 20;
+
 // workload::Params over a LayerSpec's keys.
 class SpecParams : public Params {
  public:
@@ -19,6 +24,8 @@ class SpecParams : public Params {
     if (!v) return required(key, fallback);
     if (v->type != ParamValue::Type::integer) fail(key, "expected an integer");
     if (v->integer < static_cast<int64_t>(lo)) fail(key, "expected at least " + std::to_string(lo));
+    if (v->integer > kMaxCount)
+      fail(key, "expected at most 2^30, got " + std::to_string(v->integer));
     return static_cast<uint64_t>(v->integer);
   }
 
@@ -37,6 +44,8 @@ class SpecParams : public Params {
     for (int64_t x : vals)
       if (x < static_cast<int64_t>(lo))
         fail(key, "expected values of at least " + std::to_string(lo));
+      else if (x > kMaxPair)
+        fail(key, "expected values of at most 2^20, got " + std::to_string(x));
     return {static_cast<uint64_t>(vals[0]), static_cast<uint64_t>(vals[1])};
   }
 
@@ -90,6 +99,8 @@ Graph build_graph(const ModelSpec& spec) {
   g.name = spec.name;
   g.file = spec.file;
   g.input = spec.input;
+  const std::string input_too_large = shape_bound_error(g.input, "the input");
+  if (!input_too_large.empty()) throw ImportError(spec.file + ": " + input_too_large);
   std::map<std::string, int> ids{{"input", 0}};
   const auto& registry = LayerRegistry::instance();
   if (spec.layers.empty()) throw ImportError(spec.file + ": the model has no layers");
@@ -117,6 +128,8 @@ Graph build_graph(const ModelSpec& spec) {
     SpecParams p(s);
     kind->build(p, l);
     p.check_all_used();
+    const std::string too_large = layer_bound_error(l);
+    if (!too_large.empty()) throw ImportError(s.origin + ": " + too_large);
     ids[s.name] = static_cast<int>(i + 1);
     g.layers.push_back(std::move(l));
   }

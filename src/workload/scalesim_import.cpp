@@ -15,6 +15,8 @@
 #include <map>
 #include <sstream>
 
+#include "base/checked.h"
+#include "base/input_file.h"
 #include "workload/importers.h"
 
 namespace ncore::workload {
@@ -50,7 +52,8 @@ int64_t positive(const std::string& where, const std::string& column, const std:
     used = 0;
   }
   if (used == 0 || used != text.size() || v < 1)
-    throw ImportError(where + ": " + column + ": expected a positive integer, got '" + text + "'");
+    throw ImportError(where + ": " + column + ": expected a positive integer, got '" +
+                      base::clip(text) + "'");
   return v;
 }
 
@@ -96,6 +99,8 @@ Shape gemm_row(const std::string& where, const std::vector<std::string>& c, Laye
 }  // namespace
 
 ModelSpec import_scalesim(const std::string& path) {
+  const std::string problem = base::input_file_problem(path, base::kMaxTextInputBytes, "16 MiB");
+  if (!problem.empty()) throw ImportError(path + ": " + problem);
   std::ifstream in(path, std::ios::binary);
   if (!in) throw ImportError(path + ": cannot open file");
   std::stringstream whole;

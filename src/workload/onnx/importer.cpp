@@ -4,12 +4,15 @@
 // records the errors handlers throw.
 #include "workload/onnx/importer.h"
 
+#include <google/protobuf/stubs/common.h>
+#include <google/protobuf/stubs/logging.h>
 #include <onnx/defs/schema.h>
 #include <onnx/shape_inference/implementation.h>
 
 #include <filesystem>
 #include <fstream>
 
+#include "base/input_file.h"
 #include "workload/importers.h"
 #include "workload/onnx/op_registry.h"
 #include "workload/onnx/shape_folder.h"
@@ -17,17 +20,22 @@
 namespace ncore::workload {
 
 ModelSpec import_onnx(const std::string& path) {
+  onnx::quiet_protobuf_log();
   onnx::ImportState st(path);
-  onnx::load(st);
-  onnx::prepare_inputs(st);
-  onnx::infer(st);
-  onnx::index(st);
-  onnx::walk(st);
-  onnx::report_issues(st);
-  onnx::fuse_activations(st);
-  onnx::sort_layers(st);
-  st.spec.source_note = onnx::source_note(st);
-  onnx::check_shapes(st);
+  try {
+    onnx::load(st);
+    onnx::prepare_inputs(st);
+    onnx::infer(st);
+    onnx::index(st);
+    onnx::walk(st);
+    onnx::report_issues(st);
+    onnx::fuse_activations(st);
+    onnx::sort_layers(st);
+    st.spec.source_note = onnx::source_note(st);
+    onnx::check_shapes(st);
+  } catch (const google::protobuf::FatalException& e) {  // a CHECK the validation missed
+    throw ImportError(path + ": malformed ONNX model (" + e.message() + ")");
+  }
   return st.spec;
 }
 
@@ -35,6 +43,27 @@ ModelSpec import_onnx(const std::string& path) {
 
 namespace ncore::workload::onnx {
 namespace {
+
+// libprotobuf logs to stderr and, at FATAL (a failed CHECK such as reading a node's missing
+// input), throws FatalException: its messages are kept out of the output; the exception's text
+// reaches the user through the importer's own errors.
+void drop_protobuf_log(google::protobuf::LogLevel, const char*, int, const std::string&) {}
+
+// A node the walk cannot read: no outputs (it cannot even be named), or fewer inputs than its
+// schema requires.
+void check_node(const ImportState& st, const NodeProto& n, int index) {
+  const std::string what = "node #" + std::to_string(index) + " (" + n.op_type() +
+                           (n.name().empty() ? "" : " '" + n.name() + "'") + ")";
+  if (n.output_size() == 0) throw ImportError(st.path + ": " + what + " has no outputs");
+  const bool std_domain = n.domain().empty() || n.domain() == "ai.onnx";
+  if (!std_domain) return;
+  const auto* schema =
+      ::onnx::OpSchemaRegistry::Schema(n.op_type(), static_cast<int>(st.opset), "");
+  if (schema && n.input_size() < schema->min_input())
+    throw ImportError(st.path + ": " + what + " has " + std::to_string(n.input_size()) +
+                      " input(s), fewer than the " + std::to_string(schema->min_input()) +
+                      " its op needs");
+}
 
 void infer_once(ImportState& st) {
   try {
@@ -171,7 +200,13 @@ void visit(ImportState& st, const NodeProto& n) {
 
 }  // namespace
 
+void quiet_protobuf_log() {
+  google::protobuf::SetLogHandler(&drop_protobuf_log);
+}
+
 void load(ImportState& st) {
+  const std::string problem = base::input_file_problem(st.path, base::kMaxOnnxBytes, "2 GiB");
+  if (!problem.empty()) throw ImportError(st.path + ": " + problem);
   std::ifstream in(st.path, std::ios::binary);
   if (!in) throw ImportError(st.path + ": cannot open file");
   if (!st.model.ParseFromIstream(&in))
@@ -180,6 +215,8 @@ void load(ImportState& st) {
     throw ImportError(st.path + ": the ONNX model has no graph nodes");
   for (const auto& o : st.model.opset_import())
     if (o.domain().empty() || o.domain() == "ai.onnx") st.opset = o.version();
+  for (int i = 0; i < st.model.graph().node_size(); ++i)
+    check_node(st, st.model.graph().node(i), i);
   st.spec.file = st.path;
   st.spec.name = std::filesystem::path(st.path).stem().string();
   st.graph = st.model.mutable_graph();

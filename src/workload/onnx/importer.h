@@ -62,7 +62,10 @@
 namespace ncore::workload::onnx {
 
 // ---- before the walk (importer.cpp) ----
-// Parses the file; reads the default domain's opset, the model's name.
+// Keeps libprotobuf's log lines off stderr (its failures surface as ImportError instead).
+void quiet_protobuf_log();
+// Parses the file (refused when over 2 GiB or not a regular file), checks that every node has an
+// output and the inputs its schema requires; reads the default domain's opset, the model's name.
 void load(ImportState& st);
 // The first graph input that is not an initializer is the model input; a dynamic batch dim
 // (dim 0) becomes 1; any other dynamic dim is an error (the IR needs fixed sizes).
