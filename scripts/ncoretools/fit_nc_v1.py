@@ -11,9 +11,11 @@ published constraints (issue 11, mechanism 7):
   are fitted, one value each for the preset, per candidate by a grid search on the simulated
   device times (no new simulation).
 The discrete candidates are GEOMETRIES x the grid of GRID (keys whose NeuronCore-v1 value is
-unpublished). Each candidate's runs give predicted throughput; its score is the RMS of
-log(predicted / published) over the rows fitted. The fit is the best candidate over all rows;
-leave-one-out refits on all rows but one and predicts that one.
+unpublished; empty today). Each candidate's runs give predicted throughput; its score is the RMS
+of log(predicted / published) over the rows fitted. All candidates are scored and reported; the
+fit proper is the candidate at PRIOR (the rows do not tell the geometries apart, see GEOMETRIES),
+and leave-one-out refits its host values on all rows but one and predicts that one. A check of
+the same release's NeuronCore Pipeline compile table (PIPELINE_TABLE) is reported beside it.
 Usage: fit_nc_v1.py [--table FILE] [--hw FILE] [-o DIR] [--jobs N] [--check]
 Writes DIR/fit_candidates.csv (one line per candidate) and DIR/fit_rows.csv (per row: published,
 fitted prediction and residual, leave-one-out prediction and error); prints both and the YAML
