@@ -39,8 +39,10 @@ SweepConfig load_sweep(const std::string& path, const std::vector<Override>& cli
 
   // The cartesian product, first axis outermost.
   size_t total = 1;
-  for (const auto& ax : sc.axes) total *= ax.values.size();
-  if (total > 100000) root.fail("axes", "more than 100000 points");
+  for (const auto& ax : sc.axes) {  // checked per axis: the product of many axes could wrap
+    total *= ax.values.size();
+    if (total > 100000) root.fail("axes", "more than 100000 points");
+  }
   const int width = total <= 100 ? 2 : total <= 1000 ? 3 : 5;
   for (size_t p = 0; p < total; ++p) {
     SweepPoint pt;

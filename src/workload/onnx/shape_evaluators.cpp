@@ -100,6 +100,9 @@ std::optional<CTensor> eval_unsqueeze(const FoldInputs& in, const NodeProto& n) 
   for (auto& a : axes)
     if (a < 0) a += rank;
   std::sort(axes.begin(), axes.end());
+  // An axis outside the output's rank, or twice: not foldable (found by fuzz_onnx).
+  if (!axes.empty() && (axes.front() < 0 || axes.back() >= rank)) return std::nullopt;
+  if (std::adjacent_find(axes.begin(), axes.end()) != axes.end()) return std::nullopt;
   for (int64_t a : axes) r.dims.insert(r.dims.begin() + a, 1);
   return r;
 }

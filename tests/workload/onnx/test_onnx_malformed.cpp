@@ -63,3 +63,20 @@ TEST_CASE("an ONNX input beyond 2^40 elements per sample is refused as a YAML mo
   const std::string dir = test::scratch("onnx_huge_input");
   expect_bad(m.save(dir + "/m.onnx"), "is too large (each dimension at most 2^24");
 }
+
+TEST_CASE("an ONNX Unsqueeze of a shape with an axis beyond its rank is not folded") {
+  // Found by fuzz_onnx (fuzz/corpus/onnx/crash-unsqueeze-axis-out-of-range.onnx): the shape
+  // folder inserted a dim past the end of its dims (UBSan: an offset applied to a null pointer).
+  // Now the node is left to ONNX: the file is a bad input or imports, never a crash or exit 1.
+  Model m("unsqueeze_axis");
+  m.input("x", kFloat, {1, 4, 8, 8});
+  const auto s = m.op("Shape", {"x"}, "shape");
+  const auto u = m.op("Unsqueeze", {s, m.ints({7})}, "unsqueeze");
+  const auto y = m.op("Reshape", {"x", u}, "reshape");
+  m.output(y, kFloat, {1, 4, 8, 8});
+  const std::string dir = test::scratch("onnx_unsqueeze_axis");
+  const auto r = test::ncoresim("inspect '" + m.save(dir + "/m.onnx") + "'");
+  INFO(r.output);
+  REQUIRE((r.code == 0 || r.code == 2));
+  REQUIRE(r.output.find("internal error") == std::string::npos);
+}

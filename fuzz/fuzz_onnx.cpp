@@ -1,0 +1,9 @@
+// libFuzzer target: an ONNX file, imported and built into the graph as a run's `model` is.
+#include "config/run_config.h"
+#include "fuzz_common.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  const std::string path = ncore::fuzz::write_input("model.onnx", data, size);
+  ncore::fuzz::expect_input_errors_only([&] { ncore::config::load_model_file(path); });
+  return 0;
+}
