@@ -8,6 +8,13 @@
 namespace ncore::workload::onnx {
 namespace {
 
+// a * b == c for dims an ONNX file may give any value: no signed overflow (fuzz_onnx found
+// 2522015791327477764 x 8 in a Reshape's target shape).
+bool product_is(int64_t a, int64_t b, int64_t c) {
+  int64_t p = 0;
+  return !__builtin_mul_overflow(a, b, &p) && p == c;
+}
+
 void pass_through(ImportState& st, const NodeProto& n) {
   st.set_out(n, st.alias(st.val(n.input(0)), n.input(0)));
 }
@@ -50,12 +57,12 @@ void reshape(ImportState& st, const NodeProto& n) {
   if (out == in) return st.set_out(n, v);
   if (v.folded) throw Unmappable{"a batch-folded view that also changes the per-sample shape"};
   if (x.layout.kind == Layout::Kind::seq && x.layout.axes == "TD" && out.size() == 3 &&
-      out[0] == in[0] && out[1] * out[2] == in[1]) {  // [T, F] -> [T, heads, d]
+      out[0] == in[0] && product_is(out[1], out[2], in[1])) {  // [T, F] -> [T, heads, d]
     v.layout.axes = "THD";
     return st.set_out(n, v);
   }
   if (x.layout.kind == Layout::Kind::seq && x.layout.axes == "THD" && out.size() == 2 &&
-      out[0] == in[0] && out[1] == in[1] * in[2]) {  // [T, heads, d] -> [T, F]
+      out[0] == in[0] && product_is(in[1], in[2], out[1])) {  // [T, heads, d] -> [T, F]
     v.layout.axes = "TD";
     return st.set_out(n, v);
   }
