@@ -52,9 +52,11 @@ struct Result {
 };
 
 // Runs `ncoresim ARGS` from the repository root.
-inline Result ncoresim(const std::string& args) {
-  const std::string cmd = "cd '" + source_dir() + "' && SYSTEMC_DISABLE_COPYRIGHT_MESSAGE=1 '" +
-                          NCORESIM_BIN + "' " + args + " 2>&1";
+// Runs a shell command line from the repository root: its exit code and output (stdout and
+// stderr). Exit code -1 when it did not exit normally or could not start.
+inline Result run_command(const std::string& command) {
+  const std::string cmd =
+      "cd '" + source_dir() + "' && SYSTEMC_DISABLE_COPYRIGHT_MESSAGE=1 " + command + " 2>&1";
   Result r;
   FILE* p = popen(cmd.c_str(), "r");
   if (!p) return r;
@@ -64,6 +66,10 @@ inline Result ncoresim(const std::string& args) {
   const int status = pclose(p);
   r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return r;
+}
+
+inline Result ncoresim(const std::string& args) {
+  return run_command(std::string("'") + NCORESIM_BIN + "' " + args);
 }
 
 // The layer of graph g called `name` (fails the test when there is none).

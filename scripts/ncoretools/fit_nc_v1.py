@@ -230,8 +230,8 @@ def best_fit(cands, rows, idx, in_flight):
 
 
 def read_host(hw_file, binary=None):
-    """The preset's host.requests_in_flight and host.link_bandwidth (bytes/s), as resolved by
-    `ncoresim keys`-independent means: a run's config.yaml."""
+    """The preset's host.requests_in_flight and host.link_bandwidth (bytes/s), as ncoresim
+    resolves them: from the config.yaml of a small run on it."""
     with tempfile.TemporaryDirectory(prefix="ncoresim-fit-") as tmp:
         f = _run_file(tmp, os.path.join(runner.REPO, "models", "mlp.yaml"), hw_file, 1, "fp16")
         res = runner.run(f, out=os.path.join(tmp, "out"), binary=binary)

@@ -21,18 +21,7 @@ namespace {
 
 // `sh -c SCRIPT` from the repository root, $NCORESIM the binary: exit code and output.
 test::Result shell(const std::string& script) {
-  const std::string cmd = "cd '" + test::source_dir() +
-                          "' && SYSTEMC_DISABLE_COPYRIGHT_MESSAGE=1 NCORESIM='" + NCORESIM_BIN +
-                          "' sh -c '" + script + "' 2>&1";
-  test::Result r;
-  FILE* p = popen(cmd.c_str(), "r");
-  REQUIRE(p != nullptr);
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.output.append(buf, n);
-  const int status = pclose(p);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
+  return test::run_command(std::string("NCORESIM='") + NCORESIM_BIN + "' sh -c '" + script + "'");
 }
 
 // The names in dir that a writer left behind as temporaries (.NAME.PID.tmp).
