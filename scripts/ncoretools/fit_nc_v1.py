@@ -77,14 +77,14 @@ def candidates():
 def _run_file(tmp, model_file, hw_file, batch, dtype):
     path = os.path.join(tmp, f"{os.path.basename(model_file)}_{batch}_{dtype}.yaml")
     with open(path, "w") as f:
-        f.write(f"hw: {hw_file!r}\nmodel: {model_file!r}\nbatch: {batch}\ndtype: {dtype}\n")
+        f.write(validate_published.run_text(hw_file, model_file, batch, dtype))
     return path
 
 
 def _plan(run_file, sets, batch, binary=None, depth=2):
     args = ["plan", run_file, "--batch", batch] + runner._sets(
         dict(sets, **{"hw.state_buffer.capacity": "64GiB", "options.allow_spill": False,
-                      "options.prefetch_depth": depth}))
+                      "options.prefetch": "fixed", "options.prefetch_depth": depth}))
     return runner.call(args, binary).stdout
 
 

@@ -52,6 +52,7 @@ class Model:
         self.layers = []                      # list of (name, ordered field dict)
         self.last = "input"
         self.consumed = set()
+        self.named_outputs = []               # consumed tensors the model also returns
 
     def _add(self, name, kind, inputs, fields, listed=False):
         """Append a layer. `inputs` None means the previous layer; they are written when given
@@ -147,7 +148,7 @@ class Model:
 
     # ---- output ------------------------------------------------------------
     def outputs(self):
-        return [n for n, _ in self.layers if n not in self.consumed]
+        return [n for n, _ in self.layers if n not in self.consumed or n in self.named_outputs]
 
     def to_yaml(self):
         lines = ["# " + h if h else "#" for h in self.header]
@@ -163,6 +164,8 @@ class Model:
         for _, d in self.layers:
             body = ", ".join("%s: %s" % (k, _fmt(v)) for k, v in d.items())
             lines.append("  - {%s}" % body)
+        if self.named_outputs:
+            lines.append("outputs: [%s]" % ", ".join(self.named_outputs))
         return "\n".join(lines) + "\n"
 
 
@@ -329,6 +332,7 @@ def _bert(name, header, hidden, layers, heads, ffn, seq, vocab=30522, max_pos=51
         x = m.layernorm(p + "ffn_ln")
     m.slice("pooler.cls", count=1)
     m.linear("pooler.dense", hidden, activation="tanh")
+    m.named_outputs = [x]     # Hugging Face BertModel returns the last hidden state too
     return m
 
 
@@ -337,7 +341,8 @@ _BERT_NOTES = [
     "indexed by the token-id input; their sum is layer-normalized. Post-LN encoder layers:",
     "q/k/v linears, scores = Q K^T per head, softmax, context = P V, output linear, residual",
     "add + layernorm, FFN (GELU fused) + residual add + layernorm. Pooler: [CLS] slice + linear",
-    "+ tanh. Omitted (elementwise, no params): the 1/sqrt(d_head) score scaling, the attention",
+    "+ tanh. Outputs, as Hugging Face BertModel (AutoModel) returns them: the last hidden state",
+    "(the last layernorm, which the pooler reads too) and the pooler's. Omitted (elementwise, no params): the 1/sqrt(d_head) score scaling, the attention",
     "mask and dropout. No MLM/NSP heads.",
 ]
 

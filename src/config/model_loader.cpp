@@ -61,6 +61,20 @@ class YamlParams : public workload::Params {
   MapReader& m_r;
 };
 
+// The model file's `outputs:` (optional): layer names whose outputs the model returns even though
+// later layers read them too.
+std::vector<int> named_outputs(MapReader& root, const std::map<std::string, int>& tensor_ids) {
+  std::vector<int> out;
+  if (!root.has("outputs")) return out;
+  for (const auto& e : root.seq("outputs")) {
+    const auto it = e.IsScalar() ? tensor_ids.find(e.Scalar()) : tensor_ids.end();
+    if (it == tensor_ids.end() || it->second == 0)
+      root.fail_at(e, "outputs", "expected a layer name (the model returns its output)");
+    out.push_back(it->second);
+  }
+  return out;
+}
+
 }  // namespace
 
 workload::Graph load_model(const std::string& path) {
@@ -132,6 +146,7 @@ workload::Graph load_model(const std::string& path) {
     tensor_ids[l.name] = static_cast<int>(i + 1);
     g.layers.push_back(std::move(l));
   }
+  g.named_outputs = named_outputs(root, tensor_ids);
   root.finish();
   if (std::all_of(g.layers.begin(), g.layers.end(), [](const auto& l) { return l.shape_only; }))
     root.fail("layers", "no layer does any work (only shape-only layers such as flatten)");

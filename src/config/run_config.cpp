@@ -78,6 +78,13 @@ const KeyTable<Options>& options_keys() {
         .integer("prefetch_depth", &S::prefetch_depth, 1, 64, Need::optional,
                  "weight-block buffers (2 = double buffering); the planner loads weight blocks "
                  "this many ahead of compute, across layers")
+        .choice<bool>("prefetch", &S::prefetch_fill, {{"fixed", false}, {"fill", true}},
+                      Need::optional,
+                      "`fill`: as a compiler's static schedule issues weight loads (they depend "
+                      "on nothing) as early as buffers allow, the planner raises the weight "
+                      "buffers from `prefetch_depth` to as many as fit in the SBUF left by the "
+                      "activations' peak (at most 64), never causing a spill; `fixed`: "
+                      "`prefetch_depth`")
         .integer("client_batch", &S::client_batch, 0, int64_t{1} << 40, Need::optional,
                  "dynamic batching: N client requests cut into ⌈N/b⌉ invocations of the "
                  "compiled batch (0: off); adds the `client` block")
@@ -231,6 +238,8 @@ RunConfig load_run(const std::string& path, const std::vector<Override>& overrid
   rc.batch = static_cast<uint64_t>(run.get("batch", integer_in(1, 1 << 20)));
   const std::string dt = run.get("dtype", one_of({"fp32", "fp16", "bf16", "int8"}), "fp16");
   rc.dtype = *workload::parse_dtype(dt);
+  rc.io_dtype = *workload::parse_dtype(
+      run.get("io_dtype", one_of({"fp32", "fp16", "bf16", "int8"}), std::string(dt)));
   if (auto opt = run.opt_map("options")) {
     options_keys().read(*opt, rc.options);
     opt->finish();
@@ -251,6 +260,7 @@ std::string resolved_yaml(const RunConfig& rc, const std::string& out_dir) {
   out << YAML::Key << "model" << YAML::Value << relative_to(rc.model_file, out_dir);
   out << YAML::Key << "batch" << YAML::Value << rc.batch;
   out << YAML::Key << "dtype" << YAML::Value << workload::dtype_name(rc.dtype);
+  out << YAML::Key << "io_dtype" << YAML::Value << workload::dtype_name(rc.io_dtype);
   out << YAML::Key << "options" << YAML::Value << YAML::BeginMap;
   options_keys().write(out, rc.options);
   out << YAML::EndMap;

@@ -16,6 +16,7 @@ namespace ncore::config {
 struct Options {
   bool allow_spill = true;      // false: a plan that does not fit is infeasible (exit 3)
   uint32_t prefetch_depth = 2;  // weight-block buffers: 2 = double buffering
+  bool prefetch_fill = false;   // options.prefetch: fill: more buffers where the SBUF has room
   uint64_t client_batch = 0;    // dynamic batching: a client batch cut into compiled batches
   bool auto_order = true;       // false: every MatMul layer weight_stationary (options.order)
   bool in_place = true;         // an elementwise layer's output may take over a dying input's bytes
@@ -31,6 +32,10 @@ struct RunConfig {
   workload::Graph model;
   uint64_t batch = 1;
   workload::DType dtype = workload::DType::fp16;
+  // The dtype of the model's inputs and outputs as the host sends and receives them (`io_dtype`,
+  // default `dtype`): an FP32 model compiled with its matmuls auto-cast to BF16 still returns
+  // FP32 tensors. Only the host transfers use it.
+  workload::DType io_dtype = workload::DType::fp16;
   Options options;
 };
 

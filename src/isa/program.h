@@ -65,6 +65,7 @@ struct Program {
   uint64_t sbuf_capacity = 0;
   uint64_t sbuf_peak = 0;  // planned peak occupancy
   uint64_t weight_region_bytes = 0;
+  uint32_t weight_buffers = 0;  // weight-block buffers the plan uses (options.prefetch)
   uint64_t input_bytes = 0, output_bytes = 0;  // the network's, at the compiled batch
   uint64_t macs = 0;
   uint64_t spilled_tensors = 0;

@@ -29,6 +29,36 @@ void check_size(const PlanInputs& in, const Residency& r) {
   check_cost(in, estimate_cost(in, n), "about");
 }
 
+// options.prefetch: fill. The weight buffers a plan that fits with prefetch_depth of them can
+// have: each added buffer holds one largest weight block and adds the same bytes to every
+// layer's occupancy, so as many as the SBUF left free at the peak layer holds keep every layer
+// within capacity (at most the key's own maximum, 64).
+uint32_t fill_depth(const PlanInputs& in, const Residency& r) {
+  constexpr uint64_t kMaxBuffers = 64;
+  const uint32_t d = in.opt.prefetch_depth;
+  if (!r.fits || !r.feasible || r.weight_region_bytes == 0) return d;
+  uint64_t peak = 0;
+  for (size_t l = 0; l < in.g.layers.size(); ++l)
+    if (!in.g.layers[l].shape_only) peak = std::max(peak, occupancy(in, r, l));
+  const uint64_t block = r.weight_region_bytes / d;
+  const uint64_t room = in.hw.state_buffer.capacity - std::min(peak, in.hw.state_buffer.capacity);
+  return static_cast<uint32_t>(
+      std::min<uint64_t>(kMaxBuffers, std::max<uint64_t>(d, d + room / block)));
+}
+
+// The residency pass, with the weight buffers options.prefetch asks for.
+Residency residency_for(PlanInputs& in) {
+  Residency r = plan_residency(in);
+  if (!in.opt.prefetch_fill) return r;
+  const uint32_t base = in.opt.prefetch_depth, d = fill_depth(in, r);
+  if (d == base) return r;
+  in.opt.prefetch_depth = d;
+  Residency filled = plan_residency(in);
+  if (filled.fits) return filled;
+  in.opt.prefetch_depth = base;  // cannot happen (see fill_depth); the fixed plan stands
+  return r;
+}
+
 // The program's header from the residency pass, with empty queues.
 Program program_for(const PlanInputs& in, const Residency& r) {
   Program p;
@@ -45,6 +75,7 @@ Program program_for(const PlanInputs& in, const Residency& r) {
   p.infeasible = r.infeasible;
   p.spilled_tensors = r.spilled_tensors;
   p.weight_region_bytes = r.weight_region_bytes;
+  p.weight_buffers = in.opt.prefetch_depth;
   p.tiled = r.tiling.m_cap < in.hw.tensor_engine.cols;
   p.tiling_m_cap = r.tiling.m_cap;
   p.tiling_chunk_cap = r.tiling.chunk_cap;
@@ -129,9 +160,9 @@ void count_traffic(Program& p) {
 
 Program plan(const workload::Graph& g, const config::HwConfig& hw, uint64_t batch,
              workload::DType dtype, const config::Options& opt, bool trace) {
-  const PlanInputs in{g, hw, batch, workload::dtype_bytes(dtype), opt, dtype, trace};
+  PlanInputs in{g, hw, batch, workload::dtype_bytes(dtype), opt, dtype, trace};
   check_cost(in, estimate_cost(in, array_tiling(hw, batch)), "at least");
-  const Residency r = plan_residency(in);
+  const Residency r = residency_for(in);
   Program p = program_for(in, r);
   if (!r.feasible) return p;
   check_size(in, r);

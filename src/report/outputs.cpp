@@ -214,8 +214,12 @@ json make_summary(const config::RunConfig& rc, const isa::Program& p, const Stat
   j["dtype"] = workload::dtype_name(rc.dtype);
   j["batch"] = rc.batch;
   j["fits"] = p.fits;
-  const double in_s = static_cast<double>(p.input_bytes) / rc.hw.host.link_bandwidth;
-  const double out_s = static_cast<double>(p.output_bytes) / rc.hw.host.link_bandwidth;
+  // The host moves the model's inputs and outputs in io_dtype.
+  const double io = static_cast<double>(workload::dtype_bytes(rc.io_dtype)) /
+                    static_cast<double>(workload::dtype_bytes(rc.dtype)) /
+                    rc.hw.host.link_bandwidth;
+  const double in_s = static_cast<double>(p.input_bytes) * io;
+  const double out_s = static_cast<double>(p.output_bytes) * io;
   if (s)
     add_simulated(j, rc, s, in_s, out_s);
   else
@@ -235,6 +239,7 @@ json make_summary(const config::RunConfig& rc, const isa::Program& p, const Stat
   j["plan"]["planned_peak_bytes"] = p.feasible ? json(p.sbuf_peak) : json(nullptr);
   j["plan"]["instructions"] = p.instructions();
   j["plan"]["tiled"] = p.tiled;
+  if (rc.options.prefetch_fill) j["plan"]["weight_buffers"] = p.weight_buffers;
   return j;
 }
 

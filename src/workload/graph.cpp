@@ -122,6 +122,7 @@ std::vector<int> Graph::outputs() const {
   std::vector<bool> used(layers.size() + 1, false);
   for (const auto& l : layers)
     for (int i : l.inputs) used[static_cast<size_t>(i)] = true;
+  for (int i : named_outputs) used[static_cast<size_t>(i)] = false;
   std::vector<int> out;
   for (size_t i = 0; i < layers.size(); ++i)
     if (!used[i + 1]) out.push_back(static_cast<int>(i + 1));

@@ -106,11 +106,15 @@ struct Graph {
   std::string file;  // where it was loaded from (for messages)
   Shape input;
   std::vector<Layer> layers;
+  // Tensor ids the model file names as outputs (its `outputs:` key) beside those nobody
+  // consumes: a consumed tensor the model also returns (a Hugging Face encoder's last hidden
+  // state, read by its pooler too).
+  std::vector<int> named_outputs;
 
   uint64_t macs_per_sample() const;
   uint64_t weight_elems() const;
   uint64_t dense_weight_elems() const;
-  // Tensor ids nobody consumes: the network's outputs.
+  // The network's outputs: the tensor ids nobody consumes, and the named ones, in id order.
   std::vector<int> outputs() const;
   const Shape& tensor_shape(int id) const { return id == 0 ? input : layers[id - 1].out; }
   // The tensor whose data tensor id holds: a shape-only layer's output is its input's data.

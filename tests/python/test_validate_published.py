@@ -12,6 +12,9 @@ import ncoretools
 from ncoretools import cli, validate_published
 from support import REPO, folder, quietly
 
+# Each row is compiled with the weight buffers filling the SBUF (validate_published.run_text).
+COMPILED = {"options.prefetch": "fill"}
+
 HEADER = ("model,sequence_or_image,hw,dtype,batch,metric,published_per_core_per_s,setup,source,"
           "date_or_sdk")
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -53,7 +56,8 @@ class ValidatePublishedTest(unittest.TestCase):
         self.assertEqual(self.table["setup"][0], "setup, quoted")
         for i, (batch, published) in enumerate(((1, 195.0), (2, 322.0))):
             direct = ncoretools.run(os.path.join(REPO, "configs", "runs", "resnet50_inf1.yaml"),
-                                    out=folder(f"validate_direct_b{batch}"), batch=batch)
+                                    out=folder(f"validate_direct_b{batch}"), batch=batch,
+                                    sets=COMPILED)
             thr = direct.summary["throughput_inferences_per_s"]
             row = self.table.iloc[i]
             self.assertEqual(row["predicted_per_core_per_s"], thr)
@@ -67,11 +71,20 @@ class ValidatePublishedTest(unittest.TestCase):
         got = pd.read_csv(os.path.join(out, "validation.csv"), float_precision="round_trip")
         direct = ncoretools.run(os.path.join(REPO, "configs", "runs", "resnet50_inf1.yaml"),
                                 out=folder("validate_set_direct"), batch=2,
-                                sets={"hw.tensor_engine.timing": "serial"})
+                                sets=dict(COMPILED, **{"hw.tensor_engine.timing": "serial"}))
         self.assertEqual(got["predicted_per_core_per_s"][1],
                          direct.summary["throughput_inferences_per_s"])
         self.assertNotEqual(got["predicted_per_core_per_s"][1],
                             self.table["predicted_per_core_per_s"][1])
+
+    def test_run_text_compiles_fp32_models_with_fp32_io(self):
+        fp32 = validate_published.run_text("h.yaml", "m.yaml", 4, "bf16",
+                                           "FP32 model with matmuls auto-cast to BF16")
+        self.assertIn("options: {prefetch: fill}\n", fp32)
+        self.assertIn("io_dtype: fp32\n", fp32)
+        self.assertIn("dtype: bf16\n", fp32)
+        self.assertNotIn("io_dtype", validate_published.run_text("h.yaml", "m.yaml", 1, "fp16",
+                                                                 "TF 1.15 FP16 Keras ResNet-50"))
 
     def test_a_set_without_a_value_exits_2(self):
         code, _, err = quietly(cli.entry, "validate_published.py", validate_published.main,
