@@ -92,6 +92,7 @@ struct Args {
   int64_t batch = -1;  // -1: not given
   bool trace = true, no_trace = false, sweep_trace = false, max_batch = false, json = false;
   bool force = false, resume = false;
+  std::string shard;  // --shard i/N, empty when not given
   unsigned jobs = std::max(1u, std::thread::hardware_concurrency());
   std::string model_file, import_out, inspect_dtype = "fp16", keys_which = "hw";
   bool verbose = false, quiet = false;
@@ -127,6 +128,8 @@ Commands add_commands(CLI::App& app, Args& a) {
   c.sweep->add_flag("--resume", a.resume,
                     "keep the points already complete in the folder with the same config");
   c.sweep->add_flag("--force", a.force, "replace another sweep's results in the folder");
+  c.sweep->add_option("--shard", a.shard,
+                      "run shard i of N: the points whose index is i - 1 modulo N (1 <= i <= N)");
 
   c.plan = app.add_subcommand("plan", "print the plan of RUN.yaml without simulating");
   c.plan->add_option("config", a.run_file, "run file")->required();
@@ -196,6 +199,18 @@ int inspect_model(const Args& a) {
   return sim::kExitOk;
 }
 
+int sweep(const Args& a, const std::vector<config::Override>& overrides) {
+  sim::SweepOptions opt;
+  opt.out_dir = a.sweep_out;
+  opt.jobs = a.jobs;
+  opt.trace = a.sweep_trace;
+  opt.force = a.force;
+  opt.resume = a.resume;
+  opt.sets = a.sets;
+  if (!a.shard.empty()) opt.shard = sim::parse_shard(a.shard);  // before the sweep file
+  return sim::run_sweep(config::load_sweep(a.sweep_file, overrides), opt);
+}
+
 int dispatch(const Commands& c, const Args& a) {
   auto overrides = parse_sets(a.sets);
   if (a.batch != -1)  // validated like the file's key: --batch 0 is an error, not ignored
@@ -203,10 +218,7 @@ int dispatch(const Commands& c, const Args& a) {
   if (*c.run)
     return sim::run_point(config::load_run(a.run_file, overrides), a.out_dir,
                           sim::PointOptions{a.trace && !a.no_trace});
-  if (*c.sweep)
-    return sim::run_sweep(
-        config::load_sweep(a.sweep_file, overrides),
-        sim::SweepOptions{a.sweep_out, a.jobs, a.sweep_trace, a.force, a.resume, a.sets});
+  if (*c.sweep) return sweep(a, overrides);
   if (*c.plan && a.max_batch)
     return plan_max_batch(config::load_run(a.run_file, overrides), a.json);
   if (*c.plan) {

@@ -13,11 +13,13 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "base/strings.h"
 #include "planner/plan_error.h"
 #include "report/files.h"
 #include "report/outputs.h"
@@ -26,6 +28,8 @@
 
 namespace ncore::sim {
 namespace {
+
+namespace fs = std::filesystem;
 
 // A resolved point.
 struct Point {
@@ -46,11 +50,12 @@ void hold_if_asked(const std::string& id) {
 }
 
 // The child of one point: dies with the parent, writes the point into `dir`, exits with its code.
-[[noreturn]] void child(const Point& pt, const std::string& dir, bool trace, pid_t parent,
-                        const sigset_t& mask) {
+[[noreturn]] void child(const Point& pt, const std::string& dir, const SweepOptions& opt,
+                        pid_t parent, const sigset_t& mask) {
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (::getppid() != parent) ::_exit(kExitInternal);  // the parent died before prctl
   ::sigprocmask(SIG_SETMASK, &mask, nullptr);
+  const bool trace = opt.trace;
   int code = kExitInternal;
   try {
     code = run_point(pt.rc, dir, PointOptions{trace});
@@ -114,7 +119,7 @@ class Runner {
     m_folder.discard_temp(pt.id);
     const pid_t parent = ::getpid();
     const pid_t pid = ::fork();
-    if (pid == 0) child(pt, m_folder.temp_dir(pt.id), m_opt.trace, parent, m_mask);
+    if (pid == 0) child(pt, m_folder.temp_dir(pt.id), m_opt, parent, m_mask);
     if (pid < 0) {
       spdlog::error("point {}: cannot start a process: {}", pt.id, std::strerror(errno));
       m_codes[i] = kExitInternal;
@@ -167,6 +172,51 @@ std::string read_point_file(const std::string& path) {
   return ss.str();
 }
 
+// The shard's points resolved (every point of the sweep is, so a bad value fails every shard
+// before anything is written), their sweep.csv rows without results, and the manifest.
+struct Resolved {
+  std::vector<Point> pts;
+  std::vector<report::SweepRow> rows;
+  SweepManifest manifest;
+};
+
+Resolved resolve(const config::SweepConfig& sc, const SweepOptions& opt) {
+  Resolved r;
+  SweepManifest& m = r.manifest;
+  m.sets = opt.sets;
+  m.trace = opt.trace;
+  m.shard = opt.shard;
+  for (const auto& ax : sc.axes) m.axes.push_back(ax.key);
+  m.slo_s = sc.slo_s;
+  m.sweep_points = sc.points.size();
+  Fnv1a hash;  // the whole sweep's, wherever its folder is: paths relative to the sweep file
+  hash.add(base::join(m.axes, "\n") + "\n");
+  const std::string sweep_dir = fs::path(sc.file).parent_path().string();
+  for (size_t i = 0; i < sc.points.size(); ++i) {
+    const auto& p = sc.points[i];
+    config::RunConfig rc = config::load_run(sc.base_run, p.overrides);  // may throw ConfigError
+    hash.add(p.id + "\n" + config::resolved_yaml(rc, (fs::path(sweep_dir) / p.id).string()));
+    if (!opt.shard.holds(i)) continue;
+    const std::string dir = opt.out_dir + "/" + p.id;
+    report::SweepRow row;
+    row.point = p.id;
+    for (size_t a = 0; a < m.axes.size(); ++a) {
+      // Base units where the key resolves to a value; the value as written for a path (hw,
+      // model), which resolves to a mapping or to a path relative to the point.
+      std::string v = config::resolved_value(rc, m.axes[a], dir);
+      if (v.empty() || m.axes[a] == "model") v = p.axis_values[a];
+      row.axis_values.push_back(v);
+    }
+    r.rows.push_back(std::move(row));
+    std::string yaml = config::resolved_yaml(rc, dir);
+    r.pts.push_back(Point{p.id, std::move(rc), std::move(yaml)});
+    m.points.push_back(p.id);
+  }
+  hash.add("slo_s: " + nlohmann::json(sc.slo_s).dump() + "\n");
+  m.config_hash = hash.hex();
+  return r;
+}
+
 }  // namespace
 
 int sweep_exit_code(const std::vector<int>& point_codes) {
@@ -179,33 +229,13 @@ int sweep_exit_code(const std::vector<int>& point_codes) {
 }
 
 int run_sweep(const config::SweepConfig& sc, const SweepOptions& opt) {
-  std::vector<Point> pts;
-  std::vector<report::SweepRow> rows;
-  std::vector<std::string> axes;
-  for (const auto& ax : sc.axes) axes.push_back(ax.key);
-  for (const auto& p : sc.points)  // throws ConfigError before anything is written
-    pts.push_back(Point{p.id, config::load_run(sc.base_run, p.overrides), ""});
+  Resolved r = resolve(sc, opt);
+  const std::vector<Point>& pts = r.pts;
+  if (opt.shard.count > 1)
+    spdlog::info("shard {}: {} of the sweep's {} points", shard_name(opt.shard), pts.size(),
+                 sc.points.size());
   report::make_dirs(opt.out_dir);
-  SweepManifest m{"", opt.sets, opt.trace, "", {}};
-  std::string all;  // what the config hash covers
-  for (size_t i = 0; i < pts.size(); ++i) {
-    const std::string dir = opt.out_dir + "/" + pts[i].id;
-    pts[i].config_yaml = config::resolved_yaml(pts[i].rc, dir);
-    all += pts[i].id + "\n" + pts[i].config_yaml;
-    m.points.push_back(pts[i].id);
-    report::SweepRow row;
-    row.point = pts[i].id;
-    for (size_t a = 0; a < axes.size(); ++a) {
-      // Base units where the key resolves to a value; the value as written for a path (hw,
-      // model), which resolves to a mapping or to a path relative to the point.
-      std::string v = config::resolved_value(pts[i].rc, axes[a], dir);
-      if (v.empty() || axes[a] == "model") v = sc.points[i].axis_values[a];
-      row.axis_values.push_back(v);
-    }
-    rows.push_back(std::move(row));
-  }
-  m.config_hash = fnv1a_hex(all + "slo_s: " + nlohmann::json(sc.slo_s).dump() + "\n");
-  const SweepFolder folder(opt.out_dir, sc.file, m, opt.force);
+  const SweepFolder folder(opt.out_dir, sc.file, r.manifest, opt.force);
 
   std::vector<int> codes(pts.size(), kExitInternal);
   std::vector<size_t> todo;
@@ -217,19 +247,21 @@ int run_sweep(const config::SweepConfig& sc, const SweepOptions& opt) {
   if (opt.resume)
     spdlog::info("resume: {} of {} points complete, not recomputed", pts.size() - todo.size(),
                  pts.size());
-  if (const int sig = Runner(pts, folder, opt, codes).run(todo)) {
+  const int sig = Runner(pts, folder, opt, codes).run(todo);
+  if (sig != 0) {
     spdlog::error("sweep stopped by signal {}: its finished points are in {}; --resume continues",
                   sig, opt.out_dir);
     return 128 + sig;
   }
-  for (size_t i = 0; i < rows.size(); ++i)
+  for (size_t i = 0; i < r.rows.size(); ++i)
     if (succeeded(codes[i]))
-      rows[i].summary = nlohmann::ordered_json::parse(
+      r.rows[i].summary = nlohmann::ordered_json::parse(
           read_point_file(folder.point_dir(pts[i].id) + "/summary.json"));
-  report::write_file(opt.out_dir + "/sweep.csv", report::sweep_csv(axes, rows));
+  const std::vector<std::string>& axes = r.manifest.axes;
+  report::write_file(opt.out_dir + "/sweep.csv", report::sweep_csv(axes, r.rows));
   if (sc.slo_s > 0)
-    report::write_file(opt.out_dir + "/best.csv", report::best_csv(axes, rows, sc.slo_s));
-  spdlog::info("sweep: {} points, {} written", rows.size(), opt.out_dir + "/sweep.csv");
+    report::write_file(opt.out_dir + "/best.csv", report::best_csv(axes, r.rows, sc.slo_s));
+  spdlog::info("sweep: {} points, {} written", r.rows.size(), opt.out_dir + "/sweep.csv");
   return sweep_exit_code(codes);
 }
 
