@@ -1,7 +1,7 @@
-// ncoresim's command line (CLI11): run, sweep, plan, inspect, dram, import, keys. The only place
-// that prints errors and chooses exit codes: 0 ok, 1 internal error, 2 bad input, 3 infeasible
-// (DESIGN.md), 4 an output that could not be written, 128 + N stopped by signal N (SIGINT,
-// SIGTERM). A file-size limit (ulimit -f) is an I/O error, not a SIGXFSZ core dump.
+// ncoresim's command line (CLI11): run, sweep, merge, plan, inspect, dram, import, keys. The only
+// place that prints errors and chooses exit codes: 0 ok, 1 internal error, 2 bad input, 3
+// infeasible (DESIGN.md), 4 an output that could not be written, 128 + N stopped by signal N
+// (SIGINT, SIGTERM). A file-size limit (ulimit -f) is an I/O error, not a SIGXFSZ core dump.
 #include <signal.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
@@ -25,6 +25,7 @@
 #include "report/files.h"
 #include "report/inspect.h"
 #include "report/outputs.h"
+#include "sim/merge.h"
 #include "sim/run_point.h"
 #include "sim/sweep.h"
 #include "workload/layer_kind.h"
@@ -93,6 +94,8 @@ struct Args {
   bool trace = true, no_trace = false, sweep_trace = false, max_batch = false, json = false;
   bool force = false, resume = false;
   std::string shard;  // --shard i/N, empty when not given
+  std::vector<std::string> merge_dirs;
+  std::string merge_out;
   unsigned jobs = std::max(1u, std::thread::hardware_concurrency());
   std::string model_file, import_out, inspect_dtype = "fp16", keys_which = "hw";
   bool verbose = false, quiet = false;
@@ -101,6 +104,7 @@ struct Args {
 struct Commands {
   CLI::App* run;
   CLI::App* sweep;
+  CLI::App* merge;
   CLI::App* plan;
   CLI::App* inspect;
   CLI::App* dram;
@@ -130,6 +134,12 @@ Commands add_commands(CLI::App& app, Args& a) {
   c.sweep->add_flag("--force", a.force, "replace another sweep's results in the folder");
   c.sweep->add_option("--shard", a.shard,
                       "run shard i of N: the points whose index is i - 1 modulo N (1 <= i <= N)");
+
+  c.merge = app.add_subcommand("merge",
+                               "join the folders of a sweep's shards into sweep.csv and best.csv");
+  c.merge->add_option("dirs", a.merge_dirs, "the shard folders (sweep --shard i/N -o DIR)")
+      ->required();
+  c.merge->add_option("-o,--out", a.merge_out, "the folder to write the tables into")->required();
 
   c.plan = app.add_subcommand("plan", "print the plan of RUN.yaml without simulating");
   c.plan->add_option("config", a.run_file, "run file")->required();
@@ -219,6 +229,7 @@ int dispatch(const Commands& c, const Args& a) {
     return sim::run_point(config::load_run(a.run_file, overrides), a.out_dir,
                           sim::PointOptions{a.trace && !a.no_trace});
   if (*c.sweep) return sweep(a, overrides);
+  if (*c.merge) return sim::merge_shards(a.merge_dirs, a.merge_out);
   if (*c.plan && a.max_batch)
     return plan_max_batch(config::load_run(a.run_file, overrides), a.json);
   if (*c.plan) {

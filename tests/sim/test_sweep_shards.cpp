@@ -1,5 +1,7 @@
 // Sweeps at cluster scale (issue 14): `sweep --shard i/N` (the points i - 1 modulo N, under their
-// ids in the whole sweep, recorded in the manifest, resumable per shard).
+// ids in the whole sweep, recorded in the manifest, resumable per shard) and `merge` (the shard
+// folders joined into tables byte-identical to one unsharded run's; a point missing or present
+// twice, or shards of different sweeps, are exit 2; an output not written is exit 4).
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -25,6 +27,11 @@ std::string sweep_file(const std::string& dir, const std::string& name, const st
 
 test::Result sweep(const std::string& file, const std::string& out, const std::string& args = "") {
   return test::ncoresim("sweep '" + file + "' -q -o '" + out + "' " + args);
+}
+
+// `ncoresim merge DIRS -o OUT` (DIRS already quoted as needed).
+test::Result merge(const std::string& dirs, const std::string& out) {
+  return test::ncoresim("merge -q " + dirs + " -o '" + out + "'");
 }
 
 nlohmann::json manifest(const std::string& dir) {
@@ -148,4 +155,120 @@ TEST_CASE("a sweep --resume works per shard, and a folder holds one shard unless
   REQUIRE(sweep(s, dir + "/s2", "--shard 1/3 --force").code == 0);
   REQUIRE_FALSE(fs::exists(dir + "/s2/p01"));  // shard 2/3's points are gone, not mixed in
   REQUIRE(fs::exists(dir + "/s2/p03"));
+}
+
+TEST_CASE("merge joins shard folders into sweep.csv and best.csv byte-identical to one run's") {
+  const std::string dir = test::scratch("merge_identical");
+  const std::string s = run_reference_and_shards(dir, 3);
+  const std::string ref_sweep = test::read(dir + "/ref/sweep.csv");
+  const std::string ref_best = test::read(dir + "/ref/best.csv");
+  REQUIRE(test::Csv(ref_sweep).rows() == 8);
+  REQUIRE(test::Csv(ref_best).rows() == 2);
+
+  auto r = merge("'" + dir + "/s3' '" + dir + "/s1' '" + dir + "/s2'", dir + "/merged");
+  INFO(r.output);
+  REQUIRE(r.code == 0);
+  REQUIRE(test::read(dir + "/merged/sweep.csv") == ref_sweep);
+  REQUIRE(test::read(dir + "/merged/best.csv") == ref_best);
+  REQUIRE_FALSE(fs::exists(dir + "/merged/p00"));  // the point folders stay in the shards
+
+  // Shards of different N cover the sweep as well: 1/2 (even points), 2/4 and 4/4 (odd ones).
+  REQUIRE(sweep(s, dir + "/h1", "--shard 1/2").code == 0);
+  REQUIRE(sweep(s, dir + "/q2", "--shard 2/4").code == 0);
+  REQUIRE(sweep(s, dir + "/q4", "--shard 4/4").code == 0);
+  r = merge("'" + dir + "/h1' '" + dir + "/q2' '" + dir + "/q4'", dir + "/mixed");
+  REQUIRE(r.code == 0);
+  REQUIRE(test::read(dir + "/mixed/sweep.csv") == ref_sweep);
+  REQUIRE(test::read(dir + "/mixed/best.csv") == ref_best);
+
+  // A whole sweep's folder is its own one shard.
+  REQUIRE(merge("'" + dir + "/ref'", dir + "/again").code == 0);
+  REQUIRE(test::read(dir + "/again/sweep.csv") == ref_sweep);
+}
+
+TEST_CASE("merge exits 2 when a point is missing or twice, or the shards are of two sweeps") {
+  const std::string dir = test::scratch("merge_errors");
+  run_reference_and_shards(dir, 3);
+  const std::string s1 = "'" + dir + "/s1'", s2 = "'" + dir + "/s2'", s3 = "'" + dir + "/s3'";
+
+  auto r = merge(s1 + " " + s3, dir + "/out");
+  INFO(r.output);
+  REQUIRE(r.code == 2);
+  REQUIRE(r.output ==
+          "error: merge: 3 of the sweep's 8 points are in no folder given: p01, p04, p07 "
+          "(shard 2/3 is missing)\n");
+  REQUIRE_FALSE(fs::exists(dir + "/out"));  // nothing written
+
+  r = merge(s1 + " " + s2 + " " + s3 + " " + s2, dir + "/out");
+  REQUIRE(r.code == 2);
+  REQUIRE(r.output == "error: merge: point p01 is in two folders given: " + dir +
+                          "/s2 (shard 2/3) and " + dir + "/s2 (shard 2/3)\n");
+
+  // Shard 2/3 of another sweep (other batches): its manifest's config_hash differs.
+  const std::string t = sweep_file(dir, "t.yaml",
+                                   "axes:\n  hw.state_buffer.capacity: [64 KiB, 1 MiB]\n"
+                                   "  batch: [1, 2, 4, 16]\nslo: 1 ms\n");
+  REQUIRE(sweep(t, dir + "/t2", "--shard 2/3").code == 0);
+  r = merge(s1 + " '" + dir + "/t2' " + s3, dir + "/out");
+  REQUIRE(r.code == 2);
+  REQUIRE(r.output.rfind("error: " + dir + "/t2: holds a shard of another sweep than " + dir +
+                             "/s1 (their manifest.json config_hash differ: ",
+                         0) == 0);
+
+  // A shard that has not finished (its sweep.csv is written last) is not merged.
+  fs::rename(dir + "/s3/sweep.csv", dir + "/s3.csv");
+  r = merge(s1 + " " + s2 + " " + s3, dir + "/out");
+  REQUIRE(r.code == 2);
+  REQUIRE(r.output == "error: " + dir +
+                          "/s3: shard 3/3 has not finished (no sweep.csv); run it again, with "
+                          "--resume to keep its finished points\n");
+  fs::rename(dir + "/s3.csv", dir + "/s3/sweep.csv");
+
+  r = merge(s1 + " '" + dir + "'", dir + "/out");  // not a sweep folder
+  REQUIRE(r.code == 2);
+  REQUIRE(r.output == "error: " + dir + ": not a sweep folder (no readable manifest.json)\n");
+  r = merge(s1 + " " + s2 + " " + s3, dir + "/s1");  // into a shard's own folder
+  REQUIRE(r.code == 2);
+  REQUIRE(r.output.find("a sweep folder (it holds manifest.json)") != std::string::npos);
+  REQUIRE(merge(s1 + " " + s2 + " " + s3, dir + "/out").code == 0);
+}
+
+TEST_CASE(
+    "merge keeps a point that failed in its shard as an empty row, and exits 1 as the sweep") {
+  // p01 (ResNet-50 at batch 2^20) is over the instruction limit: its child exits 2, the point
+  // fails, its shard and the whole sweep exit 1.
+  const std::string dir = test::scratch("merge_failed");
+  const std::string s =
+      test::write(dir + "/s.yaml", "base: " + test::repo("configs/runs/resnet50_inf1.yaml") +
+                                       "\naxes:\n  batch: [1, 1048576]\nslo: 10 ms\n");
+  REQUIRE(sweep(s, dir + "/ref").code == 1);
+  REQUIRE(sweep(s, dir + "/s1", "--shard 1/2").code == 0);
+  REQUIRE(sweep(s, dir + "/s2", "--shard 2/2").code == 1);
+  const auto r = merge("'" + dir + "/s1' '" + dir + "/s2'", dir + "/out");
+  INFO(r.output);
+  REQUIRE(r.code == 1);
+  REQUIRE(r.output ==
+          "error: merge: points that failed in their shards (their rows are empty): p01\n");
+  REQUIRE(test::read(dir + "/out/sweep.csv") == test::read(dir + "/ref/sweep.csv"));
+  REQUIRE(test::read(dir + "/out/best.csv") == test::read(dir + "/ref/best.csv"));
+  const test::Csv csv(test::read(dir + "/out/sweep.csv"));
+  REQUIRE(csv.at(1, "batch") == "1048576");
+  REQUIRE(csv.at(1, "cycles").empty());
+}
+
+TEST_CASE("merge exits 4 when its tables cannot be written, leaving none") {
+  const std::string dir = test::scratch("merge_io");
+  run_reference_and_shards(dir, 2);
+  test::write(dir + "/file", "x");
+  auto r = merge("'" + dir + "/s1' '" + dir + "/s2'", dir + "/file/out");  // a path through a file
+  INFO(r.output);
+  REQUIRE(r.code == 4);
+  REQUIRE(r.output.find("error: cannot create directory " + dir + "/file/out: Not a directory") !=
+          std::string::npos);
+  // A file-size limit: the table is refused at write, and no partial sweep.csv is left.
+  r = test::run_command("ulimit -f 1 && '" + std::string(NCORESIM_BIN) + "' merge -q '" + dir +
+                        "/s1' '" + dir + "/s2' -o '" + dir + "/small'");
+  REQUIRE(r.code == 4);
+  REQUIRE(r.output.find("File too large") != std::string::npos);
+  REQUIRE_FALSE(fs::exists(dir + "/small/sweep.csv"));
 }
