@@ -272,3 +272,24 @@ TEST_CASE("merge exits 4 when its tables cannot be written, leaving none") {
   REQUIRE(r.output.find("File too large") != std::string::npos);
   REQUIRE_FALSE(fs::exists(dir + "/small/sweep.csv"));
 }
+
+TEST_CASE("scripts/slurm_sweep.sh refuses a bad --shards or sweep file before submitting") {
+  // Its run on a real Slurm is the CTest slurm_sweep (tests/cluster/test_slurm_sweep.sh).
+  const std::string dir = test::scratch("slurm_args");
+  const std::string s = sweep_file(dir, "s.yaml", kSweep);
+  for (const char* bad : {"0", "x", "-2", ""}) {
+    const auto r = test::run_command("scripts/slurm_sweep.sh '" + s + "' --shards '" + bad +
+                                     "' -o '" + dir + "/out'");
+    INFO(r.output);
+    REQUIRE(r.code == 2);
+    REQUIRE(r.output.find("--shards " + std::string(*bad ? bad : "(missing)") +
+                          ": expected a whole number from 1") != std::string::npos);
+  }
+  auto r = test::run_command("scripts/slurm_sweep.sh '" + s + "' -o '" + dir + "/out'");
+  REQUIRE(r.code == 2);
+  REQUIRE(r.output.find("--shards (missing)") != std::string::npos);
+  r = test::run_command("scripts/slurm_sweep.sh '" + dir + "/none.yaml' --shards 2");
+  REQUIRE(r.code == 2);
+  REQUIRE(r.output.find(dir + "/none.yaml: no such sweep file") != std::string::npos);
+  REQUIRE_FALSE(fs::exists(dir + "/out"));
+}
