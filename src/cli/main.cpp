@@ -209,6 +209,12 @@ int inspect_model(const Args& a) {
   return sim::kExitOk;
 }
 
+// A status line rewritten in place when stderr is a terminal, unless -q (errors only) or -v
+// (every debug line, each point's too).
+bool progress_in_place(const Args& a) {
+  return ::isatty(STDERR_FILENO) == 1 && !a.quiet && !a.verbose;
+}
+
 int sweep(const Args& a, const std::vector<config::Override>& overrides) {
   sim::SweepOptions opt;
   opt.out_dir = a.sweep_out;
@@ -218,6 +224,9 @@ int sweep(const Args& a, const std::vector<config::Override>& overrides) {
   opt.resume = a.resume;
   opt.sets = a.sets;
   if (!a.shard.empty()) opt.shard = sim::parse_shard(a.shard);  // before the sweep file
+  opt.progress = progress_in_place(a);
+  // On a terminal each message first erases the status line it may land on.
+  if (opt.progress) spdlog::set_pattern("\r\033[K%^%l%$: %v");
   return sim::run_sweep(config::load_sweep(a.sweep_file, overrides), opt);
 }
 

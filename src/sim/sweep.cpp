@@ -23,6 +23,7 @@
 #include "planner/plan_error.h"
 #include "report/files.h"
 #include "report/outputs.h"
+#include "sim/progress.h"
 #include "sim/run_point.h"
 #include "sim/sweep_folder.h"
 
@@ -55,10 +56,11 @@ void hold_if_asked(const std::string& id) {
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (::getppid() != parent) ::_exit(kExitInternal);  // the parent died before prctl
   ::sigprocmask(SIG_SETMASK, &mask, nullptr);
-  const bool trace = opt.trace;
+  if (opt.progress)
+    spdlog::set_level(spdlog::level::warn);  // the status line stands for the per-point lines
   int code = kExitInternal;
   try {
-    code = run_point(pt.rc, dir, PointOptions{trace});
+    code = run_point(pt.rc, dir, PointOptions{opt.trace});
   } catch (const report::OutputError& e) {
     spdlog::error("{}", e.what());
     code = kExitIo;
@@ -78,8 +80,8 @@ void hold_if_asked(const std::string& id) {
 class Runner {
  public:
   Runner(const std::vector<Point>& pts, const SweepFolder& folder, const SweepOptions& opt,
-         std::vector<int>& codes)
-      : m_pts(pts), m_folder(folder), m_opt(opt), m_codes(codes) {}
+         std::vector<int>& codes, Progress& progress)
+      : m_pts(pts), m_folder(folder), m_opt(opt), m_codes(codes), m_progress(progress) {}
 
   // Runs the points `todo` (indices); returns 0, or the signal that stopped the sweep.
   int run(const std::vector<size_t>& todo) {
@@ -96,6 +98,7 @@ class Runner {
       const timespec tick{1, 0};  // a bound on the wait, should a SIGCHLD be missed
       const int s = ::sigtimedwait(&waited, nullptr, &tick);
       if (s == SIGINT || s == SIGTERM) stop = s;
+      if (s < 0) m_progress.redraw();  // a second without news: the time left, again
     }
     if (stop != 0) {
       while (reap(WNOHANG)) {
@@ -153,6 +156,7 @@ class Runner {
                     code == kExitIo ? ": an output could not be written" : "");
     }
     m_codes[i] = code;
+    m_progress.point_ended(!succeeded(code));
     return true;
   }
 
@@ -160,6 +164,7 @@ class Runner {
   const SweepFolder& m_folder;
   const SweepOptions& m_opt;
   std::vector<int>& m_codes;
+  Progress& m_progress;
   std::map<pid_t, size_t> m_running;
   sigset_t m_mask{};  // the signal mask before run(): the children's
 };
@@ -247,7 +252,9 @@ int run_sweep(const config::SweepConfig& sc, const SweepOptions& opt) {
   if (opt.resume)
     spdlog::info("resume: {} of {} points complete, not recomputed", pts.size() - todo.size(),
                  pts.size());
-  const int sig = Runner(pts, folder, opt, codes).run(todo);
+  Progress progress(todo.size(), opt.progress);
+  const int sig = Runner(pts, folder, opt, codes, progress).run(todo);
+  progress.finish();
   if (sig != 0) {
     spdlog::error("sweep stopped by signal {}: its finished points are in {}; --resume continues",
                   sig, opt.out_dir);

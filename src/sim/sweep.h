@@ -25,6 +25,8 @@ struct SweepOptions {
   bool resume = false;            // keep the points already complete with the same config
   std::vector<std::string> sets;  // the --set overrides as given (recorded in the manifest)
   Shard shard;                    // --shard i/N: only the points index = i - 1 (mod N)
+  bool progress = false;          // a status line rewritten in place (sim/progress.h); the
+                                  // children then log warnings and errors only
 };
 
 // Returns 0 when every point ran (infeasible ones included), 4 when a point could not write its
