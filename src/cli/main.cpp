@@ -1,7 +1,7 @@
-// ncoresim's command line (CLI11): run, sweep, plan, inspect, dram, import, keys. The only place
-// that prints errors and chooses exit codes: 0 ok, 1 internal error, 2 bad input, 3 infeasible
-// (DESIGN.md), 4 an output that could not be written, 128 + N stopped by signal N (SIGINT,
-// SIGTERM). A file-size limit (ulimit -f) is an I/O error, not a SIGXFSZ core dump.
+// ncoresim's command line (CLI11): run, sweep, merge, plan, inspect, dram, import, keys. The only
+// place that prints errors and chooses exit codes: 0 ok, 1 internal error, 2 bad input, 3
+// infeasible (DESIGN.md), 4 an output that could not be written, 128 + N stopped by signal N
+// (SIGINT, SIGTERM). A file-size limit (ulimit -f) is an I/O error, not a SIGXFSZ core dump.
 #include <signal.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
@@ -25,6 +25,7 @@
 #include "report/files.h"
 #include "report/inspect.h"
 #include "report/outputs.h"
+#include "sim/merge.h"
 #include "sim/run_point.h"
 #include "sim/sweep.h"
 #include "workload/layer_kind.h"
@@ -92,6 +93,9 @@ struct Args {
   int64_t batch = -1;  // -1: not given
   bool trace = true, no_trace = false, sweep_trace = false, max_batch = false, json = false;
   bool force = false, resume = false;
+  std::string shard;  // --shard i/N, empty when not given
+  std::vector<std::string> merge_dirs;
+  std::string merge_out;
   unsigned jobs = std::max(1u, std::thread::hardware_concurrency());
   std::string model_file, import_out, inspect_dtype = "fp16", keys_which = "hw";
   bool verbose = false, quiet = false;
@@ -100,6 +104,7 @@ struct Args {
 struct Commands {
   CLI::App* run;
   CLI::App* sweep;
+  CLI::App* merge;
   CLI::App* plan;
   CLI::App* inspect;
   CLI::App* dram;
@@ -127,6 +132,14 @@ Commands add_commands(CLI::App& app, Args& a) {
   c.sweep->add_flag("--resume", a.resume,
                     "keep the points already complete in the folder with the same config");
   c.sweep->add_flag("--force", a.force, "replace another sweep's results in the folder");
+  c.sweep->add_option("--shard", a.shard,
+                      "run shard i of N: the points whose index is i - 1 modulo N (1 <= i <= N)");
+
+  c.merge = app.add_subcommand("merge",
+                               "join the folders of a sweep's shards into sweep.csv and best.csv");
+  c.merge->add_option("dirs", a.merge_dirs, "the shard folders (sweep --shard i/N -o DIR)")
+      ->required();
+  c.merge->add_option("-o,--out", a.merge_out, "the folder to write the tables into")->required();
 
   c.plan = app.add_subcommand("plan", "print the plan of RUN.yaml without simulating");
   c.plan->add_option("config", a.run_file, "run file")->required();
@@ -196,6 +209,27 @@ int inspect_model(const Args& a) {
   return sim::kExitOk;
 }
 
+// A status line rewritten in place when stderr is a terminal, unless -q (errors only) or -v
+// (every debug line, each point's too).
+bool progress_in_place(const Args& a) {
+  return ::isatty(STDERR_FILENO) == 1 && !a.quiet && !a.verbose;
+}
+
+int sweep(const Args& a, const std::vector<config::Override>& overrides) {
+  sim::SweepOptions opt;
+  opt.out_dir = a.sweep_out;
+  opt.jobs = a.jobs;
+  opt.trace = a.sweep_trace;
+  opt.force = a.force;
+  opt.resume = a.resume;
+  opt.sets = a.sets;
+  if (!a.shard.empty()) opt.shard = sim::parse_shard(a.shard);  // before the sweep file
+  opt.progress = progress_in_place(a);
+  // On a terminal each message first erases the status line it may land on.
+  if (opt.progress) spdlog::set_pattern("\r\033[K%^%l%$: %v");
+  return sim::run_sweep(config::load_sweep(a.sweep_file, overrides), opt);
+}
+
 int dispatch(const Commands& c, const Args& a) {
   auto overrides = parse_sets(a.sets);
   if (a.batch != -1)  // validated like the file's key: --batch 0 is an error, not ignored
@@ -203,10 +237,8 @@ int dispatch(const Commands& c, const Args& a) {
   if (*c.run)
     return sim::run_point(config::load_run(a.run_file, overrides), a.out_dir,
                           sim::PointOptions{a.trace && !a.no_trace});
-  if (*c.sweep)
-    return sim::run_sweep(
-        config::load_sweep(a.sweep_file, overrides),
-        sim::SweepOptions{a.sweep_out, a.jobs, a.sweep_trace, a.force, a.resume, a.sets});
+  if (*c.sweep) return sweep(a, overrides);
+  if (*c.merge) return sim::merge_shards(a.merge_dirs, a.merge_out);
   if (*c.plan && a.max_batch)
     return plan_max_batch(config::load_run(a.run_file, overrides), a.json);
   if (*c.plan) {

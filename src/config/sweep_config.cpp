@@ -10,6 +10,13 @@ namespace fs = std::filesystem;
 
 namespace ncore::config {
 
+std::string point_id(size_t index, size_t total) {
+  const int width = total <= 100 ? 2 : total <= 1000 ? 3 : 5;
+  char id[24];
+  std::snprintf(id, sizeof id, "p%0*zu", width, index);
+  return id;
+}
+
 SweepConfig load_sweep(const std::string& path, const std::vector<Override>& cli_sets) {
   SweepConfig sc;
   sc.file = path;
@@ -43,12 +50,9 @@ SweepConfig load_sweep(const std::string& path, const std::vector<Override>& cli
     total *= ax.values.size();
     if (total > 100000) root.fail("axes", "more than 100000 points");
   }
-  const int width = total <= 100 ? 2 : total <= 1000 ? 3 : 5;
   for (size_t p = 0; p < total; ++p) {
     SweepPoint pt;
-    char id[16];
-    std::snprintf(id, sizeof id, "p%0*zu", width, p);
-    pt.id = id;
+    pt.id = point_id(p, total);
     pt.overrides = cli_sets;
     size_t rest = p;
     std::vector<size_t> idx(sc.axes.size());

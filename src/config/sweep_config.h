@@ -30,6 +30,10 @@ struct SweepConfig {
   double slo_s = 0;  // `slo`: a latency bound (0: none); the sweep then writes best.csv
 };
 
+// The id of point `index` (from 0) of a sweep of `total` points: p00..p99, p000..p999, then
+// five digits (a sweep has at most 100000 points).
+std::string point_id(size_t index, size_t total);
+
 SweepConfig load_sweep(const std::string& path, const std::vector<Override>& cli_sets = {});
 
 }  // namespace ncore::config

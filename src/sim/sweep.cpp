@@ -13,19 +13,24 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "base/strings.h"
 #include "planner/plan_error.h"
 #include "report/files.h"
 #include "report/outputs.h"
+#include "sim/progress.h"
 #include "sim/run_point.h"
 #include "sim/sweep_folder.h"
 
 namespace ncore::sim {
 namespace {
+
+namespace fs = std::filesystem;
 
 // A resolved point.
 struct Point {
@@ -46,14 +51,16 @@ void hold_if_asked(const std::string& id) {
 }
 
 // The child of one point: dies with the parent, writes the point into `dir`, exits with its code.
-[[noreturn]] void child(const Point& pt, const std::string& dir, bool trace, pid_t parent,
-                        const sigset_t& mask) {
+[[noreturn]] void child(const Point& pt, const std::string& dir, const SweepOptions& opt,
+                        pid_t parent, const sigset_t& mask) {
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (::getppid() != parent) ::_exit(kExitInternal);  // the parent died before prctl
   ::sigprocmask(SIG_SETMASK, &mask, nullptr);
+  if (opt.progress)
+    spdlog::set_level(spdlog::level::warn);  // the status line stands for the per-point lines
   int code = kExitInternal;
   try {
-    code = run_point(pt.rc, dir, PointOptions{trace});
+    code = run_point(pt.rc, dir, PointOptions{opt.trace});
   } catch (const report::OutputError& e) {
     spdlog::error("{}", e.what());
     code = kExitIo;
@@ -73,8 +80,8 @@ void hold_if_asked(const std::string& id) {
 class Runner {
  public:
   Runner(const std::vector<Point>& pts, const SweepFolder& folder, const SweepOptions& opt,
-         std::vector<int>& codes)
-      : m_pts(pts), m_folder(folder), m_opt(opt), m_codes(codes) {}
+         std::vector<int>& codes, Progress& progress)
+      : m_pts(pts), m_folder(folder), m_opt(opt), m_codes(codes), m_progress(progress) {}
 
   // Runs the points `todo` (indices); returns 0, or the signal that stopped the sweep.
   int run(const std::vector<size_t>& todo) {
@@ -91,6 +98,7 @@ class Runner {
       const timespec tick{1, 0};  // a bound on the wait, should a SIGCHLD be missed
       const int s = ::sigtimedwait(&waited, nullptr, &tick);
       if (s == SIGINT || s == SIGTERM) stop = s;
+      if (s < 0) m_progress.redraw();  // a second without news: the time left, again
     }
     if (stop != 0) {
       while (reap(WNOHANG)) {
@@ -114,7 +122,7 @@ class Runner {
     m_folder.discard_temp(pt.id);
     const pid_t parent = ::getpid();
     const pid_t pid = ::fork();
-    if (pid == 0) child(pt, m_folder.temp_dir(pt.id), m_opt.trace, parent, m_mask);
+    if (pid == 0) child(pt, m_folder.temp_dir(pt.id), m_opt, parent, m_mask);
     if (pid < 0) {
       spdlog::error("point {}: cannot start a process: {}", pt.id, std::strerror(errno));
       m_codes[i] = kExitInternal;
@@ -148,6 +156,7 @@ class Runner {
                     code == kExitIo ? ": an output could not be written" : "");
     }
     m_codes[i] = code;
+    m_progress.point_ended(!succeeded(code));
     return true;
   }
 
@@ -155,6 +164,7 @@ class Runner {
   const SweepFolder& m_folder;
   const SweepOptions& m_opt;
   std::vector<int>& m_codes;
+  Progress& m_progress;
   std::map<pid_t, size_t> m_running;
   sigset_t m_mask{};  // the signal mask before run(): the children's
 };
@@ -165,6 +175,51 @@ std::string read_point_file(const std::string& path) {
   std::ostringstream ss;
   ss << in.rdbuf();
   return ss.str();
+}
+
+// The shard's points resolved (every point of the sweep is, so a bad value fails every shard
+// before anything is written), their sweep.csv rows without results, and the manifest.
+struct Resolved {
+  std::vector<Point> pts;
+  std::vector<report::SweepRow> rows;
+  SweepManifest manifest;
+};
+
+Resolved resolve(const config::SweepConfig& sc, const SweepOptions& opt) {
+  Resolved r;
+  SweepManifest& m = r.manifest;
+  m.sets = opt.sets;
+  m.trace = opt.trace;
+  m.shard = opt.shard;
+  for (const auto& ax : sc.axes) m.axes.push_back(ax.key);
+  m.slo_s = sc.slo_s;
+  m.sweep_points = sc.points.size();
+  Fnv1a hash;  // the whole sweep's, wherever its folder is: paths relative to the sweep file
+  hash.add(base::join(m.axes, "\n") + "\n");
+  const std::string sweep_dir = fs::path(sc.file).parent_path().string();
+  for (size_t i = 0; i < sc.points.size(); ++i) {
+    const auto& p = sc.points[i];
+    config::RunConfig rc = config::load_run(sc.base_run, p.overrides);  // may throw ConfigError
+    hash.add(p.id + "\n" + config::resolved_yaml(rc, (fs::path(sweep_dir) / p.id).string()));
+    if (!opt.shard.holds(i)) continue;
+    const std::string dir = opt.out_dir + "/" + p.id;
+    report::SweepRow row;
+    row.point = p.id;
+    for (size_t a = 0; a < m.axes.size(); ++a) {
+      // Base units where the key resolves to a value; the value as written for a path (hw,
+      // model), which resolves to a mapping or to a path relative to the point.
+      std::string v = config::resolved_value(rc, m.axes[a], dir);
+      if (v.empty() || m.axes[a] == "model") v = p.axis_values[a];
+      row.axis_values.push_back(v);
+    }
+    r.rows.push_back(std::move(row));
+    std::string yaml = config::resolved_yaml(rc, dir);
+    r.pts.push_back(Point{p.id, std::move(rc), std::move(yaml)});
+    m.points.push_back(p.id);
+  }
+  hash.add("slo_s: " + nlohmann::json(sc.slo_s).dump() + "\n");
+  m.config_hash = hash.hex();
+  return r;
 }
 
 }  // namespace
@@ -179,33 +234,13 @@ int sweep_exit_code(const std::vector<int>& point_codes) {
 }
 
 int run_sweep(const config::SweepConfig& sc, const SweepOptions& opt) {
-  std::vector<Point> pts;
-  std::vector<report::SweepRow> rows;
-  std::vector<std::string> axes;
-  for (const auto& ax : sc.axes) axes.push_back(ax.key);
-  for (const auto& p : sc.points)  // throws ConfigError before anything is written
-    pts.push_back(Point{p.id, config::load_run(sc.base_run, p.overrides), ""});
+  Resolved r = resolve(sc, opt);
+  const std::vector<Point>& pts = r.pts;
+  if (opt.shard.count > 1)
+    spdlog::info("shard {}: {} of the sweep's {} points", shard_name(opt.shard), pts.size(),
+                 sc.points.size());
   report::make_dirs(opt.out_dir);
-  SweepManifest m{"", opt.sets, opt.trace, "", {}};
-  std::string all;  // what the config hash covers
-  for (size_t i = 0; i < pts.size(); ++i) {
-    const std::string dir = opt.out_dir + "/" + pts[i].id;
-    pts[i].config_yaml = config::resolved_yaml(pts[i].rc, dir);
-    all += pts[i].id + "\n" + pts[i].config_yaml;
-    m.points.push_back(pts[i].id);
-    report::SweepRow row;
-    row.point = pts[i].id;
-    for (size_t a = 0; a < axes.size(); ++a) {
-      // Base units where the key resolves to a value; the value as written for a path (hw,
-      // model), which resolves to a mapping or to a path relative to the point.
-      std::string v = config::resolved_value(pts[i].rc, axes[a], dir);
-      if (v.empty() || axes[a] == "model") v = sc.points[i].axis_values[a];
-      row.axis_values.push_back(v);
-    }
-    rows.push_back(std::move(row));
-  }
-  m.config_hash = fnv1a_hex(all + "slo_s: " + nlohmann::json(sc.slo_s).dump() + "\n");
-  const SweepFolder folder(opt.out_dir, sc.file, m, opt.force);
+  const SweepFolder folder(opt.out_dir, sc.file, r.manifest, opt.force);
 
   std::vector<int> codes(pts.size(), kExitInternal);
   std::vector<size_t> todo;
@@ -217,19 +252,23 @@ int run_sweep(const config::SweepConfig& sc, const SweepOptions& opt) {
   if (opt.resume)
     spdlog::info("resume: {} of {} points complete, not recomputed", pts.size() - todo.size(),
                  pts.size());
-  if (const int sig = Runner(pts, folder, opt, codes).run(todo)) {
+  Progress progress(todo.size(), opt.progress);
+  const int sig = Runner(pts, folder, opt, codes, progress).run(todo);
+  progress.finish();
+  if (sig != 0) {
     spdlog::error("sweep stopped by signal {}: its finished points are in {}; --resume continues",
                   sig, opt.out_dir);
     return 128 + sig;
   }
-  for (size_t i = 0; i < rows.size(); ++i)
+  for (size_t i = 0; i < r.rows.size(); ++i)
     if (succeeded(codes[i]))
-      rows[i].summary = nlohmann::ordered_json::parse(
+      r.rows[i].summary = nlohmann::ordered_json::parse(
           read_point_file(folder.point_dir(pts[i].id) + "/summary.json"));
-  report::write_file(opt.out_dir + "/sweep.csv", report::sweep_csv(axes, rows));
+  const std::vector<std::string>& axes = r.manifest.axes;
+  report::write_file(opt.out_dir + "/sweep.csv", report::sweep_csv(axes, r.rows));
   if (sc.slo_s > 0)
-    report::write_file(opt.out_dir + "/best.csv", report::best_csv(axes, rows, sc.slo_s));
-  spdlog::info("sweep: {} points, {} written", rows.size(), opt.out_dir + "/sweep.csv");
+    report::write_file(opt.out_dir + "/best.csv", report::best_csv(axes, r.rows, sc.slo_s));
+  spdlog::info("sweep: {} points, {} written", r.rows.size(), opt.out_dir + "/sweep.csv");
   return sweep_exit_code(codes);
 }
 

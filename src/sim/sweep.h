@@ -4,6 +4,8 @@
 // succeeds, and finally <out>/sweep.csv (and best.csv) in the order of the axes, whatever `jobs`
 // is. Children die with the parent (PR_SET_PDEATHSIG), even a SIGKILLed one; SIGINT or SIGTERM
 // to the parent kills the running children, removes their temporaries and ends the sweep.
+// With a shard i/N, only the points whose index is i - 1 modulo N run, under their ids in the
+// whole sweep; sweep.csv and best.csv hold those points only, and `merge` joins the shards.
 // Test hook: NCORESIM_TEST_HOLD_POINT=pNN makes that point's child wait (up to 5 minutes) after
 // its outputs are written and before it exits, so a test can signal a sweep mid-way.
 #pragma once
@@ -11,6 +13,7 @@
 #include <vector>
 
 #include "config/sweep_config.h"
+#include "sim/sweep_folder.h"
 
 namespace ncore::sim {
 
@@ -21,6 +24,9 @@ struct SweepOptions {
   bool force = false;             // replace another sweep's results in out_dir
   bool resume = false;            // keep the points already complete with the same config
   std::vector<std::string> sets;  // the --set overrides as given (recorded in the manifest)
+  Shard shard;                    // --shard i/N: only the points index = i - 1 (mod N)
+  bool progress = false;          // a status line rewritten in place (sim/progress.h); the
+                                  // children then log warnings and errors only
 };
 
 // Returns 0 when every point ran (infeasible ones included), 4 when a point could not write its

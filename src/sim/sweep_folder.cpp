@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "base/checked.h"
 #include "config/config_error.h"
 #include "report/files.h"
 #include "report/outputs.h"
@@ -67,26 +68,126 @@ void remove_tree(const std::string& path) {
   if (ec) report::throw_os_error("remove", path, ec.value());
 }
 
+// The shard a manifest records: 1/1 when it has none (an older ncoresim's whole sweep).
+std::string shard_of(const json& m) {
+  return m.contains("shard") && m["shard"].is_string() ? m["shard"].get<std::string>() : "1/1";
+}
+
 std::string describe(const json& old) {
   std::string s = "sweep " + (old.contains("sweep") && old["sweep"].is_string()
                                   ? old["sweep"].get<std::string>()
                                   : std::string("?"));
   if (old.contains("set") && old["set"].is_array())
     for (const auto& v : old["set"]) s += " --set " + (v.is_string() ? v.get<std::string>() : "?");
+  if (shard_of(old) != "1/1") s += " --shard " + shard_of(old);
   return s;
+}
+
+// A whole number of at most 9 digits (no sign, no spaces); false otherwise.
+bool parse_count(const std::string& s, unsigned& v) {
+  if (s.empty() || s.size() > 9 ||
+      !std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; }))
+    return false;
+  v = static_cast<unsigned>(std::stoul(s));
+  return true;
+}
+
+// The value of `key` in manifest `m`, of JSON type `type`, else a ConfigError naming the file
+// and what was expected.
+const json& field(const json& m, const char* key, json::value_t type, const char* what,
+                  const std::string& path) {
+  if (!m.contains(key) || m[key].type() != type)
+    throw config::ConfigError(path + ": " + key + ": expected " + what +
+                              " (not a manifest.json this ncoresim writes)");
+  return m[key];
+}
+
+std::vector<std::string> strings(const json& m, const char* key, const std::string& path) {
+  std::vector<std::string> out;
+  for (const auto& v : field(m, key, json::value_t::array, "a list of strings", path)) {
+    if (!v.is_string())
+      throw config::ConfigError(path + ": " + key + ": expected a list of strings");
+    out.push_back(v.get<std::string>());
+  }
+  return out;
 }
 
 }  // namespace
 
-std::string fnv1a_hex(const std::string& text) {
-  uint64_t h = 14695981039346656037ull;
-  for (unsigned char c : text) {
-    h ^= c;
-    h *= 1099511628211ull;
+Shard parse_shard(const std::string& text) {
+  const std::string head = "--shard " + base::clip(text) + ": ";
+  const size_t slash = text.find('/');
+  Shard s;
+  if (slash == std::string::npos || !parse_count(text.substr(0, slash), s.index) ||
+      !parse_count(text.substr(slash + 1), s.count))
+    throw config::ConfigError(head + "expected i/N, two whole numbers (e.g. --shard 2/8)");
+  if (s.count == 0) throw config::ConfigError(head + "N must be at least 1");
+  if (s.index == 0) throw config::ConfigError(head + "i counts from 1 (1 <= i <= N)");
+  if (s.index > s.count) throw config::ConfigError(head + "i is larger than N (1 <= i <= N)");
+  return s;
+}
+
+std::string shard_name(const Shard& s) {
+  return std::to_string(s.index) + "/" + std::to_string(s.count);
+}
+
+std::string manifest_json(const SweepManifest& m) {
+  json j;
+  j["version"] = m.version;
+  j["sweep"] = m.sweep;
+  j["set"] = m.sets;
+  j["trace"] = m.trace;
+  j["shard"] = shard_name(m.shard);
+  j["axes"] = m.axes;
+  j["slo_s"] = m.slo_s > 0 ? json(m.slo_s) : json();
+  j["sweep_points"] = m.sweep_points;
+  j["config_hash"] = m.config_hash;
+  j["points"] = m.points;
+  return j.dump(2) + "\n";
+}
+
+SweepManifest parse_manifest(const std::string& text, const std::string& path) {
+  const json j = json::parse(text, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) throw config::ConfigError(path + ": not valid JSON");
+  using T = json::value_t;
+  SweepManifest m;
+  m.version = field(j, "version", T::string, "a string", path).get<std::string>();
+  m.sweep = field(j, "sweep", T::string, "a string", path).get<std::string>();
+  m.sets = strings(j, "set", path);
+  m.trace = field(j, "trace", T::boolean, "true or false", path).get<bool>();
+  const std::string shard = field(j, "shard", T::string, "i/N", path).get<std::string>();
+  try {
+    m.shard = parse_shard(shard);
+  } catch (const config::ConfigError& e) {
+    throw config::ConfigError(path + ": shard: " + e.what());
   }
+  m.axes = strings(j, "axes", path);
+  if (j.contains("slo_s") && !j["slo_s"].is_null())
+    m.slo_s = field(j, "slo_s", T::number_float, "a number of seconds or null", path).get<double>();
+  m.sweep_points =
+      field(j, "sweep_points", T::number_unsigned, "a whole number", path).get<size_t>();
+  m.config_hash = field(j, "config_hash", T::string, "a string", path).get<std::string>();
+  m.points = strings(j, "points", path);
+  return m;
+}
+
+void Fnv1a::add(const std::string& text) {
+  for (unsigned char c : text) {
+    m_h ^= c;
+    m_h *= 1099511628211ull;
+  }
+}
+
+std::string Fnv1a::hex() const {
   char buf[17];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(m_h));
   return buf;
+}
+
+std::string fnv1a_hex(const std::string& text) {
+  Fnv1a h;
+  h.add(text);
+  return h.hex();
 }
 
 SweepFolder::SweepFolder(const std::string& dir, const std::string& sweep_file, SweepManifest m,
@@ -110,14 +211,8 @@ SweepFolder::SweepFolder(const std::string& dir, const std::string& sweep_file, 
         fs::weakly_canonical(fs::absolute(sweep_file)).lexically_relative(here).generic_string();
     check_owner(m, force);
     clean(m);
-    json j;
-    j["version"] = report::version_string();
-    j["sweep"] = m.sweep;
-    j["set"] = m.sets;
-    j["trace"] = m.trace;
-    j["config_hash"] = m.config_hash;
-    j["points"] = m.points;
-    report::write_file(m_dir + "/" + kManifest, j.dump(2) + "\n");
+    m.version = report::version_string();
+    report::write_file(m_dir + "/" + kManifest, manifest_json(m));
   } catch (...) {
     ::close(m_lock);
     throw;
@@ -128,8 +223,9 @@ SweepFolder::~SweepFolder() {
   if (m_lock >= 0) ::close(m_lock);
 }
 
-// Refuses (ConfigError) a folder whose manifest names another sweep file or other overrides, or
-// that holds sweep results and no manifest, unless forced; remembers the points it held.
+// Refuses (ConfigError) a folder whose manifest names another sweep file, other overrides or
+// another shard, or that holds sweep results and no manifest, unless forced; remembers the points
+// it held.
 void SweepFolder::check_owner(const SweepManifest& m, bool force) {
   std::string other;  // whose results the folder holds, when not this sweep's
   std::string text;
@@ -143,7 +239,7 @@ void SweepFolder::check_owner(const SweepManifest& m, bool force) {
           if (p.is_string()) m_old_points.push_back(p.get<std::string>());
       const json sets = m.sets;
       if (old.value("sweep", std::string()) != m.sweep || !old.contains("set") ||
-          old["set"] != sets)
+          old["set"] != sets || shard_of(old) != shard_name(m.shard))
         other = describe(old);
     }
   } else {

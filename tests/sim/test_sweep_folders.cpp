@@ -208,6 +208,22 @@ TEST_CASE("a sweep into a folder a running sweep holds fails at once with exit 4
   REQUIRE_FALSE(has_temporaries(dir + "/out"));
 }
 
+TEST_CASE("merge of a folder whose sweep is running fails at once with exit 4") {
+  const std::string dir = test::scratch("merge_locked");
+  const std::string s = sweep_file(dir, "s.yaml", "axes:\n  batch: [1, 2]\n");
+  REQUIRE(sweep(s, dir + "/s1", "--shard 1/2").code == 0);
+  Spawned pid{spawn_sweep(s, dir + "/s2", "p01", "1", dir + "/log")};  // held at p01
+  wait_for(dir + "/s2/.p01.tmp/summary.json");
+  const auto r = test::ncoresim("merge -q '" + dir + "/s1' '" + dir + "/s2' -o '" + dir + "/out'");
+  INFO(r.output);
+  REQUIRE(r.code == 4);
+  REQUIRE(r.output == "error: " + dir + "/s2: in use by a running sweep (it holds " + dir +
+                          "/s2/.sweep.lock); merge when it has ended\n");
+  REQUIRE(signal_and_wait(pid, SIGTERM) == 128 + SIGTERM);
+  REQUIRE(wait_group_gone(pid.pid) == 0);
+  REQUIRE_FALSE(fs::exists(dir + "/out"));
+}
+
 TEST_CASE("a sweep's parent killed by SIGKILL leaves no child running, and the folder reusable") {
   // Finding 8's SIGKILL half. Before: the children went on simulating and writing.
   const std::string dir = test::scratch("sweep_sigkill");
