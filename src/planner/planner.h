@@ -18,6 +18,8 @@
 //    MatMul per K block (K <= rows) accumulates in a PSUM bank, and the vector engine evicts it;
 //    activation_stationary where that moves fewer DRAM bytes (residency.h).
 //  - Weight loads run ahead of compute by prefetch_depth - 1 blocks, across layer boundaries.
+//    With options.prefetch: fill, a plan that fits gets as many more buffers as the SBUF left
+//    free at its peak layer holds (up to 64), and is planned again with them.
 //  - SBUF holds the live activations of the batch (each tensor from its producer to its last
 //    consumer), the weight buffers (prefetch_depth x the largest block) and two stream buffers
 //    per tensor a layer reads from or writes to DRAM. Capacity is counted in bytes: packing into
