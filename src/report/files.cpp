@@ -11,6 +11,8 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <system_error>
 
 namespace ncore::report {
@@ -106,6 +108,15 @@ void flush_stdout() {
 
 const char* temp_file_in_progress() {
   return g_temp_set ? g_temp : nullptr;
+}
+
+bool read_text(const std::string& path, std::string& out) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  out = ss.str();
+  return !in.bad();
 }
 
 }  // namespace ncore::report

@@ -32,4 +32,7 @@ void flush_stdout();
 // a SIGINT/SIGTERM handler may unlink it before the process exits.
 const char* temp_file_in_progress();
 
+// A whole file's bytes into out; false when it cannot be opened or read.
+bool read_text(const std::string& path, std::string& out);
+
 }  // namespace ncore::report

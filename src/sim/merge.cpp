@@ -55,15 +55,6 @@ struct Locks {
   }
 };
 
-bool read_text(const std::string& path, std::string& out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  out = ss.str();
-  return !in.bad();
-}
-
 // The lines and cells of a CSV text as report::sweep_csv writes it (a cell "in quotes" may hold
 // commas, newlines and "" for a quote).
 std::vector<std::vector<std::string>> parse_csv(const std::string& text, const std::string& path) {
@@ -99,7 +90,7 @@ ShardFolder read_shard(const std::string& dir, Locks& locks) {
   ShardFolder s{dir, {}, {}};
   std::string text;
   const std::string mpath = dir + "/manifest.json", cpath = dir + "/sweep.csv";
-  if (!read_text(mpath, text))
+  if (!report::read_text(mpath, text))
     throw ConfigError(dir + ": not a sweep folder (no readable manifest.json)");
   locks.lock_shared(dir);
   s.m = parse_manifest(text, mpath);
@@ -110,7 +101,7 @@ ShardFolder read_shard(const std::string& dir, Locks& locks) {
   if (s.m.points != expected)
     throw ConfigError(mpath + ": points: not those of " + shard + " of a sweep of " +
                       std::to_string(s.m.sweep_points) + " points");
-  if (!read_text(cpath, text))
+  if (!report::read_text(cpath, text))
     throw ConfigError(dir + ": " + shard + " has not finished (no sweep.csv); run it again, " +
                       "with --resume to keep its finished points");
   auto lines = parse_csv(text, cpath);
@@ -196,7 +187,7 @@ std::vector<report::SweepRow> join_rows(const std::vector<ShardFolder>& shards,
     rows[i].axis_values.assign(cells.begin() + 1, cells.begin() + 1 + static_cast<long>(axes));
     const std::string path = s.dir + "/" + cells[0] + "/summary.json";
     std::string text;
-    if (!read_text(path, text)) {
+    if (!report::read_text(path, text)) {
       failed.push_back(cells[0]);
       continue;
     }

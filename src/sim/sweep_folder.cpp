@@ -52,16 +52,6 @@ bool is_stale_temp(const std::string& name) {
   return false;
 }
 
-// The file's text, or nullopt-like false when it cannot be read.
-bool read_text(const std::string& path, std::string& out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  out = ss.str();
-  return !in.bad();
-}
-
 void remove_tree(const std::string& path) {
   std::error_code ec;
   fs::remove_all(path, ec);
@@ -229,7 +219,7 @@ SweepFolder::~SweepFolder() {
 void SweepFolder::check_owner(const SweepManifest& m, bool force) {
   std::string other;  // whose results the folder holds, when not this sweep's
   std::string text;
-  if (read_text(m_dir + "/" + kManifest, text)) {
+  if (report::read_text(m_dir + "/" + kManifest, text)) {
     const json old = json::parse(text, nullptr, false);
     if (old.is_discarded() || !old.is_object()) {
       other = "an unreadable " + std::string(kManifest);
@@ -276,8 +266,8 @@ bool SweepFolder::complete(const std::string& id, const std::string& config_yaml
                            bool trace) const {
   const std::string dir = point_dir(id);
   std::string text, config;
-  if (!read_text(dir + "/summary.json", text) || !read_text(dir + "/config.yaml", config) ||
-      config != config_yaml)
+  if (!report::read_text(dir + "/summary.json", text) ||
+      !report::read_text(dir + "/config.yaml", config) || config != config_yaml)
     return false;
   const json s = json::parse(text, nullptr, false);
   if (s.is_discarded() || !s.is_object() ||
