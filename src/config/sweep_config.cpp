@@ -16,8 +16,8 @@ SweepConfig load_sweep(const std::string& path, const std::vector<Override>& cli
   auto src = std::make_shared<Source>(Source{path, {}});
   MapReader root(load_yaml_file(path), src, "");
   const std::string base = root.get("base", text());
-  sc.base_run = (fs::path(path).parent_path() / base).lexically_normal().string();
-  if (!fs::exists(sc.base_run)) root.fail("base", "base run file not found: " + sc.base_run);
+  sc.base_run =
+      existing_file(root, "base", base, fs::path(path).parent_path().string(), "base run file");
   MapReader axes = root.map("axes");
   for (auto it = axes.node().begin(); it != axes.node().end(); ++it) {
     SweepAxis ax;

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <sstream>
@@ -48,6 +49,17 @@ YAML::Node load_yaml_file(const std::string& path) {
     if (c < 0x20 && c != '\n' && c != '\r' && c != '\t')
       throw ConfigError(path + ": not a YAML text file (control byte found)");
   return load_yaml_string(text, path);
+}
+
+std::string existing_file(const MapReader& r, const std::string& key, const std::string& value,
+                          const std::string& base, const std::string& what) {
+  if (value.find('\0') != std::string::npos)
+    r.fail(key, "a NUL byte (\\0) in the path '" + base::clip(value) + "' is not allowed");
+  const std::string p = (std::filesystem::path(base) / value).lexically_normal().string();
+  std::error_code ec;
+  if (!std::filesystem::exists(p, ec))
+    r.fail(key, what + " not found: " + base::clip(p) + (ec ? " (" + ec.message() + ")" : ""));
+  return p;
 }
 
 std::string closest(const std::string& word, const std::vector<std::string>& choices) {

@@ -125,6 +125,13 @@ class MapReader {
   mutable std::vector<std::string> m_asked;  // every key looked up, for did-you-mean
 };
 
+// The file a path value of key `key` names, relative to the folder `base` ("" for the current
+// one), which must exist: returned lexically normalized. A NUL byte (a C path would end there),
+// a missing file and any OS error (a name too long, a symlink loop) are ConfigErrors at the key,
+// never a std::filesystem_error.
+std::string existing_file(const MapReader& r, const std::string& key, const std::string& value,
+                          const std::string& base, const std::string& what);
+
 // `file:line:col` of a node (yaml-cpp marks count from 0).
 std::string location(const std::string& file, const YAML::Node& n);
 

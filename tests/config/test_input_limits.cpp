@@ -111,3 +111,27 @@ TEST_CASE("YAML nested too deep names the file and the nesting limit") {
   expect_bad("plan '" + path + "'", path + ":1:");
   expect_bad("plan '" + path + "'", "nesting deeper than 2000 levels");
 }
+
+TEST_CASE("a sweep's base path too long for the OS is a bad input, not an internal error") {
+  // Found by fuzz_sweep_yaml (fuzz/corpus/sweep_yaml/crash-base-path-too-long.yaml): the loader
+  // asked std::filesystem::exists without an error code, which throws on ENAMETOOLONG. Was
+  // exit 1, "internal error: filesystem error: status: File name too long [aaa...]" (the whole
+  // path echoed); the same file one folder up gave exit 2. Now both are the base key's error.
+  const std::string dir = test::scratch("limits_sweep_base");
+  const std::string axes = "\naxes:\n  batch: [1, 2]\n";
+  write(dir + "/one.yaml", "base: " + std::string(300, 'a') + ".yaml" + axes);  // one long name
+  expect_bad("sweep '" + dir + "/one.yaml' -o '" + dir + "/out'",
+             "one.yaml:1:7: base: base run file not found: " + dir + "/aaaa");
+  expect_bad("sweep '" + dir + "/one.yaml' -o '" + dir + "/out'", "(File name too long)");
+  // Short names whose whole path is over PATH_MAX (4096) only below a deeper folder: under the
+  // fuzz harness's folder (its form of the finding), not from the folder the file is in.
+  std::string base;
+  while (base.size() < 4080) base += "a/";
+  write(dir + "/deep.yaml", "base: " + base + "run.yaml" + axes);
+  expect_bad("sweep '" + dir + "/deep.yaml' -o '" + dir + "/out'", "(File name too long)");
+  std::filesystem::remove_all(dir + "/out");
+  const auto r =
+      test::run_command("cd '" + dir + "' && '" + NCORESIM_BIN + "' sweep deep.yaml -o out");
+  REQUIRE(r.code == 2);
+  REQUIRE_THAT(r.output, Catch::Contains("deep.yaml:1:7: base: base run file not found: a/a/"));
+}
