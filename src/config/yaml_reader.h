@@ -13,6 +13,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "config/config_error.h"
@@ -120,7 +121,15 @@ class MapReader {
   YAML::Node m_node;
   std::shared_ptr<const Source> m_src;
   std::string m_path;
-  std::vector<std::string> m_keys;  // in file order
+  // The key node of the i-th key (walks the mapping: for error messages only).
+  YAML::Node key_node(size_t i) const;
+  std::optional<size_t> index_of(const std::string& key) const;
+
+  // The keys in file order, their values, and each key's position: a lookup is O(1), so a
+  // mapping of many keys reads in linear time (a linear search per key was quadratic).
+  std::vector<std::string> m_keys;
+  std::vector<YAML::Node> m_values;
+  std::unordered_map<std::string, size_t> m_index;
   std::vector<bool> m_read;
   mutable std::vector<std::string> m_asked;  // every key looked up, for did-you-mean
 };
