@@ -37,7 +37,8 @@ YAML::Node load_yaml_string(const std::string& text, const std::string& name) {
 }
 
 YAML::Node load_yaml_file(const std::string& path) {
-  const std::string problem = base::input_file_problem(path, base::kMaxTextInputBytes, "16 MiB");
+  const std::string problem =
+      base::input_file_problem(path, base::kMaxTextInputBytes, base::kMaxTextInputText);
   if (!problem.empty()) throw ConfigError(path + ": " + problem);
   std::ifstream in(path, std::ios::binary);
   if (!in) throw ConfigError(path + ": cannot open file");

@@ -38,7 +38,7 @@ std::string clip_value_in(const std::string& message, const std::string& value);
 std::string clip_message(const std::string& what);
 
 // Loads a file as YAML, or throws ConfigError naming the file (unreadable, a directory, over
-// 16 MiB, nested deeper than kMaxYamlDepth, a syntax error).
+// 1 MiB, nested deeper than kMaxYamlDepth, a syntax error).
 YAML::Node load_yaml_file(const std::string& path);
 YAML::Node load_yaml_string(const std::string& text, const std::string& name);
 
