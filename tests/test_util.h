@@ -51,7 +51,6 @@ struct Result {
   std::string output;  // stdout and stderr
 };
 
-// Runs `ncoresim ARGS` from the repository root.
 // Runs a shell command line from the repository root: its exit code and output (stdout and
 // stderr). Exit code -1 when it did not exit normally or could not start.
 inline Result run_command(const std::string& command) {
@@ -68,6 +67,7 @@ inline Result run_command(const std::string& command) {
   return r;
 }
 
+// Runs `ncoresim ARGS` from the repository root.
 inline Result ncoresim(const std::string& args) {
   return run_command(std::string("'") + NCORESIM_BIN + "' " + args);
 }

@@ -48,23 +48,15 @@ std::string stem(const std::string& path) {
   return fs::path(path).stem().string();
 }
 
-// The file a path value names (relative to the run file's folder), which must exist. A NUL byte
-// is refused (a C path would end there); a path too long for the OS is an error, not a crash.
-std::string existing_file(const MapReader& r, const std::string& key, const std::string& value,
-                          const fs::path& base, const std::string& what) {
-  if (value.find('\0') != std::string::npos)
-    r.fail(key, "a NUL byte (\\0) in the path '" + base::clip(value) + "' is not allowed");
-  const std::string p = (base / value).lexically_normal().string();
-  std::error_code ec;
-  if (!fs::exists(p, ec))
-    r.fail(key, what + " not found: " + base::clip(p) + (ec ? " (" + ec.message() + ")" : ""));
-  return p;
-}
-
+// `path` relative to `dir`, through symlinks where both resolve; else as given (no OS error
+// escapes as std::filesystem_error).
 std::string relative_to(const std::string& path, const std::string& dir) {
-  const fs::path p = fs::weakly_canonical(fs::absolute(path));
-  const fs::path d = fs::weakly_canonical(fs::absolute(dir));
-  return p.lexically_relative(d).generic_string();
+  std::error_code ec;
+  fs::path p = fs::absolute(path, ec), d;
+  if (!ec) p = fs::weakly_canonical(p, ec);
+  if (!ec) d = fs::absolute(dir, ec);
+  if (!ec) d = fs::weakly_canonical(d, ec);
+  return ec ? path : p.lexically_relative(d).generic_string();
 }
 
 }  // namespace
@@ -207,7 +199,7 @@ RunConfig load_run(const std::string& path, const std::vector<Override>& overrid
   YAML::Node hw_tree;
   std::string hw_default_name;
   if (hw_node.IsScalar()) {
-    rc.hw_file = existing_file(run, "hw", hw_node.Scalar(), base, "hardware file");
+    rc.hw_file = existing_file(run, "hw", hw_node.Scalar(), base.string(), "hardware file");
     hw_tree = load_yaml_file(rc.hw_file);
     hw_src = std::make_shared<Source>(Source{rc.hw_file, {}});
     hw_default_name = stem(rc.hw_file);
@@ -233,7 +225,7 @@ RunConfig load_run(const std::string& path, const std::vector<Override>& overrid
   if (ext != ".yaml" && ext != ".yml" && ext != ".onnx" && ext != ".csv")
     run.fail("model",
              "unsupported model format '" + ext + "' (expected .yaml, .onnx or a SCALE-Sim .csv)");
-  existing_file(run, "model", model, base, "model file");
+  existing_file(run, "model", model, base.string(), "model file");
 
   rc.batch = static_cast<uint64_t>(run.get("batch", integer_in(1, 1 << 20)));
   const std::string dt = run.get("dtype", one_of({"fp32", "fp16", "bf16", "int8"}), "fp16");

@@ -23,9 +23,12 @@ SweepConfig load_sweep(const std::string& path, const std::vector<Override>& cli
   auto src = std::make_shared<Source>(Source{path, {}});
   MapReader root(load_yaml_file(path), src, "");
   const std::string base = root.get("base", text());
-  sc.base_run = (fs::path(path).parent_path() / base).lexically_normal().string();
-  if (!fs::exists(sc.base_run)) root.fail("base", "base run file not found: " + sc.base_run);
+  sc.base_run =
+      existing_file(root, "base", base, fs::path(path).parent_path().string(), "base run file");
   MapReader axes = root.map("axes");
+  if (axes.node().size() > kMaxSweepAxes)
+    root.fail("axes", std::to_string(axes.node().size()) + " axes, more than the limit of " +
+                          std::to_string(kMaxSweepAxes));
   for (auto it = axes.node().begin(); it != axes.node().end(); ++it) {
     SweepAxis ax;
     ax.key = it->first.Scalar();
@@ -48,7 +51,8 @@ SweepConfig load_sweep(const std::string& path, const std::vector<Override>& cli
   size_t total = 1;
   for (const auto& ax : sc.axes) {  // checked per axis: the product of many axes could wrap
     total *= ax.values.size();
-    if (total > 100000) root.fail("axes", "more than 100000 points");
+    if (total > kMaxSweepPoints)
+      root.fail("axes", "more than " + std::to_string(kMaxSweepPoints) + " points");
   }
   for (size_t p = 0; p < total; ++p) {
     SweepPoint pt;

@@ -10,6 +10,12 @@
 
 namespace ncore::config {
 
+// Limits (README "Limits"): points, and axes. Each axis is a distinct key (about 110 exist);
+// the bound keeps resolving a point cheap (yaml-cpp looks a key up by a linear search, so a
+// point's overrides cost the square of their number: 40,000 axes took 3 minutes).
+constexpr size_t kMaxSweepPoints = 100000;
+constexpr size_t kMaxSweepAxes = 256;
+
 struct SweepAxis {
   std::string key;
   std::vector<std::string> values;   // YAML text of each value

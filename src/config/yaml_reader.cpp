@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <sstream>
@@ -36,7 +37,8 @@ YAML::Node load_yaml_string(const std::string& text, const std::string& name) {
 }
 
 YAML::Node load_yaml_file(const std::string& path) {
-  const std::string problem = base::input_file_problem(path, base::kMaxTextInputBytes, "16 MiB");
+  const std::string problem =
+      base::input_file_problem(path, base::kMaxTextInputBytes, base::kMaxTextInputText);
   if (!problem.empty()) throw ConfigError(path + ": " + problem);
   std::ifstream in(path, std::ios::binary);
   if (!in) throw ConfigError(path + ": cannot open file");
@@ -50,10 +52,25 @@ YAML::Node load_yaml_file(const std::string& path) {
   return load_yaml_string(text, path);
 }
 
+std::string existing_file(const MapReader& r, const std::string& key, const std::string& value,
+                          const std::string& base, const std::string& what) {
+  if (value.find('\0') != std::string::npos)
+    r.fail(key, "a NUL byte (\\0) in the path '" + base::clip(value) + "' is not allowed");
+  const std::string p = (std::filesystem::path(base) / value).lexically_normal().string();
+  std::error_code ec;
+  if (!std::filesystem::exists(p, ec))
+    r.fail(key, what + " not found: " + base::clip(p) + (ec ? " (" + ec.message() + ")" : ""));
+  return p;
+}
+
 std::string closest(const std::string& word, const std::vector<std::string>& choices) {
   std::string best;
   size_t best_d = std::numeric_limits<size_t>::max();
+  const size_t most = std::max<size_t>(2, word.size() / 3);  // a plausible typo's distance
   for (const auto& c : choices) {
+    // The distance is at least the difference of the lengths: skip what cannot be a typo, so a
+    // long unknown key costs no more than its length.
+    if ((word.size() > c.size() ? word.size() - c.size() : c.size() - word.size()) > most) continue;
     std::vector<size_t> prev(c.size() + 1), cur(c.size() + 1);
     for (size_t j = 0; j <= c.size(); ++j) prev[j] = j;
     for (size_t i = 1; i <= word.size(); ++i) {
@@ -68,7 +85,7 @@ std::string closest(const std::string& word, const std::vector<std::string>& cho
     }
   }
   // Only suggest a word that is plausibly a typo.
-  if (best_d > std::max<size_t>(2, word.size() / 3)) return "";
+  if (best_d > most) return "";
   return best;
 }
 
@@ -196,20 +213,26 @@ MapReader::MapReader(YAML::Node node, std::shared_ptr<const Source> src, std::st
   }
   for (auto it = m_node.begin(); it != m_node.end(); ++it) {
     const std::string k = it->first.Scalar();
-    const auto prev = std::find(m_keys.begin(), m_keys.end(), k);
-    if (prev != m_keys.end()) {
-      YAML::Node first = m_node.begin()->first;
-      for (auto j = m_node.begin(); j != it; ++j)
-        if (j->first.Scalar() == k) {
-          first = j->first;
-          break;
-        }
+    if (!m_index.emplace(k, m_keys.size()).second)
       fail_at(it->first, k,
-              "duplicate key (first given at line " + std::to_string(first.Mark().line + 1) + ")");
-    }
+              "duplicate key (first given at line " +
+                  std::to_string(key_node(m_index.at(k)).Mark().line + 1) + ")");
     m_keys.push_back(k);
+    m_values.push_back(it->second);
   }
   m_read.assign(m_keys.size(), false);
+}
+
+YAML::Node MapReader::key_node(size_t i) const {
+  auto it = m_node.begin();
+  std::advance(it, static_cast<std::ptrdiff_t>(i));
+  return it->first;
+}
+
+std::optional<size_t> MapReader::index_of(const std::string& key) const {
+  const auto it = m_index.find(key);
+  if (it == m_index.end()) return std::nullopt;
+  return it->second;
 }
 
 std::string MapReader::describe(const YAML::Node& n) {
@@ -237,32 +260,25 @@ void MapReader::fail_at(const YAML::Node& n, const std::string& key,
 }
 
 void MapReader::fail(const std::string& key, const std::string& what) const {
-  const auto it = std::find(m_keys.begin(), m_keys.end(), key);
-  if (it == m_keys.end()) fail_at(m_node, key, what);
-  for (auto n = m_node.begin(); n != m_node.end(); ++n)
-    if (n->first.Scalar() == key) fail_at(n->second, key, what);
-  fail_at(m_node, key, what);
+  const auto i = index_of(key);
+  fail_at(i ? m_values[*i] : m_node, key, what);
 }
 
 bool MapReader::has(const std::string& key) const {
   m_asked.push_back(key);
-  return std::find(m_keys.begin(), m_keys.end(), key) != m_keys.end();
+  return index_of(key).has_value();
 }
 
 YAML::Node MapReader::node_for(const std::string& key, bool required) {
   m_asked.push_back(key);
-  const auto it = std::find(m_keys.begin(), m_keys.end(), key);
-  if (it == m_keys.end()) {
+  const auto i = index_of(key);
+  if (!i) {
     if (required) fail_at(m_node, key, "missing required key");
     return YAML::Node(YAML::NodeType::Undefined);
   }
-  m_read[static_cast<size_t>(it - m_keys.begin())] = true;
-  for (auto n = m_node.begin(); n != m_node.end(); ++n)
-    if (n->first.Scalar() == key) {
-      if (n->second.IsNull()) fail_at(n->second, key, "missing value");
-      return n->second;
-    }
-  return YAML::Node(YAML::NodeType::Undefined);
+  m_read[*i] = true;
+  if (m_values[*i].IsNull()) fail_at(m_values[*i], key, "missing value");
+  return m_values[*i];
 }
 
 YAML::Node MapReader::raw(const std::string& key, bool required) {
@@ -292,10 +308,8 @@ void MapReader::finish() const {
   for (size_t i = 0; i < m_keys.size(); ++i) {
     if (m_read[i]) continue;
     const std::string near = closest(m_keys[i], m_asked);
-    for (auto n = m_node.begin(); n != m_node.end(); ++n)
-      if (n->first.Scalar() == m_keys[i])
-        fail_at(n->first, m_keys[i],
-                "unknown key" + (near.empty() ? std::string() : " (did you mean " + near + "?)"));
+    fail_at(key_node(i), m_keys[i],
+            "unknown key" + (near.empty() ? std::string() : " (did you mean " + near + "?)"));
   }
 }
 

@@ -13,6 +13,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "config/config_error.h"
@@ -37,7 +38,7 @@ std::string clip_value_in(const std::string& message, const std::string& value);
 std::string clip_message(const std::string& what);
 
 // Loads a file as YAML, or throws ConfigError naming the file (unreadable, a directory, over
-// 16 MiB, nested deeper than kMaxYamlDepth, a syntax error).
+// 1 MiB, nested deeper than kMaxYamlDepth, a syntax error).
 YAML::Node load_yaml_file(const std::string& path);
 YAML::Node load_yaml_string(const std::string& text, const std::string& name);
 
@@ -120,10 +121,25 @@ class MapReader {
   YAML::Node m_node;
   std::shared_ptr<const Source> m_src;
   std::string m_path;
-  std::vector<std::string> m_keys;  // in file order
+  // The key node of the i-th key (walks the mapping: for error messages only).
+  YAML::Node key_node(size_t i) const;
+  std::optional<size_t> index_of(const std::string& key) const;
+
+  // The keys in file order, their values, and each key's position: a lookup is O(1), so a
+  // mapping of many keys reads in linear time (a linear search per key was quadratic).
+  std::vector<std::string> m_keys;
+  std::vector<YAML::Node> m_values;
+  std::unordered_map<std::string, size_t> m_index;
   std::vector<bool> m_read;
   mutable std::vector<std::string> m_asked;  // every key looked up, for did-you-mean
 };
+
+// The file a path value of key `key` names, relative to the folder `base` ("" for the current
+// one), which must exist: returned lexically normalized. A NUL byte (a C path would end there),
+// a missing file and any OS error (a name too long, a symlink loop) are ConfigErrors at the key,
+// never a std::filesystem_error.
+std::string existing_file(const MapReader& r, const std::string& key, const std::string& value,
+                          const std::string& base, const std::string& what);
 
 // `file:line:col` of a node (yaml-cpp marks count from 0).
 std::string location(const std::string& file, const YAML::Node& n);

@@ -82,7 +82,7 @@ Program program_for(const PlanInputs& in, const Residency& r) {
   return p;
 }
 
-isa::LayerPlan layer_plan(const PlanInputs& in, const Residency& r, size_t l) {
+isa::LayerPlan layer_plan(const PlanInputs& in, const Residency& r, size_t l, uint64_t sbuf_bytes) {
   const workload::Layer& layer = in.g.layers[l];
   isa::LayerPlan lp;
   lp.name = layer.name;
@@ -93,7 +93,7 @@ isa::LayerPlan layer_plan(const PlanInputs& in, const Residency& r, size_t l) {
   lp.weight_bytes = layer.weight_elems() * in.dtype_bytes;
   lp.output_resident = r.tensors[static_cast<size_t>(in.out_tensor(l))].resident;
   if (!layer.shape_only) {
-    lp.sbuf_bytes = occupancy(in, r, l);
+    lp.sbuf_bytes = sbuf_bytes;
     lp.n_chunks = n_chunks(chunking(layer, r.tiling));
   }
   return lp;
@@ -136,8 +136,9 @@ void emit_layer(Emitter& e, size_t l, isa::LayerPlan& lp) {
 void emit_layers(const PlanInputs& in, const Residency& r, Program& p) {
   Emitter e(in, r, p);
   emit_network_input(e);
+  const std::vector<uint64_t> occ = occupancies(in, r);
   for (size_t l = 0; l < in.g.layers.size(); ++l) {
-    isa::LayerPlan lp = layer_plan(in, r, l);
+    isa::LayerPlan lp = layer_plan(in, r, l, occ[l]);
     if (!in.g.layers[l].shape_only) emit_layer(e, l, lp);
     p.sbuf_peak = std::max(p.sbuf_peak, lp.sbuf_bytes);
     p.macs += lp.macs;

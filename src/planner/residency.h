@@ -46,6 +46,10 @@ Residency plan_residency(const PlanInputs& in);
 // writes to DRAM, and an explicit im2col copy's buffers.
 uint64_t occupancy(const PlanInputs& in, const Residency& r, size_t l);
 
+// occupancy() of every layer (0 for a shape-only one), in O(layers + tensors) together where
+// occupancy() costs O(tensors) each.
+std::vector<uint64_t> occupancies(const PlanInputs& in, const Residency& r);
+
 // The bytes of input tensor t that chunk [c0, c0 + n) of layer l's output positions needs from
 // one group: its proportional share, but for a MatMul never more than the K x n moving data (a
 // strided 1x1 conv reads only the pixels it uses). Halos are not re-read.

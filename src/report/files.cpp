@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -65,6 +66,14 @@ std::string temp_path(const std::string& path) {
   return (p.parent_path() / name).string();
 }
 
+// The test hook of files.h: the write of a file named $NCORESIM_TEST_HOLD_FILE waits (up to 5
+// minutes, longer than any test waits) with its temporary written and synced, not yet renamed.
+void hold_if_asked(const std::string& path) {
+  const char* hold = std::getenv("NCORESIM_TEST_HOLD_FILE");
+  if (hold == nullptr || std::filesystem::path(path).filename() != hold) return;
+  for (int i = 0; i < 3000; ++i) ::usleep(100000);
+}
+
 }  // namespace
 
 void throw_os_error(const std::string& action, const std::string& path, int err) {
@@ -87,6 +96,7 @@ void write_file(const std::string& path, const std::string& text) {
   }
   int err = 0;
   if (!write_all(fd, text) || ::fsync(fd) != 0) err = errno;
+  if (err == 0) hold_if_asked(path);
   if (::close(fd) != 0 && err == 0) err = errno;
   if (err == 0 && ::rename(tmp.c_str(), path.c_str()) != 0) err = errno;
   if (err != 0) ::unlink(tmp.c_str());

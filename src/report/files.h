@@ -3,6 +3,9 @@
 // fsync and at close, and is then renamed into place; on any failure the temporary is removed
 // and the target is left as it was. A target that exists and is not a regular file
 // (/dev/stdout, a FIFO, /dev/full) is written in place, checked the same way.
+// Test hook: NCORESIM_TEST_HOLD_FILE=NAME makes the write of a file named NAME wait (up to 5
+// minutes) once its temporary is written and synced, before the rename, so a test can signal a
+// command mid-write.
 #pragma once
 #include <stdexcept>
 #include <string>

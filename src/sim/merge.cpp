@@ -201,7 +201,8 @@ std::vector<report::SweepRow> join_rows(const std::vector<ShardFolder>& shards,
 }  // namespace
 
 int merge_shards(const std::vector<std::string>& dirs, const std::string& out_dir) {
-  if (fs::exists(out_dir + "/manifest.json"))
+  std::error_code exists_ec;  // an unreadable path is not a sweep folder (no exception escapes)
+  if (fs::exists(out_dir + "/manifest.json", exists_ec))
     throw ConfigError(out_dir + ": a sweep folder (it holds manifest.json); merge writes its " +
                       "tables into a folder of their own, e.g. the shard folders' parent");
   Locks locks;

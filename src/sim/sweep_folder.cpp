@@ -52,6 +52,20 @@ bool is_stale_temp(const std::string& name) {
   return false;
 }
 
+// Whether `path` exists; false when the OS cannot tell (no std::filesystem_error escapes).
+bool exists(const std::string& path) {
+  std::error_code ec;
+  return fs::exists(path, ec);
+}
+
+// `path` made absolute through the symlinks that resolve; as given when the OS cannot tell.
+fs::path resolved(const std::string& path) {
+  std::error_code ec;
+  fs::path p = fs::absolute(path, ec);
+  if (!ec) p = fs::weakly_canonical(p, ec);
+  return ec ? fs::path(path).lexically_normal() : p;
+}
+
 void remove_tree(const std::string& path) {
   std::error_code ec;
   fs::remove_all(path, ec);
@@ -196,9 +210,7 @@ SweepFolder::SweepFolder(const std::string& dir, const std::string& sweep_file, 
     report::throw_os_error("lock", lock, err);
   }
   try {
-    const fs::path here = fs::weakly_canonical(fs::absolute(m_dir));
-    m.sweep =
-        fs::weakly_canonical(fs::absolute(sweep_file)).lexically_relative(here).generic_string();
+    m.sweep = resolved(sweep_file).lexically_relative(resolved(m_dir)).generic_string();
     check_owner(m, force);
     clean(m);
     m.version = report::version_string();
@@ -238,7 +250,7 @@ void SweepFolder::check_owner(const SweepManifest& m, bool force) {
       const std::string name = e.path().filename().string();
       if (is_point_id(name) && e.is_directory()) m_old_points.push_back(name);
     }
-    if (fs::exists(m_dir + "/sweep.csv") || !m_old_points.empty())
+    if (exists(m_dir + "/sweep.csv") || !m_old_points.empty())
       other = "sweep results without a " + std::string(kManifest) + ": an older ncoresim's?";
   }
   if (!other.empty() && !force)
@@ -274,13 +286,13 @@ bool SweepFolder::complete(const std::string& id, const std::string& config_yaml
       s.value("version", std::string()) != report::version_string())
     return false;
   const bool simulated = !s.contains("infeasible");
-  return fs::exists(dir + "/layers.csv") == simulated &&
-         fs::exists(dir + "/trace.json") == (simulated && trace);
+  return exists(dir + "/layers.csv") == simulated &&
+         exists(dir + "/trace.json") == (simulated && trace);
 }
 
 void SweepFolder::commit(const std::string& id) const {
   const std::string tmp = temp_dir(id), dst = point_dir(id);
-  if (fs::exists(dst)) {
+  if (exists(dst)) {
     // Swap the two in one step, so pNN/ is never absent, then drop the old one.
     if (::renameat2(AT_FDCWD, tmp.c_str(), AT_FDCWD, dst.c_str(), RENAME_EXCHANGE) == 0) {
       remove_tree(tmp);

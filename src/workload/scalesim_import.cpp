@@ -99,7 +99,8 @@ Shape gemm_row(const std::string& where, const std::vector<std::string>& c, Laye
 }  // namespace
 
 ModelSpec import_scalesim(const std::string& path) {
-  const std::string problem = base::input_file_problem(path, base::kMaxTextInputBytes, "16 MiB");
+  const std::string problem =
+      base::input_file_problem(path, base::kMaxTextInputBytes, base::kMaxTextInputText);
   if (!problem.empty()) throw ImportError(path + ": " + problem);
   std::ifstream in(path, std::ios::binary);
   if (!in) throw ImportError(path + ": cannot open file");

@@ -1,8 +1,10 @@
 // report::write_file and the exit code 4 (issue 12, findings 1 and 9): an output that cannot be
 // written is one line naming the file and the OS reason, exit 4, and never a 0-byte or truncated
-// file under its final name. The failures are real ones, made without root: a file-size limit
-// (RLIMIT_FSIZE, `ulimit -f`: writes past it fail with EFBIG), /dev/full (ENOSPC), a path
-// through a file (ENOTDIR); and, where the machine allows a private mount namespace
+// file under its final name; nor is one left by SIGINT or SIGTERM (exit 130, 143), sent while
+// the test hook NCORESIM_TEST_HOLD_FILE holds a file's write. The failures are real ones, made
+// without root: a file-size limit (RLIMIT_FSIZE, `ulimit -f`: writes past it fail with EFBIG),
+// /dev/full (ENOSPC), a path through a file (ENOTDIR); and, where the machine allows a private
+// mount namespace
 // (`unshare -m`, root), a nearly full 16 KiB tmpfs.
 #include <sys/resource.h>
 
@@ -12,7 +14,7 @@
 #include <set>
 
 #include "report/files.h"
-#include "test_util.h"
+#include "test_spawn.h"
 
 using namespace ncore;
 namespace fs = std::filesystem;
@@ -175,4 +177,34 @@ TEST_CASE("run on a nearly full filesystem exits 0 or 4, never leaving a truncat
   }
   REQUIRE(codes == std::set<int>{0, 4});  // some fitted, some filled the disk
   REQUIRE(r.output.find(": No space left on device\n") != std::string::npos);
+}
+
+TEST_CASE(
+    "run stopped by SIGINT or SIGTERM mid-write exits 130 or 143 and leaves no partial file") {
+  // The write of layers.csv (then trace.json) is held by NCORESIM_TEST_HOLD_FILE with its
+  // temporary written and synced, not renamed; the signal removes the temporary. A file written
+  // before the signal is whole; the one being written keeps its old content or stays absent.
+  const std::string dir = test::scratch("run_signal");
+  const std::string run = "configs/runs/tiny_cnn.yaml";
+  REQUIRE(test::ncoresim("run " + run + " -q -o '" + dir + "/ref'").code == 0);
+  REQUIRE(test::ncoresim("run " + run + " -q --batch 2 -o '" + dir + "/out'").code == 0);
+  const std::string old_layers = test::read(dir + "/out/layers.csv");  // batch 2's
+  REQUIRE(old_layers != test::read(dir + "/ref/layers.csv"));
+
+  test::Spawned p{test::spawn({"run", run, "-q", "-o", dir + "/out"}, "NCORESIM_TEST_HOLD_FILE",
+                              "layers.csv", dir + "/log")};
+  test::wait_for(dir + "/out/.layers.csv." + std::to_string(p.pid) + ".tmp");
+  REQUIRE(test::signal_and_wait(p, SIGINT) == 128 + SIGINT);
+  INFO(test::read(dir + "/log"));
+  REQUIRE(temporaries(dir + "/out").empty());
+  REQUIRE(test::read(dir + "/out/layers.csv") == old_layers);  // not the new run's, not cut
+  REQUIRE(test::read(dir + "/out/summary.json") == test::read(dir + "/ref/summary.json"));
+
+  test::Spawned q{test::spawn({"run", run, "-q", "-o", dir + "/new"}, "NCORESIM_TEST_HOLD_FILE",
+                              "trace.json", dir + "/log2")};
+  test::wait_for(dir + "/new/.trace.json." + std::to_string(q.pid) + ".tmp");
+  REQUIRE(test::signal_and_wait(q, SIGTERM) == 128 + SIGTERM);
+  REQUIRE_FALSE(fs::exists(dir + "/new/trace.json"));
+  REQUIRE(fs::exists(dir + "/new/layers.csv"));
+  require_whole_or_absent(dir + "/new", dir + "/ref");
 }

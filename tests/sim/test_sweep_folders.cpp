@@ -2,11 +2,7 @@
 // manifest, atomic point folders, --resume, --force, and signals to the parent. A sweep is
 // stopped mid-way deterministically with the test hook NCORESIM_TEST_HOLD_POINT=pNN (that point's
 // child waits, its outputs written into .pNN.tmp/, until it is killed), never by timing.
-#include <fcntl.h>
-#include <signal.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <filesystem>
@@ -14,9 +10,12 @@
 #include <thread>
 
 #include "sim/sweep.h"
-#include "test_util.h"
+#include "test_spawn.h"
 
 using namespace ncore;
+using test::signal_and_wait;
+using test::Spawned;
+using test::wait_for;
 namespace fs = std::filesystem;
 
 namespace {
@@ -33,46 +32,12 @@ test::Result sweep(const std::string& file, const std::string& out, const std::s
   return test::ncoresim("sweep '" + file + "' -q -o '" + out + "' " + args);
 }
 
-// A sweep started in the background (spawn_sweep): its pid, also its process group's id. Should
-// the test fail before it is reaped, the whole group is killed, so nothing outlives the test.
-struct Spawned {
-  pid_t pid = -1;
-  bool reaped = false;
-  ~Spawned() {
-    if (reaped) return;
-    kill(-pid, SIGKILL);
-    waitpid(pid, nullptr, 0);
-  }
-};
-
-// `ncoresim sweep FILE -o OUT --jobs J` started in the background as the leader of its own
-// process group (so its children are found by group), with NCORESIM_TEST_HOLD_POINT=hold.
+// `ncoresim sweep FILE -o OUT --jobs J` in the background (test_spawn.h), with
+// NCORESIM_TEST_HOLD_POINT=hold.
 pid_t spawn_sweep(const std::string& file, const std::string& out, const std::string& hold,
                   const std::string& jobs, const std::string& log) {
-  const pid_t pid = fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) {
-    setpgid(0, 0);
-    const int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    dup2(fd, 1);
-    dup2(fd, 2);
-    setenv("NCORESIM_TEST_HOLD_POINT", hold.c_str(), 1);
-    setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 1);
-    if (chdir(test::source_dir().c_str()) != 0) _exit(127);
-    execl(NCORESIM_BIN, NCORESIM_BIN, "sweep", file.c_str(), "-o", out.c_str(), "--jobs",
-          jobs.c_str(), static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  setpgid(pid, pid);
-  return pid;
-}
-
-// Waits (up to a minute, polling) until `path` exists.
-void wait_for(const std::string& path) {
-  for (int i = 0; i < 3000 && !fs::exists(path); ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  INFO(path);
-  REQUIRE(fs::exists(path));
+  return test::spawn({"sweep", file, "-o", out, "--jobs", jobs}, "NCORESIM_TEST_HOLD_POINT", hold,
+                     log);
 }
 
 // The processes of group `pgid` that are alive (not zombies), from /proc.
@@ -99,15 +64,6 @@ int wait_group_gone(pid_t pgid) {
   const int left = live_in_group(pgid);
   if (left > 0) kill(-pgid, SIGKILL);  // the test's own processes, not to outlive it
   return left;
-}
-
-// Sends `sig` to the sweep and returns its exit code (-1 when killed by a signal).
-int signal_and_wait(Spawned& p, int sig) {
-  REQUIRE(kill(p.pid, sig) == 0);
-  int status = 0;
-  REQUIRE(waitpid(p.pid, &status, 0) == p.pid);
-  p.reaped = true;
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
 ino_t inode(const std::string& path) {

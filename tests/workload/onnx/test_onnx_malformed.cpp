@@ -80,3 +80,20 @@ TEST_CASE("an ONNX Unsqueeze of a shape with an axis beyond its rank is not fold
   REQUIRE((r.code == 0 || r.code == 2));
   REQUIRE(r.output.find("internal error") == std::string::npos);
 }
+
+TEST_CASE("an ONNX Reshape whose head split overflows 64 bits is a bad input, not a wrap") {
+  // Found by fuzz_onnx (2522015791327477764 x 8 in a Reshape's target shape; that input was
+  // lost, this is its hand-built form, fuzz/corpus/onnx/crash-reshape-dim-product-overflow.onnx).
+  // [T, F] = [4, 16] -> [4, 2^61 + 2, 8]: the product (2^61 + 2) x 8 = 2^64 + 16 wrapped to F = 16,
+  // a signed overflow (UBSan), and the view passed as a head split. Now the product is checked:
+  // the reshape does not map, exit 2.
+  Model m("reshape_overflow");
+  m.input("x", kFloat, {1, 4, 16});
+  const int64_t heads = (int64_t{1} << 61) + 2;
+  const auto y = m.op("Reshape", {"x", m.ints({1, 4, heads, 8})}, "reshape");
+  m.output(y, kFloat, {1, 4, heads, 8});
+  const std::string dir = test::scratch("onnx_reshape_overflow");
+  expect_bad(m.save(dir + "/m.onnx"), "cannot map [4, 16] -> [4, 2305843009213693954, 8]");
+  expect_bad(test::repo("fuzz/corpus/onnx/crash-reshape-dim-product-overflow.onnx"),
+             "cannot map [4, 16] -> [4, 2305843009213693954, 8]");
+}
