@@ -188,7 +188,9 @@ void concat(ImportState& st, const NodeProto& n) {
       ++acts;
       act = i;
     }
-  if (acts == 1 && n.input_size() > 1) return concat_constants(st, n, act);
+  if (acts == 1 && n.input_size() == 1)  // torch.cat([x]) (DenseNet's first layers): x itself
+    return st.set_out(n, st.alias(st.need_act(n, 0), n.input(0)));
+  if (acts == 1) return concat_constants(st, n, act);
   std::vector<std::string> ins;
   Dims dims;
   Layout layout;

@@ -112,3 +112,17 @@ TEST_CASE("a channel shuffle moves its input in and out, one lane-cycle per elem
   // Serial: the input in (128 B / 16 = 8 cycles), the op (16), the output out (8).
   REQUIRE(s["cycles"] == 8 + 16 + 8);
 }
+
+TEST_CASE(
+    "ONNX import: a Concat of one activation is that activation (DenseNet's torch.cat([x]))") {
+  Model m("cat_one");
+  m.input("x", kFloat, {"batch", 4, 8, 8});
+  const auto y = m.op("Concat", {"x"}, "cat", {ai("axis", 1)});
+  m.output(m.op("Relu", {y}, "relu"), kFloat, {"batch", 4, 8, 8});
+  const auto g = require_twins("cat_one", m, R"(name: cat_one_twin
+input: {channels: 4, height: 8, width: 8}
+layers:
+  - {name: relu, kind: relu}
+)");
+  REQUIRE(g.layers.size() == 1);
+}
