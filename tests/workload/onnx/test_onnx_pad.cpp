@@ -139,3 +139,26 @@ TEST_CASE("a pad layer moves its input in and its padded output out, one lane-cy
   // Serial: the input in (128 B / 16 = 8 cycles), the op (36), the output out (288 / 16 = 18).
   REQUIRE(s["cycles"] == 8 + 36 + 18);
 }
+
+TEST_CASE("ONNX import: pads computed as torch.onnx writes F.pad (Mod, Transpose) fold to a Pad") {
+  // Swin's F.pad at opset 17: the pads built at run time from shape arithmetic. Here
+  // [0, 0, 0, 0, 1, 1] and twice Mod(5, 4) = 1, as [4, 2] (begin, end) pairs, Transposed to
+  // [2, 4] and flattened: ONNX's [0, 0, 1, 1, 0, 0, 1, 1], 1 row and column on each side.
+  Model m("computed_pads");
+  m.input("x", kFloat, {"batch", 4, 8, 8});
+  const auto mod = m.op("Mod", {m.scalar(5), m.scalar(4)}, "mod");
+  const auto one = m.op("Unsqueeze", {mod, m.ints({0})}, "one");
+  auto pads = m.op("Concat", {m.ints({0, 0, 0, 0, 1, 1}), one, one}, "pairs", {ai("axis", 0)});
+  pads = m.op("Reshape", {pads, m.ints({4, 2})}, "pairs_2d");
+  pads = m.op("Transpose", {pads}, "by_side", {ais("perm", {1, 0})});
+  pads = m.op("Reshape", {pads, m.ints({-1})}, "pads");
+  const auto p = m.op("Pad", {"x", pads}, "pad");
+  m.output(m.op("AveragePool", {p}, "pool", {ais("kernel_shape", {2, 2}), ais("strides", {2, 2})}),
+           kFloat, {"batch", 4, 5, 5});
+  const auto g = require_twins("computed_pads", m, R"(name: computed_pads_twin
+input: {channels: 4, height: 8, width: 8}
+layers:
+  - {name: pool, kind: avgpool, kernel: 2, stride: 2, padding: 1}
+)");
+  REQUIRE(g.layers.size() == 1);
+}
