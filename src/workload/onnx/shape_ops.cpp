@@ -4,8 +4,10 @@
 // vector), Transpose of token/head/feature axes and of an image to channels-last and back
 // (free: the IR keeps its layout), ShuffleNet's channel shuffle (Reshape
 // [C, H, W] -> [G, C / G, H, W] free, Transpose of the two factors a channel_shuffle layer, the
-// Reshape back free) and Concat along the channels (concat).
-// Tile of activations, and transposes that move the batch, are errors (Split: slice_ops.cpp).
+// Reshape back free), transposes and reshapes that move the batch or (batch-1 exports) merge it
+// into another axis (nn.MultiheadAttention), an image's positions flattened into tokens (tokens),
+// Concat along the channels (concat) and of constants along a sequence's tokens (pad). Tile of
+// activations is an error (Split: slice_ops.cpp).
 #include "workload/onnx/op_registry.h"
 
 namespace ncore::workload::onnx {
