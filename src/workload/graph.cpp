@@ -97,7 +97,8 @@ uint64_t Layer::dense_weight_elems() const {
 }
 
 uint64_t Layer::weight_elems() const {
-  return dense_weight_elems() + (gather ? gather->table_rows * gather->row_elems : 0);
+  const uint64_t tied = gemm && gemm->tied ? gemm->groups * gemm->k * gemm->m : 0;
+  return dense_weight_elems() - tied + (gather ? gather->table_rows * gather->row_elems : 0);
 }
 
 uint64_t Graph::macs_per_sample() const {

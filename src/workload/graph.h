@@ -35,6 +35,9 @@ struct Gemm {
   // MatMul never spans two samples, and the layer has no parameters.
   bool stationary_activation = false;
   bool transpose_b = false;  // stationary_activation: Q K^T (true) or P V (false)
+  // The weight matrix is an embedding's table (tied weights, GPT-2's LM head): read from DRAM
+  // as any weight, but a parameter counted once, by the embedding.
+  bool tied = false;
 };
 
 // The sliding window of a conv or pool (1x1, stride 1, no padding for a linear layer):
@@ -76,14 +79,19 @@ struct Layer {
   std::optional<VectorWork> vector;  // runs on the vector engine only
   std::optional<Gather> gather;      // DMA only
   Window window;                     // conv2d, maxpool, avgpool
-  uint64_t slice_start = 0;          // slice: the first position kept
-  std::string activation = "none";   // fused into the PSUM eviction (free): relu, gelu, tanh
-  bool shape_only = false;           // no data moves: the output aliases the input (flatten)
-  bool external = false;             // the output is read from DRAM (class io), not computed
-  uint32_t line = 0;                 // the model file's line of this layer, for messages
+  // slice: along axis 0 (channels), 1 (height) or 2 (width), elements start, start + step, ...
+  struct {
+    uint32_t axis = 1;
+    uint64_t start = 0, step = 1;
+  } slice;
+  uint64_t shuffle_groups = 1;      // channel_shuffle: the groups whose channels interleave
+  std::string activation = "none";  // fused into the PSUM eviction (free): relu, gelu, tanh
+  bool shape_only = false;          // no data moves: the output aliases the input (flatten)
+  bool external = false;            // the output is read from DRAM (class io), not computed
+  uint32_t line = 0;                // the model file's line of this layer, for messages
 
   uint64_t macs_per_sample() const;
-  uint64_t weight_elems() const;  // parameters: weights, biases, tables, norm scales
+  uint64_t weight_elems() const;  // parameters: weights, biases, tables, norm scales (tied once)
   // Parameters read whole once per invocation (all but embedding tables, which are read by
   // row): the W of DESIGN.md's "weight bytes = W per invocation" invariant.
   uint64_t dense_weight_elems() const;

@@ -27,6 +27,7 @@ const std::map<std::string, Example>& examples() {
   static const std::map<std::string, Example> e = {
       {"add", {kImage, "- {name: a, kind: relu}\n- {name: x, kind: add, inputs: [input, a]}\n"}},
       {"avgpool", {kImage, "- {name: x, kind: avgpool, kernel: 3, stride: 2, padding: 1}\n"}},
+      {"channel_shuffle", {kImage, "- {name: x, kind: channel_shuffle, groups: 2}\n"}},
       {"concat",
        {kImage, "- {name: a, kind: relu}\n- {name: x, kind: concat, inputs: [input, a]}\n"}},
       {"conv2d", {kImage, "- {name: x, kind: conv2d, out_channels: 4, kernel: 3, padding: 1}\n"}},
@@ -49,10 +50,12 @@ const std::map<std::string, Example>& examples() {
         "- {name: q, kind: linear, out_features: 8}\n"
         "- {name: x, kind: matmul, inputs: [q, input], heads: 2, transpose_b: true}\n"}},
       {"maxpool", {kImage, "- {name: x, kind: maxpool, kernel: 2}\n"}},
-      {"pad", {kImage, "- {name: x, kind: pad, padding: [1, 2]}\n"}},
+      {"pad", {kImage, "- {name: x, kind: pad, padding: [1, 2], padding_end: [0, 1]}\n"}},
       {"relu", {kImage, "- {name: x, kind: relu}\n"}},
       {"slice", {kSequence, "- {name: x, kind: slice, start: 1, count: 2}\n"}},
       {"softmax", {kSequence, "- {name: x, kind: softmax}\n"}},
+      {"tokens",
+       {kImage, "- {name: t, kind: tokens}\n- {name: x, kind: linear, out_features: 4}\n"}},
   };
   return e;
 }

@@ -1,7 +1,7 @@
-// concat: 2 to 8 inputs of equal height and width joined along the channels (Inception,
-// DenseNet, U-Net skips). A copy on the vector engine, one lane-cycle per output element (a
-// compiler that lays the producers' outputs side by side would make it free: an upper bound).
-// Output (sum of channels, H, W); no MACs, no parameters.
+// concat: 2 to 64 inputs of equal height and width joined along the channels (Inception,
+// DenseNet, whose last blocks concatenate up to 49 tensors; U-Net skips). A copy on the vector
+// engine, one lane-cycle per output element (a compiler that lays the producers' outputs side by
+// side would make it free: an upper bound). Output (sum of channels, H, W); no MACs, no parameters.
 #include <algorithm>
 
 #include "workload/layer_kind.h"
@@ -47,8 +47,8 @@ Region concat_region(const Layer& l, size_t k, const Region& out) {
 }  // namespace
 
 NCORE_REGISTER_LAYER(
-    "concat", 2, 8, build_concat, eval_concat, concat_region, KindFlags{},
-    KindDoc{"2–8 inputs",
+    "concat", 2, 64, build_concat, eval_concat, concat_region, KindFlags{},
+    KindDoc{"2–64 inputs",
             "vector engine, 1 lane-cycle per element: a copy along the channels, an upper bound"});
 
 }  // namespace ncore::workload

@@ -1,7 +1,9 @@
-// pad: zero rows and columns around each channel, `padding: [rows, columns]` on each side (or
-// one number for both): output (C, H + 2 rows, W + 2 columns), a copy on the vector engine, one
-// lane-cycle per output element (the zeros are written too). ONNX exporters emit a zero Pad
-// before an average pool or a conv; a Pad that cannot fold into one is this layer.
+// pad: rows and columns around each channel, `padding: [rows, columns]` before (top, left) and
+// `padding_end` after (bottom, right; default the same), one number for both: output
+// (C, H + rows + rows_end, W + columns + columns_end), a copy on the vector engine, one lane-cycle
+// per output element (the border is written too, whatever its values). ONNX exporters emit a zero
+// Pad before an average pool or a conv; a Pad that does not fold into one is this layer, and so
+// is a constant concatenated along a sequence's tokens (ViT's class token: one row on top).
 #include "workload/layer_kind.h"
 
 namespace ncore::workload {
@@ -10,7 +12,8 @@ namespace {
 void build_pad(Params& p, Layer& l) {
   const Shape& in = l.in_shapes[0];
   const auto pad = p.pair("padding", std::nullopt, 0);
-  l.out = Shape{in.c, in.h + 2 * pad[0], in.w + 2 * pad[1]};
+  const auto end = p.pair("padding_end", pad, 0);
+  l.out = Shape{in.c, in.h + pad[0] + end[0], in.w + pad[1] + end[1]};
   l.window = Window{1, 1, 1, 1, pad[0], pad[1]};
   l.vector = VectorWork{VectorOp::elementwise, in.c, l.out.h * l.out.w, 1, 0};
 }
@@ -37,9 +40,9 @@ Region pad_region(const Layer& l, size_t, const Region& out) {
 
 }  // namespace
 
-NCORE_REGISTER_LAYER("pad", 1, 1, build_pad, eval_pad, pad_region, KindFlags{},
-                     KindDoc{
-                         "`padding` (rows, columns on each side)",
-                         "vector engine, 1 lane-cycle per output element (a zero-bordered copy)"});
+NCORE_REGISTER_LAYER(
+    "pad", 1, 1, build_pad, eval_pad, pad_region, KindFlags{},
+    KindDoc{"`padding` (rows, columns before), `padding_end` (after; default the same)",
+            "vector engine, 1 lane-cycle per output element (a bordered copy)"});
 
 }  // namespace ncore::workload

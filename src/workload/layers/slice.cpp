@@ -1,20 +1,44 @@
-// slice: `count` positions from `start` along the tokens (height) axis, e.g. BERT's [CLS] token
-// for the pooler; a copy on the vector engine, one lane-cycle per element kept.
+// slice: `count` elements from `start`, every `step`-th, along one `axis` of the (channels,
+// height, width) tensor: `height` (the default) is a sequence's tokens (BERT's [CLS] token for
+// the pooler), `channels` its features (a fused QKV projection split in three, an ONNX Split),
+// `width` an image's columns. A copy on the vector engine, one lane-cycle per element kept; no
+// MACs, no parameters.
+#include <array>
+
 #include "workload/layer_kind.h"
 
 namespace ncore::workload {
 namespace {
 
+const std::vector<std::string> kAxes{"channels", "height", "width"};
+
+uint64_t& along(Shape& s, uint32_t axis) {
+  return axis == 0 ? s.c : axis == 1 ? s.h : s.w;
+}
+
 void build_slice(Params& p, Layer& l) {
   const Shape& in = l.in_shapes[0];
-  const uint64_t start = p.count("start", 0, 0);
+  const std::string axis = p.choice("axis", kAxes, "height");
+  l.slice.axis = axis == "channels" ? 0 : axis == "height" ? 1 : 2;
+  l.slice.start = p.count("start", 0, 0);
+  l.slice.step = p.count("step", 1);
   const uint64_t count = p.count("count", 1);
-  if (start + count > in.h)
-    p.fail("count", "slice [" + std::to_string(start) + ", " + std::to_string(start + count) +
-                        ") is outside the input's " + std::to_string(in.h) + " positions");
-  l.out = Shape{in.c, count, in.w};
-  l.slice_start = start;
-  l.vector = VectorWork{VectorOp::elementwise, in.c, count * in.w, 1, 0};
+  Shape out = in;
+  const uint64_t size = along(out, l.slice.axis);
+  if (l.slice.start + (count - 1) * l.slice.step >= size)
+    p.fail("count", "slice of " + std::to_string(count) + " from " + std::to_string(l.slice.start) +
+                        " every " + std::to_string(l.slice.step) + " is outside the input's " +
+                        std::to_string(size) + " " + axis);
+  along(out, l.slice.axis) = count;
+  l.out = out;
+  l.vector = VectorWork{VectorOp::elementwise, out.c, out.h * out.w, 1, 0};
+}
+
+// The input (channel, row, column) of output (c, h, w).
+std::array<uint64_t, 3> source(const Layer& l, uint64_t c, uint64_t h, uint64_t w) {
+  std::array<uint64_t, 3> at{c, h, w};
+  at[l.slice.axis] = l.slice.start + at[l.slice.axis] * l.slice.step;
+  return at;
 }
 
 void eval_slice(const EvalArgs& a) {
@@ -23,24 +47,31 @@ void eval_slice(const EvalArgs& a) {
   for (uint64_t c = a.c0; c < a.c0 + a.cn; ++c)
     for (uint64_t pos = a.p0; pos < a.p0 + a.pn; ++pos) {
       const uint64_t n = pos / a.per(), oh = pos % a.per() / os.w, ow = pos % os.w;
-      a.out[a.at(c, pos)] = a.in()[nchw(is, n, c, oh + a.l.slice_start, ow)];
+      const auto [ic, ih, iw] = source(a.l, c, oh, ow);
+      a.out[a.at(c, pos)] = a.in()[nchw(is, n, ic, ih, iw)];
     }
 }
 
-// An output tile reads the same positions shifted by the slice's start rows.
+// An output tile reads, in its channels' span, the input positions from its first output
+// position's source to its last one's (the mapping keeps the order).
 Region slice_region(const Layer& l, size_t, const Region& out) {
   const Shape& is = l.in_shapes[0];
-  const uint64_t per_o = l.out.h * l.out.w, per_i = is.h * is.w, last = out.p_hi - 1;
-  return {out.c_lo, out.c_hi, out.p_lo / per_o * per_i + l.slice_start * is.w + out.p_lo % per_o,
-          last / per_o * per_i + l.slice_start * is.w + last % per_o + 1};
+  const Shape& os = l.out;
+  const uint64_t per_o = os.h * os.w, per_i = is.h * is.w;
+  auto in_pos = [&](uint64_t pos) {
+    const auto at = source(l, 0, pos % per_o / os.w, pos % os.w);
+    return pos / per_o * per_i + at[1] * is.w + at[2];
+  };
+  return {source(l, out.c_lo, 0, 0)[0], source(l, out.c_hi - 1, 0, 0)[0] + 1, in_pos(out.p_lo),
+          in_pos(out.p_hi - 1) + 1};
 }
 
 }  // namespace
 
-NCORE_REGISTER_LAYER(
-    "slice", 1, 1, build_slice, eval_slice, slice_region, KindFlags{},
-    KindDoc{
-        "`start`, `count`",
-        "vector engine, 1 lane-cycle per element kept (a copy of `count` tokens from `start`)"});
+NCORE_REGISTER_LAYER("slice", 1, 1, build_slice, eval_slice, slice_region, KindFlags{},
+                     KindDoc{"`start`, `count`, `step`, `axis` (`height`: tokens, the default; "
+                             "`channels`: features; `width`)",
+                             "vector engine, 1 lane-cycle per element kept (a copy of `count` "
+                             "elements from `start`, every `step`-th)"});
 
 }  // namespace ncore::workload

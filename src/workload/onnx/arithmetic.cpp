@@ -200,7 +200,7 @@ void tanh(ImportState& st, const NodeProto& n) {
 }
 
 // The reduced axes of a ReduceMean, per sample (0-based after the batch), sorted.
-Dims reduce_axes(ImportState& st, const NodeProto& n, size_t rank) {
+Dims reduce_axes(ImportState& st, const NodeProto& n, const Value& x) {
   if (st.folded) throw Unmappable{"a reduction over a batch-folded [B * T, F] view"};
   Dims axes;
   if (auto a = attr_ints(n, "axes"))
@@ -212,20 +212,16 @@ Dims reduce_axes(ImportState& st, const NodeProto& n, size_t rank) {
   } else {
     throw Unmappable{"a reduction over all axes (including the batch)"};
   }
-  for (auto& a : axes) {
-    if (a < 0) a += static_cast<int64_t>(rank) + 1;
-    if (a == 0) throw Unmappable{"a reduction over the batch"};
-    --a;
-  }
+  for (auto& a : axes) a = static_cast<int64_t>(st.sample_axis(x, a));
   std::sort(axes.begin(), axes.end());
   return axes;
 }
 
 void reduce_mean(ImportState& st, const NodeProto& n) {
   Value x = st.val(n.input(0));
-  const Dims axes = reduce_axes(st, n, x.dims.size());
+  const Dims axes = reduce_axes(st, n, x);
   const int64_t last = static_cast<int64_t>(x.dims.size()) - 1;
-  const bool features = (x.layout.kind == Layout::Kind::vec ||
+  const bool features = (x.layout.kind == Layout::Kind::vec || x.layout.kind == Layout::Kind::hwc ||
                          (x.layout.kind == Layout::Kind::seq && x.layout.axes == "TD")) &&
                         axes == Dims{last};
   if (features && (x.tag == Tag::plain || x.tag == Tag::square)) {

@@ -1,7 +1,11 @@
 // ONNX ops on images [C, H, W]: Conv -> conv2d, BatchNormalization folded into the conv2d/linear
 // before it (else an elementwise layer), MaxPool/AveragePool -> maxpool/avgpool and the global
-// pools -> global_avgpool. 2-D windows only; a dilated window or one whose output size no
-// symmetric padding reproduces is an error.
+// pools -> global_avgpool, Pad -> folded into the Conv or pool it feeds when it is a zero border
+// (DenseNet's and Inception's count_include_pad average pools), else a pad layer. 2-D windows
+// only; a dilated window or one whose output size no symmetric padding reproduces is an error.
+// A zero Pad folded into a MaxPool becomes the pool's padding, which the IR's maxpool skips where
+// ONNX takes the max with 0: the same cost, a different value only where a window is all < 0.
+#include <algorithm>
 #include <array>
 
 #include "workload/layer_kind.h"
@@ -26,8 +30,12 @@ std::optional<std::pair<int64_t, bool>> pick_pad(int64_t in, int64_t k, int64_t 
   return std::nullopt;
 }
 
-// Kernel, stride, padding and ceil_mode of a Conv or pool on a [C, H, W] input.
-LayerParams window_params(const NodeProto& n, const Dims& in, const Dims& out, Dims k, bool pool) {
+using Border = std::array<int64_t, 4>;  // top, left, bottom, right
+
+// Kernel, stride, padding and ceil_mode of a Conv or pool on a [C, H, W] input, with `extra`
+// zero rows and columns of a Pad it absorbs added to its own pads.
+LayerParams window_params(const NodeProto& n, const Dims& in, const Dims& out, Dims k, bool pool,
+                          const Border& extra) {
   if (k.size() != 2) throw Unmappable{"only 2-D windows are supported"};
   Dims s = attr_ints(n, "strides").value_or(Dims{1, 1});
   Dims d = attr_ints(n, "dilations").value_or(Dims{1, 1});
@@ -46,6 +54,7 @@ LayerParams window_params(const NodeProto& n, const Dims& in, const Dims& out, D
   } else if (auto_pad == "VALID") {
     p = {0, 0, 0, 0};
   }
+  for (size_t i = 0; i < 4; ++i) p[i] += extra[i];
   const bool ceil_attr = attr_int(n, "ceil_mode", 0) != 0;
   std::array<int64_t, 2> pad{};
   bool ceil_mode = false;
@@ -78,24 +87,53 @@ const Value& image_in(ImportState& st, const NodeProto& n) {
   return *x;
 }
 
-void conv(ImportState& st, const NodeProto& n) {
+// The image a Conv or pool reads and its window's parameters. When input 0 is a zero Pad of the
+// rows and columns (Tag::padded) that only this node reads, the Pad folds into the window's
+// padding (ONNX's pads and the Pad's border add up, then the symmetric padding giving the same
+// output is chosen); when no padding the window allows does (a pool's is at most half its
+// kernel), the Pad becomes a pad layer and the window keeps its own pads.
+struct WindowIn {
+  Value x;
+  LayerParams params;
+  std::string pad_node;  // the Pad folded in, if any
+};
+
+WindowIn window_of(ImportState& st, const NodeProto& n, const Dims& out,
+                   const std::optional<Dims>& kernel, bool pool) {
+  const Value& v = st.val(n.input(0));
+  if (v.act() && v.tag == Tag::padded && v.zero_pad && st.uses(n.input(0)) == 1 &&
+      attr_str(n, "auto_pad", "NOTSET") == "NOTSET") {
+    Value x = v;
+    x.tag = Tag::plain;
+    x.dims = {v.dims[0], v.dims[1] - v.pad[0] - v.pad[2], v.dims[2] - v.pad[1] - v.pad[3]};
+    try {
+      LayerParams p = window_params(n, x.dims, out, kernel.value_or(Dims{}), pool, v.pad);
+      return {x, p, v.tag_node};
+    } catch (const Unmappable&) {  // materialized below
+    }
+  }
   const Value x = image_in(st, n);
+  return {x, window_params(n, x.dims, out, kernel.value_or(Dims{}), pool, Border{}), ""};
+}
+
+void conv(ImportState& st, const NodeProto& n) {
   const Value& w = st.val(n.input(1));
   if (!w.free() || w.from_input) throw Unmappable{"the weights are not an initializer"};
   if (w.dims.size() != 4) throw Unmappable{"expected 4-D weights, got " + dims_str(w.dims)};
+  const Dims out = st.sample_dims(n.output(0));
+  auto [x, params, pad_node] = window_of(
+      st, n, out, attr_ints(n, "kernel_shape").value_or(Dims{w.dims[2], w.dims[3]}), false);
   const int64_t g = attr_int(n, "group", 1);
   if (w.dims[1] * g != x.dims[0])
     throw Unmappable{"weights " + dims_str(w.dims) + " do not match " + std::to_string(x.dims[0]) +
                      " input channels in " + std::to_string(g) + " groups"};
-  const Dims out = st.sample_dims(n.output(0));
-  auto params = window_params(
-      n, x.dims, out, attr_ints(n, "kernel_shape").value_or(Dims{w.dims[2], w.dims[3]}), false);
   params.insert(params.begin(), {"out_channels", ParamValue::of(w.dims[0])});
   if (g != 1) params.emplace_back("groups", ParamValue::of(g));
   const bool bias = n.input_size() > 2 && !n.input(2).empty();
   params.emplace_back("bias", ParamValue::flag(bias));
   st.note_weights(w);
   st.set_out(n, st.emit(n, "conv2d", {x.tensor}, params, x.layout, out));
+  if (!pad_node.empty()) st.spec.layers.back().origin += " + " + pad_node;
 }
 
 void batchnorm(ImportState& st, const NodeProto& n) {
@@ -114,24 +152,22 @@ void batchnorm(ImportState& st, const NodeProto& n) {
 }
 
 void pool(ImportState& st, const NodeProto& n) {
-  const Value x = image_in(st, n);
   if (n.output_size() > 1 && !n.output(1).empty() && st.uses(n.output(1)) > 0)
     throw Unmappable{"MaxPool's indices output is not supported"};
   const auto k = attr_ints(n, "kernel_shape");
   if (!k) throw Unmappable{"no kernel_shape"};
   const Dims out = st.sample_dims(n.output(0));
-  const auto params = window_params(n, x.dims, out, *k, true);
+  const auto [x, params, pad_node] = window_of(st, n, out, k, true);
   st.set_out(n, st.emit(n, n.op_type() == "MaxPool" ? "maxpool" : "avgpool", {x.tensor}, params,
                         x.layout, out));
+  if (!pad_node.empty()) st.spec.layers.back().origin += " + " + pad_node;
 }
 
-// A zero Pad of an image's rows and columns, the same on both sides: a pad layer (a copy on the
-// vector engine; folding it into the conv or pool it feeds is issue 13's). Other modes, values,
-// axes and asymmetric pads are an error.
-void pad(ImportState& st, const NodeProto& n) {
-  const Value x = image_in(st, n);
-  if (attr_str(n, "mode", "constant") != "constant")
-    throw Unmappable{"only constant (zero) padding is supported"};
+// The border of a Pad: {top, left, bottom, right} of an image's rows and columns (nullopt for a
+// Pad that adds nothing), whether it is zero, or an Unmappable for other axes or a crop.
+std::optional<std::pair<Border, bool>> pad_border(ImportState& st, const NodeProto& n,
+                                                  const Value& x) {
+  const std::string mode = attr_str(n, "mode", "constant");
   std::optional<double> value = 0.0;
   Dims p;
   if (st.opset < 11) {
@@ -144,14 +180,33 @@ void pad(ImportState& st, const NodeProto& n) {
     if (n.input_size() > 2 && !n.input(2).empty()) value = st.const_scalar(n.input(2));
     if (n.input_size() > 3 && !n.input(3).empty()) throw Unmappable{"Pad's axes input"};
   }
-  if (!value || *value != 0.0) throw Unmappable{"only zero padding is supported"};
-  if (p.size() != 8 || p[0] || p[1] || p[4] || p[5])
+  if (std::all_of(p.begin(), p.end(), [](int64_t d) { return d == 0; })) return std::nullopt;
+  if (x.layout.kind != Layout::Kind::chw || x.dims.size() != 3 || p.size() != 8 || p[0] || p[1] ||
+      p[4] || p[5])
     throw Unmappable{"only the rows and columns of an image [N, C, H, W] can be padded"};
-  if (p[2] != p[6] || p[3] != p[7] || p[2] < 0 || p[3] < 0)
-    throw Unmappable{"asymmetric or negative padding is not supported"};
-  const Dims out{x.dims[0], x.dims[1] + 2 * p[2], x.dims[2] + 2 * p[3]};
-  const LayerParams params{{"padding", ParamValue::of(std::vector<int64_t>{p[2], p[3]})}};
-  st.set_out(n, st.emit(n, "pad", {x.tensor}, params, x.layout, out));
+  if (std::any_of(p.begin(), p.end(), [](int64_t d) { return d < 0; }))
+    throw Unmappable{"negative padding (a crop) is not supported"};
+  return std::make_pair(Border{p[2], p[3], p[6], p[7]},
+                        mode == "constant" && value && *value == 0.0);
+}
+
+// Pad: nothing when it adds no border; on an image's rows and columns a pending pad (Tag::padded)
+// that the Conv or pool reading it absorbs when it is zero (window_of), and that any other reader
+// sees as a pad layer: a copy on the vector engine with the padded shape, whatever the mode or
+// value (they change the border's values, not its cost).
+void pad(ImportState& st, const NodeProto& n) {
+  const Value x = st.need_act(n, 0);
+  const auto border = pad_border(st, n, x);
+  Value v = st.alias(x, n.input(0));
+  if (!border) return st.set_out(n, v);
+  const auto& [b, zero] = *border;
+  v.tag = Tag::padded;
+  v.tag_node = st.node_name(n);
+  v.pad = b;
+  v.zero_pad = zero;
+  v.fusable = false;
+  v.dims = {x.dims[0], x.dims[1] + b[0] + b[2], x.dims[2] + b[1] + b[3]};
+  st.set_out(n, v);
 }
 
 void global_pool(ImportState& st, const NodeProto& n) {

@@ -1,7 +1,11 @@
 // ONNX matrix products: Gemm, and MatMul with a weight initializer -> linear (on [F] vectors,
-// [T, F] sequences or C x 1 x 1 images); MatMul of two activations -> matmul when it is
-// attention's Q K^T (`transpose_b`) or P V, with `heads` from the multi-head views. A constant
-// times an activation, transA and other products of activations are errors.
+// [T, F] sequences, C x 1 x 1 images, or channels-last images [H, W, C]: per position, as a
+// 1 x 1 conv); MatMul of two activations -> matmul when it is
+// attention's Q K^T (`transpose_b`) or P V, with `heads` from the multi-head views. A weight that
+// holds an embedding's table (GPT-2's tied LM head) makes the linear `tied`. A constant times an
+// activation, transA and other products of activations are errors.
+#include <cstring>
+
 #include "workload/onnx/op_registry.h"
 
 namespace ncore::workload::onnx {
@@ -15,10 +19,40 @@ std::pair<int64_t, int64_t> weight_kn(ImportState& st, const Value& w, bool tran
   return trans ? std::make_pair(w.dims[1], w.dims[0]) : std::make_pair(w.dims[0], w.dims[1]);
 }
 
+// Whether weight w ([K, N], or [N, K] with trans) holds an embedding table's values, [N, K]: the
+// same initializer, or the same bytes transposed (torch.onnx folds the Transpose of a tied table
+// into a new initializer). Only values stored in the file are compared (not external data);
+// the first element that differs ends the comparison.
+bool tied_to_table(const ImportState& st, const TensorProto* wp, bool trans) {
+  if (!wp) return false;
+  const TensorProto& w = *wp;
+  for (const TensorProto* t : st.tables) {
+    if (t == &w || t->name() == w.name()) return true;
+    if (t->data_type() != w.data_type() || w.dims_size() != 2 || t->dims_size() != 2) continue;
+    const std::string& a = w.raw_data();
+    const std::string& b = t->raw_data();
+    const uint64_t rows = static_cast<uint64_t>(w.dims(0)), cols = static_cast<uint64_t>(w.dims(1));
+    if (a.empty() || a.size() != b.size() || rows * cols == 0 || a.size() % (rows * cols) != 0)
+      continue;
+    if (trans && t->dims(0) == w.dims(0) && t->dims(1) == w.dims(1)) {
+      if (a == b) return true;
+      continue;
+    }
+    if (trans || t->dims(0) != w.dims(1) || t->dims(1) != w.dims(0)) continue;
+    const uint64_t es = a.size() / (rows * cols);
+    bool same = true;
+    for (uint64_t r = 0; r < rows && same; ++r)
+      for (uint64_t c = 0; c < cols && same; ++c)
+        same = std::memcmp(&a[(r * cols + c) * es], &b[(c * rows + r) * es], es) == 0;
+    if (same) return true;
+  }
+  return false;
+}
+
 const Value& features_in(ImportState& st, const NodeProto& n, int i) {
   const Value* x = st.act_in(n, i);
   if (!x) throw Unmappable{"its data input is not an activation"};
-  const bool ok = x->layout.kind == Layout::Kind::vec ||
+  const bool ok = x->layout.kind == Layout::Kind::vec || x->layout.kind == Layout::Kind::hwc ||
                   (x->layout.kind == Layout::Kind::seq && x->layout.axes == "TD") ||
                   (x->layout.kind == Layout::Kind::chw && x->dims.size() == 3 && x->dims[1] == 1 &&
                    x->dims[2] == 1);
@@ -29,24 +63,27 @@ const Value& features_in(ImportState& st, const NodeProto& n, int i) {
 }
 
 void linear(ImportState& st, const NodeProto& n, const Value& x, int64_t k, int64_t out_f,
-            bool bias) {
+            bool bias, bool tied) {
   if (static_cast<uint64_t>(k) != ir_shape(x.layout, x.dims).c)
     throw Unmappable{"weights of " + std::to_string(k) + " inputs on " +
                      std::to_string(ir_shape(x.layout, x.dims).c) + " features"};
   const Dims out = st.sample_dims(n.output(0));
   Layout l = x.layout.kind == Layout::Kind::chw ? Layout{Layout::Kind::vec, ""} : x.layout;
   if (l.kind == Layout::Kind::seq && out.size() != 2) l = *default_layout(out.size());
-  st.set_out(n, st.emit(n, "linear", {x.tensor},
-                        {{"out_features", ParamValue::of(out_f)}, {"bias", ParamValue::flag(bias)}},
-                        l, out));
+  LayerParams p{{"out_features", ParamValue::of(out_f)}, {"bias", ParamValue::flag(bias)}};
+  if (tied) p.emplace_back("tied", ParamValue::flag(true));
+  st.set_out(n, st.emit(n, "linear", {x.tensor}, p, l, out));
 }
 
 void gemm(ImportState& st, const NodeProto& n) {
   if (attr_int(n, "transA", 0) != 0) throw Unmappable{"transA is not supported"};
   if (!st.val(n.input(0)).act()) throw Unmappable{"its data input is not an activation"};
   const Value x = features_in(st, n, 0);
-  const auto [k, m] = weight_kn(st, st.val(n.input(1)), attr_int(n, "transB", 0) != 0);
-  linear(st, n, x, k, m, n.input_size() > 2 && !n.input(2).empty());
+  const Value& w = st.val(n.input(1));
+  const bool trans = attr_int(n, "transB", 0) != 0;
+  const auto [k, m] = weight_kn(st, w, trans);
+  linear(st, n, x, k, m, n.input_size() > 2 && !n.input(2).empty(),
+         tied_to_table(st, w.init, trans));
 }
 
 int64_t heads_of(const Value& v) {
@@ -92,7 +129,7 @@ void matmul(ImportState& st, const NodeProto& n) {
   if (!b0.act()) {
     const Value x = features_in(st, n, 0);
     const auto [k, m] = weight_kn(st, b0, false);
-    return linear(st, n, x, k, m, false);
+    return linear(st, n, x, k, m, false, tied_to_table(st, b0.init, false));
   }
   matmul_acts(st, n);
 }

@@ -50,6 +50,18 @@ Dims ImportState::full_dims(const std::string& tensor) const {
 Dims ImportState::sample_dims(const std::string& tensor) const {
   Dims d = full_dims(tensor);
   if (d.empty()) throw Unmappable{"'" + tensor + "' is a scalar, expected a batch dim"};
+  if (batch_axis < 0) {  // merged into another axis: batch-1 exports only
+    if (batch != 1) throw Unmappable{"the batch merged into another axis needs a batch-1 export"};
+    return d;
+  }
+  if (batch_axis > 0) {
+    const auto i = static_cast<size_t>(batch_axis);
+    if (i >= d.size() || (d[i] != batch && d[i] != 1))
+      throw Unmappable{"'" + tensor + "' " + dims_str(d) + ": dim " + std::to_string(i) +
+                       " is not the batch"};
+    d.erase(d.begin() + batch_axis);
+    return d;
+  }
   if (folded) {
     if (d[0] % batch != 0)
       throw Unmappable{"'" + tensor + "' " + dims_str(d) + ": dim 0 is not batch x tokens"};
@@ -61,6 +73,15 @@ Dims ImportState::sample_dims(const std::string& tensor) const {
                      ": dim 0 is not the batch (the batch folded into another axis?)"};
   d.erase(d.begin());
   return d;
+}
+
+size_t ImportState::sample_axis(const Value& x, int64_t axis) const {
+  const int64_t rank = static_cast<int64_t>(x.dims.size()) + (x.folded || x.batch_axis < 0 ? 0 : 1);
+  if (axis < 0) axis += rank;
+  if (axis < 0 || axis >= rank) throw Unmappable{"axis out of range"};
+  if (x.folded || x.batch_axis < 0) return static_cast<size_t>(axis);
+  if (axis == x.batch_axis) throw Unmappable{"an op along the batch axis"};
+  return static_cast<size_t>(axis > x.batch_axis ? axis - 1 : axis);
 }
 
 Value ImportState::make_act(const std::string& tensor, int layer, Layout layout, Dims dims) {
@@ -83,15 +104,31 @@ Value ImportState::alias(const Value& v, const std::string& in_tensor) const {
 Value& ImportState::materialize(const std::string& tensor) {
   Value& v = val(tensor);
   if (!v.act() || v.tag == Tag::plain) return v;
+  if (v.tag == Tag::padded) {
+    v = pad_layer(v);
+    return v;
+  }
   if (!elementwise_tag(v.tag))
     throw Unmappable{"a reduction over the features outside a LayerNorm pattern (started at " +
                      v.tag_node + ")"};
   const NodeProto* start = nodes_by_name.at(v.tag_node);
   const bool was_folded = folded;
+  const int was_axis = batch_axis;
   folded = v.folded;
+  batch_axis = v.batch_axis;
   v = emit_elementwise(*start, unary_op_of(start->op_type()), v);
   folded = was_folded;
+  batch_axis = was_axis;
   return v;
+}
+
+Value ImportState::pad_layer(const Value& v) {
+  const auto& p = v.pad;
+  const NodeProto& n = *nodes_by_name.at(v.tag_node);
+  LayerParams params{{"padding", ParamValue::of(std::vector<int64_t>{p[0], p[1]})}};
+  if (p[2] != p[0] || p[3] != p[1])
+    params.emplace_back("padding_end", ParamValue::of(std::vector<int64_t>{p[2], p[3]}));
+  return emit(n, "pad", {v.tensor}, params, v.layout, v.dims);
 }
 
 const Value* ImportState::act_in(const NodeProto& n, int i) {
@@ -170,6 +207,7 @@ Value ImportState::emit(const NodeProto& n, const std::string& kind,
   Value v = make_act(s.name, static_cast<int>(spec.layers.size()) - 1, std::move(layout),
                      std::move(dims));
   v.folded = folded;
+  v.batch_axis = batch_axis;
   return v;
 }
 

@@ -43,6 +43,9 @@ struct ImportState {
   // Per-sample dims of an activation: dim 0 must be the batch (or 1, broadcast over it); in a
   // batch-folded view ([B * T, F], the current node reads one) dim 0 is B times the tokens.
   Dims sample_dims(const std::string& tensor) const;
+  // The per-sample index of ONNX axis `axis` (negative from the end) of activation x, or an
+  // Unmappable when it is the batch or out of range.
+  size_t sample_axis(const Value& x, int64_t axis) const;
 
   // ---- values ----
   Value& val(const std::string& tensor) { return vals.at(tensor); }
@@ -52,6 +55,8 @@ struct ImportState {
   // A pending pattern value used as a plain activation: an elementwise layer named after the
   // node that started it (or an Unmappable for the reduced statistics of a LayerNorm).
   Value& materialize(const std::string& tensor);
+  // A pending Pad (Tag::padded) as a pad layer: a copy with the border.
+  Value pad_layer(const Value& v);
   // Input i of node n as a plain activation (pending patterns materialized), or nullptr when
   // it is free (or absent); need_act() throws instead.
   const Value* act_in(const NodeProto& n, int i);
@@ -84,7 +89,9 @@ struct ImportState {
   ::onnx::GraphProto* graph = nullptr;
   int64_t opset = 1;
   int64_t batch = 1;
-  bool folded = false;  // the node being visited reads a batch-folded view
+  int input_batch_axis = 0;  // the model input's batch dim: 0, or a seq-first export's dynamic one
+  bool folded = false;       // the node being visited reads a batch-folded view
+  int batch_axis = 0;        // where the batch is in the dims of the node's activations (Value)
   std::vector<std::string> input_names;
   std::map<std::string, Dims> shapes;
   std::map<std::string, int32_t> types;
@@ -96,6 +103,7 @@ struct ImportState {
   std::map<int, std::string> act_layers;  // activation layers (index -> relu, gelu, tanh)
   std::set<std::string> names{"input"};
   std::set<std::string> weight_types;
+  std::vector<const TensorProto*> tables;  // the embeddings' tables, for tied weights
   ModelSpec spec;
   std::vector<Shape> expected;  // each layer's output shape as ONNX infers it
   std::map<std::string, std::vector<std::string>> unsupported;

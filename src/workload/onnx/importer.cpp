@@ -87,13 +87,28 @@ void infer_once(ImportState& st) {
   for (const auto& v : st.graph->output()) add(v);
 }
 
+// The model input's batch dim: 0, unless dim 0 is fixed and exactly one other dim is dynamic (a
+// sequence-first export, [T, N, E], with its batch dim marked dynamic).
+int batch_dim(const ::onnx::TensorShapeProto& shape) {
+  auto fixed = [&](int d) { return shape.dim(d).has_dim_value() && shape.dim(d).dim_value() > 0; };
+  if (!fixed(0)) return 0;
+  int found = 0, at = 0;
+  for (int d = 1; d < shape.dim_size(); ++d)
+    if (!fixed(d)) {
+      ++found;
+      at = d;
+    }
+  return found == 1 ? at : 0;
+}
+
 // The model input's Value: its per-sample dims and the layout their rank implies.
 Value model_input(ImportState& st, const std::string& name) {
   Value v;
   v.dims = st.shapes[name];
   v.cat = Value::Cat::act;
   v.tensor = "input";
-  v.dims.erase(v.dims.begin());
+  v.batch_axis = st.input_batch_axis;
+  v.dims.erase(v.dims.begin() + st.input_batch_axis);
   const bool ids = st.types[name] == TensorProto::INT64 || st.types[name] == TensorProto::INT32;
   const size_t r = v.dims.size();
   if (r == 3)
@@ -131,6 +146,7 @@ void placeholders(ImportState& st, const NodeProto& n) {
 // poisoned, batch-folded, activations, derived from a secondary input.
 struct NodeInputs {
   bool broken = false, poisoned = false, folded = false, any_act = false, any_input = false;
+  int batch_axis = 0;  // of the first activation input that does not have it first
 };
 
 NodeInputs scan_inputs(ImportState& st, const NodeProto& n) {
@@ -148,6 +164,7 @@ NodeInputs scan_inputs(ImportState& st, const NodeProto& n) {
     if (it->second.poisoned) r.poisoned = true;
     if (it->second.folded) r.folded = true;
     if (it->second.act()) r.any_act = true;
+    if (it->second.act() && r.batch_axis == 0) r.batch_axis = it->second.batch_axis;
     if (it->second.from_input) r.any_input = true;
   }
   return r;
@@ -184,6 +201,7 @@ void visit(ImportState& st, const NodeProto& n) {
   const bool std_domain = n.domain().empty() || n.domain() == "ai.onnx";
   const NodeInputs in = scan_inputs(st, n);
   st.folded = in.folded;
+  st.batch_axis = in.batch_axis;
   const OnnxOp* entry = OnnxOpRegistry::instance().find(op);
   if (!entry || !(std_domain || entry->any_domain())) {
     st.unsupported[std_domain ? op : n.domain() + "." + op].push_back(st.node_name(n));
@@ -234,17 +252,21 @@ void prepare_inputs(ImportState& st) {
     if (shape->dim_size() < 2)
       throw ImportError(st.path + ": input '" + in.name() +
                         "' needs a batch dim and at least one more dim");
+    const int batch_axis = st.input_names.empty() ? batch_dim(*shape) : 0;
     for (int d = 0; d < shape->dim_size(); ++d) {
       auto* dd = shape->mutable_dim(d);
       if (dd->has_dim_value() && dd->dim_value() > 0) continue;
-      if (d == 0) {
+      if (d == batch_axis) {
         dd->set_dim_value(1);
         continue;
       }
       dynamic.push_back("'" + in.name() + "' axis " + std::to_string(d) +
                         (dd->has_dim_param() ? " (" + dd->dim_param() + ")" : ""));
     }
-    if (st.input_names.empty()) st.batch = shape->dim(0).dim_value();
+    if (st.input_names.empty()) {
+      st.batch = shape->dim(batch_axis).dim_value();
+      st.input_batch_axis = batch_axis;
+    }
     st.input_names.push_back(in.name());
   }
   if (st.input_names.empty()) throw ImportError(st.path + ": the model has no inputs");

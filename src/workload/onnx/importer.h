@@ -1,23 +1,28 @@
 // ONNX import (importers.h's import_onnx): the pipeline's stages, and what maps to what.
 // The file is parsed with libonnx; initializers stored as external data are never loaded (only
-// their dims and dtypes are read). A dynamic batch dim (dim 0 of the inputs) is set to 1, a fixed
-// one kept and dropped per sample; other dynamic dims are an error. ONNX shape inference (with
+// their dims and dtypes are read, and the values of a MatMul weight whose dims are an embedding
+// table's transposed, to find tied weights). A dynamic batch dim (dim 0 of the inputs, or the one
+// dynamic dim of a sequence-first input) is set to 1, a fixed one kept and dropped per sample;
+// other dynamic dims are an error. ONNX shape inference (with
 // data propagation) then runs, alternating with a constant folding of the shape computations
 // exporters emit (Shape -> Gather -> Concat -> Reshape, buffers sliced to the sequence length),
 // until every tensor has a shape. The nodes are walked in order and each tensor becomes one of:
 //  - free: initializers, constants, shape computations and attention masks (anything computed
 //    from constants, static shapes and the secondary graph inputs, e.g. attention_mask). Free.
 //  - an activation: an IR tensor (the model input or a layer's output) seen through a layout that
-//    maps its per-sample ONNX dims onto the IR's (channels, height, width): an image [C, H, W]; a
-//    vector [F]; a sequence [T, F] -> (F, T, 1) (token ids [T] -> (1, T, 1)) with its multi-head
-//    views [T, heads, d], [heads, T, d], [heads, d, T] (Reshape/Transpose move heads for free) and
-//    its batch-folded view [B * T, F] (GPT-2's addmm); attention scores [heads, Tq, Tk] ->
-//    (heads x Tk, Tq, 1).
+//    maps its per-sample ONNX dims onto the IR's (channels, height, width): an image [C, H, W],
+//    channels-last [H, W, C] or with its channels in two factors [G, C / G, H, W]; a vector [F];
+//    a sequence [T, F] -> (F, T, 1) (token ids [T] -> (1, T, 1); features first [F, T]) with its
+//    multi-head views [T, heads, d], [heads, T, d], [heads, d, T] (Reshape/Transpose move heads
+//    for free) and its batch-folded view [B * T, F] (GPT-2's addmm); attention scores
+//    [heads, Tq, Tk] -> (heads x Tk, Tq, 1). The batch is dim 0, another dim (a Transpose moved
+//    it, or a sequence-first input [T, N, E] whose one dynamic dim is N), or, in a batch-1 export,
+//    merged into another dim (nn.MultiheadAttention's [T, N * heads, d]).
 // Mapping (op -> kind):
 //  - Conv -> conv2d (groups; auto_pad; asymmetric pads become the symmetric padding that gives
 //    the same output size); Gemm, and MatMul with an initializer -> linear (an Add of a bias
-//    initializer right after sets `bias`); BatchNormalization -> folded into the conv2d/linear
-//    before it (`bias: true`).
+//    initializer right after sets `bias`; `tied` when the weights are an embedding's table);
+//    BatchNormalization -> folded into the conv2d/linear before it (`bias: true`).
 //  - MatMul of two activations -> matmul when it is attention's Q K^T (K through a Transpose:
 //    `transpose_b`) or P V, `heads` taken from the multi-head views; others are an error.
 //  - Relu, Clip with min 0 (relu6), Tanh, Gelu, x * 0.5 * (1 + erf(x / sqrt 2)) and GPT-2's
@@ -43,16 +48,21 @@
 //    with no conv/linear before it -> a `relu` layer named after the node: the IR's vector cost of
 //    one lane-cycle per element (a broadcast Mul reads only its larger input; a standalone
 //    BatchNormalization's scale and shift are not counted as parameters).
-// Anything else (Concat, Split or Tile of activations, LSTM, Resize, Pad, dilated convs, transposes
-// that move the batch, ...) is one ImportError listing every unsupported op type with its node
-// names (the walk goes on past the first, errors that follow from it are not repeated); nothing
-// is skipped silently. Each layer's IR output shape is checked against ONNX's inferred shape.
+//  - Pad -> folded into the padding of the Conv or pool it feeds when zero (else a pad layer);
+//    Split and Slice (axes, steps) -> slice layers; Concat of constants to a sequence along its
+//    tokens (ViT's class token) -> pad; a channel shuffle's Transpose -> channel_shuffle; an
+//    image flattened into tokens -> tokens (shape only).
+// Anything else (Tile of activations, LSTM, Resize, Einsum, dilated convs, ...) is one ImportError
+// listing every unsupported op type with its node names (the walk goes on past the first, errors
+// that follow from it are not repeated); nothing is skipped silently. Each layer's IR output
+// shape is checked against ONNX's inferred shape.
 //
 // Files (src/workload/onnx/): importer.cpp runs the stages below; finish.cpp the ones after the
 // walk; import_state.h is what the stages and handlers share; layout.h the Value/Layout/Tag of a
 // tensor; tensor_data.h constant values, attributes and type names; shape_folder.h and
 // shape_evaluators.cpp the folding; op_registry.h the op table the walk dispatches on. Handlers,
 // one file per op family, each registering its ops: conv_pool.cpp, gemm.cpp, shape_ops.cpp,
+// slice_ops.cpp,
 // arithmetic.cpp (the GELU/LayerNorm/SiLU patterns), activations.cpp, sequence_ops.cpp and
 // constant_ops.cpp (ops only ever free). Adding an op: a handler and a registration line in its
 // family's file, and a test in tests/workload/onnx/.

@@ -40,6 +40,10 @@ Shape ir_shape(const Layout& l, const Dims& d) {
       return Shape{u(at('H') * at('D')), u(at('T')), 1};
     case Layout::Kind::scores:
       return Shape{u(at('H') * at('K')), u(at('Q')), 1};
+    case Layout::Kind::hwc:
+      return Shape{u(dim(d, 2)), u(dim(d, 0)), u(dim(d, 1))};
+    case Layout::Kind::grouped:
+      return Shape{u(dim(d, 0) * dim(d, 1)), u(dim(d, 2)), u(dim(d, 3))};
   }
   return {};
 }

@@ -5,6 +5,7 @@
 #pragma once
 #include <onnx/onnx_pb.h>
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -29,13 +30,16 @@ enum class Tag {
   var,         // mean of square (+ eps)
   stddev,      // sqrt(var)
   rstd,        // 1 / stddev
+  padded,      // x with a Pad's border (Value::pad) that a Conv or pool may absorb
 };
 
 // Tags an elementwise layer can stand for when the pattern is not completed (same shape as x).
 bool elementwise_tag(Tag t);
 
 struct Layout {
-  enum class Kind { chw, vec, seq, scores } kind = Kind::chw;
+  // grouped: an image's channels as two factors [G, C / G, H, W] (a channel shuffle's view);
+  // hwc: an image channels-last [H, W, C] (ConvNeXt's blocks), the same IR tensor (C, H, W)
+  enum class Kind { chw, vec, seq, scores, grouped, hwc } kind = Kind::chw;
   // seq: per-sample axis labels: T tokens, H heads, D features (per head): "T" (token ids),
   // "TD", "THD", "HTD", "HDT"; scores: "QK" or "HQK".
   std::string axes;
@@ -58,6 +62,14 @@ struct Value {
   std::string tag_node;   // the node that started the pending pattern
   bool poisoned = false;  // follows an import error: later errors are not reported
   bool folded = false;    // a [B * T, F] view: ONNX dim 0 is the batch times the tokens
+  // Where the batch is among the ONNX dims: 0 (first), another axis (nn.MultiheadAttention's
+  // [T, B, E]), or -1: merged as a unit factor into another axis ([T, B * heads, d]; exports at
+  // batch 1 only), so the ONNX dims are the per-sample dims.
+  int batch_axis = 0;
+  // Tag::padded: the rows and columns added {top, left, bottom, right}; dims are the padded
+  // ones. zero_pad: a constant 0 border, which a Conv or pool's own padding can stand for.
+  std::array<int64_t, 4> pad{};
+  bool zero_pad = false;
 
   bool act() const { return cat == Cat::act; }
   bool free() const { return cat == Cat::free; }

@@ -1,7 +1,8 @@
 // ONNX ops on token sequences and attention: Softmax/LogSoftmax over the last axis (features or
-// keys) -> softmax, LayerNormalization over the features -> layernorm, Gather from a 2-D float
+// keys) -> softmax, LayerNormalization over the features (or a channels-last image's channels)
+// -> layernorm, Gather from a 2-D float
 // initializer -> embedding (token ids, token types, or constant position ids: `broadcast`),
-// Gather/Slice of a sequence's tokens -> slice, and Where/Expand masking one activation (free).
+// Gather of a sequence's token -> slice, and Where/Expand masking one activation (free).
 // None of them reads a batch-folded [B * T, F] view.
 #include <algorithm>
 
@@ -10,11 +11,12 @@
 namespace ncore::workload::onnx {
 namespace {
 
-bool last_axis_ok(const NodeProto& n, const Value& x, int64_t fallback) {
-  int64_t axis = attr_int(n, "axis", fallback);
-  const int64_t rank = static_cast<int64_t>(x.dims.size()) + (x.folded ? 0 : 1);
-  if (axis < 0) axis += rank;
-  return axis == rank - 1;
+bool last_axis_ok(const ImportState& st, const NodeProto& n, const Value& x, int64_t fallback) {
+  try {
+    return st.sample_axis(x, attr_int(n, "axis", fallback)) + 1 == x.dims.size();
+  } catch (const Unmappable&) {
+    return false;
+  }
 }
 
 void softmax(ImportState& st, const NodeProto& n) {
@@ -23,16 +25,16 @@ void softmax(ImportState& st, const NodeProto& n) {
   const bool ok_layout = x.layout.kind == Layout::Kind::scores ||
                          x.layout.kind == Layout::Kind::vec ||
                          (x.layout.kind == Layout::Kind::seq && x.layout.axes == "TD");
-  if (!ok_layout || !last_axis_ok(n, x, st.opset < 13 ? 1 : -1))
+  if (!ok_layout || !last_axis_ok(st, n, x, st.opset < 13 ? 1 : -1))
     throw Unmappable{"a softmax over an axis other than the features / keys"};
   st.set_out(n, st.emit(n, "softmax", {x.tensor}, {}, x.layout, x.dims));
 }
 
 void layernorm(ImportState& st, const NodeProto& n) {
   const Value x = st.need_act(n, 0);
-  const bool ok_layout = x.layout.kind == Layout::Kind::vec ||
+  const bool ok_layout = x.layout.kind == Layout::Kind::vec || x.layout.kind == Layout::Kind::hwc ||
                          (x.layout.kind == Layout::Kind::seq && x.layout.axes == "TD");
-  if (!ok_layout || !last_axis_ok(n, x, -1))
+  if (!ok_layout || !last_axis_ok(st, n, x, -1))
     throw Unmappable{"a layer norm over axes other than the features"};
   st.set_out(n, st.layernorm_of(n, x));
 }
@@ -55,6 +57,7 @@ void embedding(ImportState& st, const NodeProto& n, const Value& data, const Val
   LayerParams p{{"vocab", ParamValue::of(vocab)}, {"hidden", ParamValue::of(hidden)}};
   if (broadcast) p.emplace_back("broadcast", ParamValue::flag(true));
   st.note_weights(data);
+  if (data.init) st.tables.push_back(data.init);
   st.set_out(n, st.emit(n, "embedding", {anchor}, p, Layout{Layout::Kind::seq, "TD"}, out));
 }
 
@@ -88,33 +91,6 @@ void gather(ImportState& st, const NodeProto& n) {
   pick_token(st, n, axis);
 }
 
-void slice(ImportState& st, const NodeProto& n) {
-  if (st.folded) throw Unmappable{"a slice of a batch-folded [B * T, F] view"};
-  const Value x = st.need_act(n, 0);
-  const Dims out = st.sample_dims(n.output(0));
-  if (out == x.dims) return st.set_out(n, st.alias(x, n.input(0)));
-  std::optional<std::vector<double>> starts, axes, steps;
-  if (st.opset < 10) {
-    if (auto s = attr_ints(n, "starts")) starts = std::vector<double>(s->begin(), s->end());
-    if (auto a = attr_ints(n, "axes")) axes = std::vector<double>(a->begin(), a->end());
-  } else {
-    starts = st.const_values(n.input(1));
-    if (n.input_size() > 3 && !n.input(3).empty()) axes = st.const_values(n.input(3));
-    if (n.input_size() > 4 && !n.input(4).empty()) steps = st.const_values(n.input(4));
-  }
-  const bool tokens_only = x.layout.kind == Layout::Kind::seq && x.layout.axes == "TD" &&
-                           out.size() == 2 && out[1] == x.dims[1];
-  if (!tokens_only || !starts || starts->size() != 1 || (axes && axes->size() != 1) ||
-      (steps && (*steps)[0] != 1.0))
-    throw Unmappable{"only a step-1 slice of a sequence's tokens is supported"};
-  int64_t start = static_cast<int64_t>((*starts)[0]);
-  if (start < 0) start += x.dims[0];
-  start = std::clamp<int64_t>(start, 0, x.dims[0]);
-  st.set_out(n, st.emit(n, "slice", {x.tensor},
-                        {{"start", ParamValue::of(start)}, {"count", ParamValue::of(out[0])}},
-                        x.layout, out));
-}
-
 void where_expand(ImportState& st, const NodeProto& n) {
   int act_index = -1, acts = 0;
   for (int i = 0; i < n.input_size(); ++i)
@@ -137,7 +113,6 @@ NCORE_REGISTER_ONNX_OP("LogSoftmax", softmax, kOnActivations);
 NCORE_REGISTER_ONNX_OP("LayerNormalization", layernorm, kOnActivations);
 // Not free on constants: a Gather from a constant table by constant indices is an embedding.
 NCORE_REGISTER_ONNX_OP("Gather", gather, kOnActivations);
-NCORE_REGISTER_ONNX_OP("Slice", slice, kFreeOnConstants);
 NCORE_REGISTER_ONNX_OP("Where", where_expand, kFreeOnConstants);
 NCORE_REGISTER_ONNX_OP("Expand", where_expand, kFreeOnConstants);
 

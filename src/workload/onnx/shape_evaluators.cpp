@@ -240,6 +240,37 @@ std::optional<CTensor> eval_slice(const FoldInputs& in, const NodeProto& n) {
   return r;
 }
 
+// Transpose (the pads torch.onnx computes for F.pad at opset >= 11 pass through a 2-D one).
+std::optional<CTensor> eval_transpose(const FoldInputs& in, const NodeProto& n) {
+  const CTensor& data = *in.need(n, 0, false);
+  const size_t rank = data.dims.size();
+  Dims perm = attr_ints(n, "perm").value_or(Dims{});
+  if (perm.empty())
+    for (size_t i = 0; i < rank; ++i) perm.insert(perm.begin(), static_cast<int64_t>(i));
+  if (perm.size() != rank) return std::nullopt;
+  CTensor r;
+  r.type = data.type;
+  for (int64_t a : perm) {
+    if (a < 0 || a >= static_cast<int64_t>(rank)) return std::nullopt;
+    r.dims.push_back(data.dims[static_cast<size_t>(a)]);
+  }
+  if (!data.known()) return r;
+  Dims in_strides(rank, 1);
+  for (size_t i = rank; i-- > 1;) in_strides[i - 1] = in_strides[i] * data.dims[i];
+  r.v.resize(data.v.size());
+  Dims at(rank, 0);  // the output index, row-major
+  for (size_t k = 0; k < r.v.size(); ++k) {
+    int64_t src = 0;
+    for (size_t i = 0; i < rank; ++i) src += at[i] * in_strides[static_cast<size_t>(perm[i])];
+    r.v[k] = data.v[static_cast<size_t>(src)];
+    for (size_t i = rank; i-- > 0;) {
+      if (++at[i] < r.dims[i]) break;
+      at[i] = 0;
+    }
+  }
+  return r;
+}
+
 std::optional<CTensor> eval_concat(const FoldInputs& in, const NodeProto& n) {
   std::vector<const CTensor*> parts;
   for (int i = 0; i < n.input_size(); ++i) parts.push_back(in.need(n, i, false));
@@ -316,6 +347,10 @@ std::optional<double> elementwise_value(const std::string& op, const std::vector
     if (b == 0) return std::nullopt;
     return integer ? std::trunc(a / b) : a / b;
   }
+  if (op == "Mod") {  // integers: the divisor's sign (fmod 0); floats: C's fmod (ONNX's fmod 1)
+    if (b == 0) return std::nullopt;
+    return integer ? a - b * std::floor(a / b) : std::fmod(a, b);
+  }
   if (op == "Equal") return a == b;
   if (op == "Less") return a < b;
   if (op == "Greater") return a > b;
@@ -377,6 +412,7 @@ const std::map<std::string, ShapeEval>& shape_evaluators() {
       {"Gather", eval_gather},
       {"Slice", eval_slice},
       {"Concat", eval_concat},
+      {"Transpose", eval_transpose},
       {"ConstantOfShape", eval_constant_of_shape},
       {"Range", eval_range},
       {"Expand", eval_expand},
@@ -384,6 +420,7 @@ const std::map<std::string, ShapeEval>& shape_evaluators() {
       {"Sub", eval_elementwise},
       {"Mul", eval_elementwise},
       {"Div", eval_elementwise},
+      {"Mod", eval_elementwise},
       {"Equal", eval_elementwise},
       {"Less", eval_elementwise},
       {"Greater", eval_elementwise},

@@ -177,4 +177,36 @@ inline Model small_cnn() {
   return m;
 }
 
+// nn.MultiheadAttention as torch 1.13 exports it, on x [T, B, E] (batch 1; hidden 32, 4 heads of
+// 8, T tokens): the packed in-projection (MatMul by [32, 96] + bias), q, k, v Sliced off its last
+// axis, each Reshaped to [T, B * heads, 8] and Transposed to [B * heads, T, 8] (k to
+// [B * heads, 8, T]), q scaled, Q K^T, Softmax, P V, Transposed back, Reshaped to [T * B, 32], the
+// out-projection Gemm and a Reshape to [T, 1, 32].
+inline std::string mha(Model& m, const std::string& x, int64_t t) {
+  auto qkv = m.op("MatMul", {x, m.weight("mha.in_proj_t", {kHid, 3 * kHid})}, "mha/in_proj");
+  qkv = m.op("Add", {m.weight("mha.in_proj_bias", {3 * kHid}), qkv}, "mha/in_proj_bias");
+  std::vector<std::string> parts;
+  for (int64_t i = 0; i < 3; ++i)
+    parts.push_back(m.op("Slice", {qkv, m.ints({i * kHid}), m.ints({(i + 1) * kHid}), m.ints({-1})},
+                         "mha/Slice_" + std::to_string(i)));
+  std::vector<std::string> heads;
+  const std::vector<std::vector<int64_t>> perms{{1, 0, 2}, {1, 2, 0}, {1, 0, 2}};
+  for (size_t i = 0; i < 3; ++i) {
+    const std::string n = std::to_string(i);
+    const auto r = m.op("Reshape", {parts[i], m.ints({t, kHeads, kDh})}, "mha/Reshape_" + n);
+    heads.push_back(m.op("Transpose", {r}, "mha/Transpose_" + n, {ais("perm", perms[i])}));
+  }
+  const auto q = m.op("Div", {heads[0], m.constant(std::sqrt(static_cast<float>(kDh)))}, "mha/Div");
+  const auto s = m.op("Softmax", {m.op("MatMul", {q, heads[1]}, "mha/scores")}, "mha/Softmax",
+                      {ai("axis", -1)});
+  auto c = m.op("MatMul", {s, heads[2]}, "mha/context");
+  c = m.op("Transpose", {c}, "mha/Transpose_c", {ais("perm", {1, 0, 2})});
+  c = m.op("Reshape", {c, m.ints({t, kHid})}, "mha/Reshape_c");
+  c = m.op(
+      "Gemm",
+      {c, m.weight("mha.out_proj.weight", {kHid, kHid}), m.weight("mha.out_proj.bias", {kHid})},
+      "mha/out_proj", {ai("transB", 1)});
+  return m.op("Reshape", {c, m.ints({t, 1, kHid})}, "mha/Reshape_out");
+}
+
 }  // namespace ncore::test::onnxb
