@@ -10,7 +10,7 @@ Semaphores::Semaphores(const isa::Program& p) : m_count(p.engines(), 0), m_done_
   }
 }
 
-void Semaphores::wait_for(const std::vector<isa::Dep>& deps) {
+void Semaphores::wait_for(isa::DepSpan deps) {
   for (const isa::Dep& d : deps)
     while (m_count[d.engine] < d.count) sc_core::wait(*m_event[d.engine]);
 }

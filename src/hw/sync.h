@@ -23,7 +23,7 @@ class Semaphores {
  public:
   explicit Semaphores(const isa::Program& p);
   // Blocks the calling SC_THREAD until every dep is met.
-  void wait_for(const std::vector<isa::Dep>& deps);
+  void wait_for(isa::DepSpan deps);
   void complete(uint16_t engine);
   uint64_t completed_at(const isa::Dep& d) const;  // the cycle dep d was met
   uint32_t completed(uint16_t engine) const { return m_count[engine]; }

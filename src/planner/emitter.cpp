@@ -25,6 +25,15 @@ void merge(DepList& into, const DepList& more) {
   }
 }
 
+void merge(DepList& into, const Dep& d) {
+  for (Dep& x : into)
+    if (x.engine == d.engine) {
+      x.count = std::max(x.count, d.count);
+      return;
+    }
+  into.push_back(d);
+}
+
 isa::Dma moves(isa::DmaData data, int tensor, const isa::DmaRegion& region) {
   isa::Dma d;
   d.data = data;
@@ -33,7 +42,12 @@ isa::Dma moves(isa::DmaData data, int tensor, const isa::DmaRegion& region) {
   return d;
 }
 
-Dep Queues::emit(uint16_t engine, Instr i) {
+Dep Queues::emit(uint16_t engine, Instr i, const DepList& deps) {
+  i.deps = m_p.dep_pool.add(deps);
+  return push(engine, std::move(i));
+}
+
+Dep Queues::push(uint16_t engine, Instr i) {
   auto& q = m_p.queues[engine];
   q.push_back(std::move(i));
   return Dep{engine, static_cast<uint32_t>(q.size())};
@@ -41,10 +55,12 @@ Dep Queues::emit(uint16_t engine, Instr i) {
 
 DepList Queues::transfer(bool write, uint64_t bytes, isa::TrafficClass cls, uint32_t layer,
                          const DepList& deps, const isa::Dma& what) {
-  DepList done;
-  if (bytes == 0) return DepList(deps);
+  if (bytes == 0) return deps;
   const uint64_t pieces = std::min<uint64_t>(m_dma_queues, base::ceil_div(bytes, kMinDmaPiece));
   const uint32_t xfer = m_next_xfer++;
+  const isa::DepSpan shared = m_p.dep_pool.add(deps);  // every piece waits on the same list
+  DepList done;
+  done.reserve(pieces);
   for (uint64_t p = 0; p < pieces; ++p) {
     isa::Dma d = what;
     d.write = write;
@@ -56,11 +72,11 @@ DepList Queues::transfer(bool write, uint64_t bytes, isa::TrafficClass cls, uint
     i.layer = layer;
     (write ? i.sbuf_read : i.sbuf_write) = d.bytes;
     if (d.on_chip) i.sbuf_read = d.bytes;
-    i.deps = DepList(deps);
+    i.deps = shared;
     i.payload = d;
     const auto q = static_cast<uint16_t>(m_p.first_dma() + m_next_queue);
     m_next_queue = (m_next_queue + 1) % m_dma_queues;
-    merge(done, {emit(q, std::move(i))});
+    merge(done, push(q, std::move(i)));
   }
   return done;
 }
@@ -140,7 +156,7 @@ void Emitter::release_slot(size_t ring, int slot, const Dep& by) {
 void Emitter::output_chunk(int t, uint32_t l, uint64_t bytes, const Dep& produced, size_t out_slot,
                            DepList& ready, const isa::DmaRegion& region) {
   if (tensor(t).resident) {
-    merge(ready, {produced});
+    merge(ready, produced);
     return;
   }
   const DepList w =

@@ -18,6 +18,7 @@ using DepList = std::vector<Dep>;
 
 // Keeps the largest count per engine.
 void merge(DepList& into, const DepList& more);
+void merge(DepList& into, const Dep& more);
 
 // Buffers used in turn (DRAM stream slots, PSUM banks); each is free again when the deps
 // recorded for it are met.
@@ -32,7 +33,8 @@ struct Ring {
 class Queues {
  public:
   Queues(isa::Program& p, uint32_t dma_queues) : m_p(p), m_dma_queues(dma_queues) {}
-  Dep emit(uint16_t engine, isa::Instr i);
+  // Appends i to the engine's queue, waiting on `deps` (copied into the program's pool).
+  Dep emit(uint16_t engine, isa::Instr i, const DepList& deps);
   const isa::Program& program() const { return m_p; }
   // A transfer of `bytes` DRAM -> SBUF (read) or back (write), after `deps` (none: `deps` back),
   // split into pieces of >= 4 KiB over the queues, round robin; returns one dep per queue used.
@@ -55,6 +57,7 @@ class Queues {
  private:
   DepList transfer(bool write, uint64_t bytes, isa::TrafficClass cls, uint32_t layer,
                    const DepList& deps, const isa::Dma& what);
+  Dep push(uint16_t engine, isa::Instr i);  // i's deps already in the pool
 
   isa::Program& m_p;
   const uint32_t m_dma_queues;
