@@ -5,7 +5,6 @@
 // the program's DepPool. Where-fields only serve functional mode (hw/functional.h).
 #pragma once
 #include <cstdint>
-#include <deque>
 #include <variant>
 
 #include "isa/dep_pool.h"
@@ -129,8 +128,5 @@ struct Instr {
   const Vector& vector() const { return std::get<Vector>(payload); }
   const Dma& dma() const { return std::get<Dma>(payload); }
 };
-
-// An engine's queue. A deque: appending never moves the instructions already queued.
-using InstrQueue = std::deque<Instr>;
 
 }  // namespace ncore::isa

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "isa/instr.h"
+#include "isa/instr_queue.h"
 
 namespace ncore::isa {
 
