@@ -57,12 +57,12 @@ class InstrQueue {
     return *this;
   }
 
-  void push_back(Instr i) {
+  void push_back(const Instr& i) {
     if (m_size % kBlock == 0) {
       m_blocks.emplace_back();
       m_blocks.back().reserve(kBlock);
     }
-    m_blocks.back().push_back(std::move(i));
+    m_blocks.back().push_back(i);
     ++m_size;
   }
   // Appends default instructions up to n (never shrinks below the current size).

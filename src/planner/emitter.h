@@ -19,6 +19,8 @@ using DepList = std::vector<Dep>;
 // Keeps the largest count per engine.
 void merge(DepList& into, const DepList& more);
 void merge(DepList& into, const Dep& more);
+// merge() into the deps of `into` from index `first` on (those before stay as they are).
+void merge_after(DepList& into, size_t first, const DepList& more);
 
 // Buffers used in turn (DRAM stream slots, PSUM banks); each is free again when the deps
 // recorded for it are met.
@@ -57,7 +59,7 @@ class Queues {
  private:
   DepList transfer(bool write, uint64_t bytes, isa::TrafficClass cls, uint32_t layer,
                    const DepList& deps, const isa::Dma& what);
-  Dep push(uint16_t engine, isa::Instr i);  // i's deps already in the pool
+  Dep push(uint16_t engine, const isa::Instr& i);  // i's deps already in the pool
 
   isa::Program& m_p;
   const uint32_t m_dma_queues;
@@ -135,6 +137,7 @@ class Emitter {
   Ring m_out;
   Ring m_psum;
   Ring m_im2col{kIm2colSlots};
+  DepList m_scratch;  // a transfer's deps being built (its capacity reused)
 };
 
 // A DMA annotation for functional mode: what it moves (see isa::DmaData) and where.

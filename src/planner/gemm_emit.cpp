@@ -102,7 +102,6 @@ Dep GemmLayer::tile(const TileAt& at, uint64_t m, uint64_t nn, const DepList& st
     if (st.first) input = k_input(st);
     if (m_low.copy && (!whole || s == 0))
       copied = im2col_copy(whole ? m_gm.k : st.k, nn, input, copy_slot);
-    DepList other = m_low.copy ? copied : input;
     isa::MatMul mm;
     mm.k = u32(st.k * at.gp);
     mm.m = u32(m);
@@ -117,13 +116,15 @@ Dep GemmLayer::tile(const TileAt& at, uint64_t m, uint64_t nn, const DepList& st
     mm.psum_bank = bank;
     mm.weight_slot = at.slot;
     // The weight deps stay first and unmerged: background preload reads when they were met.
-    merge(other, m_e.psum_banks().free[bank]);
+    // After them the input's (or its copy's), merged with the PSUM bank's.
+    m_deps.assign(stationary.begin(), stationary.end());
+    mm.weight_deps = static_cast<uint8_t>(std::min<size_t>(m_deps.size(), 255));
+    const DepList& other = m_low.copy ? copied : input;
+    m_deps.insert(m_deps.end(), other.begin(), other.end());
+    merge_after(m_deps, stationary.size(), m_e.psum_banks().free[bank]);
     Instr i;
     i.layer = m_lid;
     i.sbuf_read = uint64_t{mm.k} * nn * m_in.dtype_bytes;
-    m_deps.assign(stationary.begin(), stationary.end());
-    mm.weight_deps = static_cast<uint8_t>(std::min<size_t>(m_deps.size(), 255));
-    m_deps.insert(m_deps.end(), other.begin(), other.end());
     i.payload = mm;
     last_mm = m_e.queues().emit(isa::kTensorEngine, std::move(i), m_deps);
     if (m_low.copy) m_e.im2col_buffers().free[copy_slot] = {last_mm};
