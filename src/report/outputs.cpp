@@ -312,13 +312,23 @@ void append_instr_event(std::string& out, const isa::Program& p, const TraceReco
 }  // namespace
 
 // Written as text line by line (a DOM of 10^5..10^6 events costs gigabytes): one event per line.
-std::string trace_json(const config::RunConfig& rc, const isa::Program& p, const Stats& s) {
+void trace_json(const config::RunConfig& rc, const isa::Program& p, const Stats& s,
+                const std::function<void(std::string_view)>& sink) {
   const double us_per_cycle = 1e6 / rc.hw.tensor_engine.clock_hz;
   auto ts = [&](uint64_t c) { return static_cast<double>(c) * us_per_cycle; };
   auto quoted = [](const std::string& v) { return json(v).dump(); };
+  constexpr size_t kPiece = size_t{1} << 20;
   std::string out;
-  out.reserve(64 + s.trace.size() * 200);
-  auto next = [&] { out += out.empty() ? "{\"traceEvents\":[\n" : ",\n"; };
+  out.reserve(kPiece + 4096);
+  bool first = true;
+  auto next = [&] {  // before each event: hand over a full piece, then the separator
+    if (out.size() >= kPiece) {
+      sink(out);
+      out.clear();
+    }
+    out += first ? "{\"traceEvents\":[\n" : ",\n";
+    first = false;
+  };
   auto it = std::back_inserter(out);
   next();
   fmt::format_to(it,
@@ -374,7 +384,7 @@ std::string trace_json(const config::RunConfig& rc, const isa::Program& p, const
       "\n],\"displayTimeUnit\":\"ns\",\"otherData\":{{\"version\":{},\"model\":{},\"hw\":{},"
       "\"batch\":{}}}}}\n",
       quoted(version_string()), quoted(rc.model.name), quoted(rc.hw.name), rc.batch);
-  return out;
+  sink(out);
 }
 
 std::string sweep_csv(const std::vector<std::string>& axes, const std::vector<SweepRow>& rows) {
