@@ -5,22 +5,34 @@
 
 namespace ncore::base {
 
-uint64_t LayerStats::dma_busy() const {
-  auto v = dma_intervals;
-  std::sort(v.begin(), v.end());
-  uint64_t total = 0, cur_s = 0, cur_e = 0;
-  bool open = false;
-  for (const auto& [s, e] : v) {
-    if (open && s <= cur_e) {
-      cur_e = std::max(cur_e, e);
-      continue;
-    }
-    if (open) total += cur_e - cur_s;
-    cur_s = s;
-    cur_e = e;
-    open = true;
+void IntervalUnion::add(uint64_t start, uint64_t end) {
+  if (end <= start) return;  // covers no cycle
+  if (m_runs.empty() || start > m_runs.back().second) {
+    m_runs.emplace_back(start, end);
+    return;
   }
-  if (open) total += cur_e - cur_s;
+  if (start >= m_runs.back().first) {  // overlaps or touches the last run only
+    m_runs.back().second = std::max(m_runs.back().second, end);
+    return;
+  }
+  // The first run ending at or after `start`, through the last starting at or before `end`:
+  // all merge into one.
+  auto first = std::lower_bound(m_runs.begin(), m_runs.end(), start,
+                                [](const auto& run, uint64_t s) { return run.second < s; });
+  auto last = first;
+  while (last != m_runs.end() && last->first <= end) ++last;
+  if (first == last) {
+    m_runs.insert(first, {start, end});
+    return;
+  }
+  first->first = std::min(first->first, start);
+  first->second = std::max((last - 1)->second, end);
+  m_runs.erase(first + 1, last);
+}
+
+uint64_t IntervalUnion::length() const {
+  uint64_t total = 0;
+  for (const auto& [s, e] : m_runs) total += e - s;
   return total;
 }
 

@@ -10,14 +10,28 @@
 
 namespace ncore::base {
 
+// The union of half-open cycle intervals [start, end), added in any order, kept as disjoint
+// sorted runs (touching ones merged), so its length is exact whatever the order. Intervals that
+// arrive in order of their ends, as the engines record them, only touch the last run: O(1) each,
+// no interval stored.
+class IntervalUnion {
+ public:
+  void add(uint64_t start, uint64_t end);
+  uint64_t length() const;  // cycles covered by at least one interval
+  size_t runs() const { return m_runs.size(); }
+
+ private:
+  std::vector<std::pair<uint64_t, uint64_t>> m_runs;  // [start, end), sorted, not touching
+};
+
 struct LayerStats {
   uint64_t start = UINT64_MAX, end = 0;  // first instruction start, last instruction end
   uint64_t tensor_busy = 0, vector_busy = 0, stall = 0, macs = 0;
   uint64_t scalar_busy = 0, gpsimd_busy = 0;  // engines only some hardware has
   uint64_t port_stall = 0;  // cycles instructions waited on a state-buffer port beyond their own
   uint64_t read_bytes[3] = {0, 0, 0}, write_bytes[3] = {0, 0, 0};  // by traffic class
-  std::vector<std::pair<uint64_t, uint64_t>> dma_intervals;        // [start, end)
-  uint64_t dma_busy() const;  // cycles in which at least one queue moved this layer's bytes
+  IntervalUnion dma_intervals;  // when the DMA queues moved this layer's bytes
+  uint64_t dma_busy() const { return dma_intervals.length(); }  // cycles with at least one
 };
 
 struct TraceRecord {

@@ -50,7 +50,7 @@ void DmaQueue::account(const isa::Instr& i, base::LayerStats& ls, uint64_t t0, u
     *(d.write ? m_write : m_read)[cls] += d.bytes;
     (d.write ? ls.write_bytes : ls.read_bytes)[cls] += d.bytes;
   }
-  ls.dma_intervals.emplace_back(t0, t1);
+  ls.dma_intervals.add(t0, t1);
   if (functional()) functional()->dma(i);  // its data has arrived
 }
 

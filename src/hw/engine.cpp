@@ -37,11 +37,9 @@ uint64_t Engine::start_latency(const isa::Instr&) const {
   return 0;
 }
 
-void Engine::wait_start_latency(const isa::Instr& i) {
+void Engine::wait_start_latency(const isa::Instr& i, uint64_t met) {
   const uint64_t late = start_latency(i);
   if (late == 0 || i.deps.empty()) return;
-  uint64_t met = 0;
-  for (const isa::Dep& d : i.deps) met = std::max(met, m_sem.completed_at(d));
   const uint64_t now = now_cycles();
   if (met + late > now) wait_cycles(met + late - now);
 }
@@ -55,8 +53,7 @@ bool Engine::counts_stall(uint32_t) const {
 void Engine::run() {
   for (const isa::Instr& i : m_queue) {
     const uint64_t t_free = now_cycles();
-    m_sem.wait_for(i.deps);
-    wait_start_latency(i);
+    wait_start_latency(i, m_sem.wait_for(i.deps));
     const uint64_t t0 = now_cycles();
     const uint64_t port_done = sbuf->access(t0, i.sbuf_read, i.sbuf_write, i.layer);
     const uint64_t own_end = t0 + cycles(i, t0);  // may itself wait (a DRAM transfer)

@@ -63,7 +63,7 @@ class Engine : public sc_core::sc_module {
 
  private:
   void run();
-  void wait_start_latency(const isa::Instr& i);
+  void wait_start_latency(const isa::Instr& i, uint64_t met);  // met: its last dep's cycle
   void signal_ready();  // a result whose latency has run out: its completion
   void record(const isa::Instr& i, uint64_t t_free, uint64_t t0, uint64_t t1, uint64_t port_stall);
 

@@ -1,6 +1,8 @@
 // Semaphores between engines (see sync.h).
 #include "hw/sync.h"
 
+#include <algorithm>
+
 namespace ncore::hw {
 
 Semaphores::Semaphores(const isa::Program& p) : m_count(p.engines(), 0), m_done_at(p.engines()) {
@@ -10,19 +12,19 @@ Semaphores::Semaphores(const isa::Program& p) : m_count(p.engines(), 0), m_done_
   }
 }
 
-void Semaphores::wait_for(const std::vector<isa::Dep>& deps) {
-  for (const isa::Dep& d : deps)
+uint64_t Semaphores::wait_for(isa::DepSpan deps) {
+  uint64_t met = 0;
+  for (const isa::Dep& d : deps) {
     while (m_count[d.engine] < d.count) sc_core::wait(*m_event[d.engine]);
+    met = std::max(met, completed_at(d));  // final once met
+  }
+  return met;
 }
 
 void Semaphores::complete(uint16_t engine) {
   ++m_count[engine];
   m_done_at[engine].push_back(now_cycles());
   m_event[engine]->notify(sc_core::SC_ZERO_TIME);
-}
-
-uint64_t Semaphores::completed_at(const isa::Dep& d) const {
-  return d.count == 0 ? 0 : m_done_at[d.engine][d.count - 1];
 }
 
 }  // namespace ncore::hw

@@ -22,10 +22,13 @@ inline void wait_cycles(uint64_t c) {
 class Semaphores {
  public:
   explicit Semaphores(const isa::Program& p);
-  // Blocks the calling SC_THREAD until every dep is met.
-  void wait_for(const std::vector<isa::Dep>& deps);
+  // Blocks the calling SC_THREAD until every dep is met; returns the cycle the last was met
+  // (0 for none).
+  uint64_t wait_for(isa::DepSpan deps);
   void complete(uint16_t engine);
-  uint64_t completed_at(const isa::Dep& d) const;  // the cycle dep d was met
+  uint64_t completed_at(const isa::Dep& d) const {  // the cycle dep d was met
+    return d.count == 0 ? 0 : m_done_at[d.engine][d.count - 1];
+  }
   uint32_t completed(uint16_t engine) const { return m_count[engine]; }
 
  private:

@@ -1,13 +1,13 @@
 // The instructions the planner emits and the engines in src/hw replay (DESIGN.md "Engines replay
 // a program"): a MatMul (tensor engine), an Evict or a Vector op (vector engine), a Dma piece (a
 // DMA queue), each a payload beside what all share (layer, SBUF bytes, deps). A dep "engine E has
-// completed n instructions" is exact: each engine runs its queue in order. Where-fields only
-// serve functional mode (hw/functional.h).
+// completed n instructions" is exact: each engine runs its queue in order; the lists live in
+// the program's DepPool. Where-fields only serve functional mode (hw/functional.h).
 #pragma once
 #include <cstdint>
-#include <deque>
 #include <variant>
-#include <vector>
+
+#include "isa/dep_pool.h"
 
 namespace ncore::isa {
 
@@ -21,11 +21,6 @@ constexpr uint16_t kTensorEngine = 0;
 constexpr uint16_t kVectorEngine = 1;
 enum class ComputeEngine : uint8_t { tensor, vector, scalar, gpsimd };
 const char* compute_engine_name(ComputeEngine e);  // "tensor", ... (stats: "<name>_engine")
-
-struct Dep {
-  uint16_t engine = 0;
-  uint32_t count = 0;  // wait until that engine has completed at least `count` instructions
-};
 
 // The kind as traces and stats name it (an eviction is a vector op, on the vector or scalar
 // engine).
@@ -103,12 +98,12 @@ struct Dma {
   bool write = false;  // SBUF -> DRAM; false: DRAM -> SBUF
   TrafficClass cls = TrafficClass::weights;
   DmaData data = DmaData::none;
+  // SBUF to SBUF (an explicit im2col copy): no DRAM bytes, both SBUF ports.
+  bool on_chip = false;
   int32_t tensor = -1;
   uint32_t xfer = 0, pieces = 1;
   uint32_t weight_slot = 0;  // weights: the prefetch slot it fills
   uint32_t input = 0;        // vector_input: the consumer's input number
-  // SBUF to SBUF (an explicit im2col copy): no DRAM bytes, both SBUF ports.
-  bool on_chip = false;
   DmaRegion region;
 };
 
@@ -117,7 +112,7 @@ struct Instr {
   // state-buffer bytes this instruction reads and writes (matmul: moving data read; vector:
   // inputs read, output written; DMA from DRAM: written; DMA to DRAM: read)
   uint64_t sbuf_read = 0, sbuf_write = 0;
-  std::vector<Dep> deps;
+  DepSpan deps;  // into the program's DepPool (or another pool that outlives the replay)
   std::variant<MatMul, Evict, Vector, Dma> payload;
 
   Op op() const {
@@ -133,8 +128,5 @@ struct Instr {
   const Vector& vector() const { return std::get<Vector>(payload); }
   const Dma& dma() const { return std::get<Dma>(payload); }
 };
-
-// An engine's queue. A deque: appending never moves the instructions already queued.
-using InstrQueue = std::deque<Instr>;
 
 }  // namespace ncore::isa

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "isa/instr.h"
+#include "isa/instr_queue.h"
 
 namespace ncore::isa {
 
@@ -58,6 +59,7 @@ struct Program {
   std::vector<ComputeEngine> compute = {ComputeEngine::tensor, ComputeEngine::vector};
   uint32_t dma_queues = 1;
   std::vector<InstrQueue> queues;  // indexed by engine id
+  DepPool dep_pool;                // every instruction's deps
   std::vector<LayerPlan> layers;
   bool fits = true;       // no activation spilled
   bool feasible = true;   // false: nothing is simulated (exit 3)

@@ -15,14 +15,27 @@ constexpr uint64_t kMinDmaPiece = 4096;  // a transfer is split over queues in p
 }  // namespace
 
 void merge(DepList& into, const DepList& more) {
+  merge_after(into, 0, more);
+}
+
+void merge_after(DepList& into, size_t first, const DepList& more) {
   for (const Dep& d : more) {
-    auto it =
-        std::find_if(into.begin(), into.end(), [&](const Dep& x) { return x.engine == d.engine; });
+    auto it = std::find_if(into.begin() + static_cast<std::ptrdiff_t>(first), into.end(),
+                           [&](const Dep& x) { return x.engine == d.engine; });
     if (it == into.end())
       into.push_back(d);
     else
       it->count = std::max(it->count, d.count);
   }
+}
+
+void merge(DepList& into, const Dep& d) {
+  for (Dep& x : into)
+    if (x.engine == d.engine) {
+      x.count = std::max(x.count, d.count);
+      return;
+    }
+  into.push_back(d);
 }
 
 isa::Dma moves(isa::DmaData data, int tensor, const isa::DmaRegion& region) {
@@ -33,34 +46,38 @@ isa::Dma moves(isa::DmaData data, int tensor, const isa::DmaRegion& region) {
   return d;
 }
 
-Dep Queues::emit(uint16_t engine, Instr i) {
+Dep Queues::emit(uint16_t engine, Instr i, const DepList& deps) {
+  i.deps = m_p.dep_pool.add(deps);
+  return push(engine, i);
+}
+
+Dep Queues::push(uint16_t engine, const Instr& i) {
   auto& q = m_p.queues[engine];
-  q.push_back(std::move(i));
+  q.push_back(i);
   return Dep{engine, static_cast<uint32_t>(q.size())};
 }
 
 DepList Queues::transfer(bool write, uint64_t bytes, isa::TrafficClass cls, uint32_t layer,
                          const DepList& deps, const isa::Dma& what) {
-  DepList done;
-  if (bytes == 0) return DepList(deps);
+  if (bytes == 0) return deps;
   const uint64_t pieces = std::min<uint64_t>(m_dma_queues, base::ceil_div(bytes, kMinDmaPiece));
-  const uint32_t xfer = m_next_xfer++;
+  Instr i;  // the pieces differ only in their bytes
+  i.layer = layer;
+  i.deps = m_p.dep_pool.add(deps);  // every piece waits on the same list
+  isa::Dma& d = i.payload.emplace<isa::Dma>(what);
+  d.write = write;
+  d.cls = cls;
+  d.xfer = m_next_xfer++;
+  d.pieces = static_cast<uint32_t>(pieces);
+  DepList done;
+  done.reserve(pieces);
   for (uint64_t p = 0; p < pieces; ++p) {
-    isa::Dma d = what;
-    d.write = write;
-    d.cls = cls;
     d.bytes = part(bytes, p, 1, pieces);
-    d.xfer = xfer;
-    d.pieces = static_cast<uint32_t>(pieces);
-    Instr i;
-    i.layer = layer;
     (write ? i.sbuf_read : i.sbuf_write) = d.bytes;
     if (d.on_chip) i.sbuf_read = d.bytes;
-    i.deps = DepList(deps);
-    i.payload = d;
     const auto q = static_cast<uint16_t>(m_p.first_dma() + m_next_queue);
     m_next_queue = (m_next_queue + 1) % m_dma_queues;
-    merge(done, {emit(q, std::move(i))});
+    merge(done, push(q, i));
   }
   return done;
 }
@@ -127,10 +144,10 @@ DepList Emitter::input_chunk(int t, uint32_t l, uint64_t share, size_t ring, int
   if (tensor(t).resident) return ready(t);
   Ring& r = in_ring(ring);
   slot = static_cast<int>(r.take());
-  DepList deps = ready(t);
-  merge(deps, r.free[static_cast<size_t>(slot)]);
+  m_scratch = ready(t);
+  merge(m_scratch, r.free[static_cast<size_t>(slot)]);
   what.tensor = t;
-  return m_queues.read(share, home_class(t), l, deps, what);
+  return m_queues.read(share, home_class(t), l, m_scratch, what);
 }
 
 void Emitter::release_slot(size_t ring, int slot, const Dep& by) {
@@ -140,11 +157,12 @@ void Emitter::release_slot(size_t ring, int slot, const Dep& by) {
 void Emitter::output_chunk(int t, uint32_t l, uint64_t bytes, const Dep& produced, size_t out_slot,
                            DepList& ready, const isa::DmaRegion& region) {
   if (tensor(t).resident) {
-    merge(ready, {produced});
+    merge(ready, produced);
     return;
   }
+  m_scratch.assign(1, produced);
   const DepList w =
-      m_queues.write(bytes, home_class(t), l, {produced}, moves(isa::DmaData::output, t, region));
+      m_queues.write(bytes, home_class(t), l, m_scratch, moves(isa::DmaData::output, t, region));
   m_out.free[out_slot] = w;
   merge(ready, w);
 }

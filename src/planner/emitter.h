@@ -18,6 +18,9 @@ using DepList = std::vector<Dep>;
 
 // Keeps the largest count per engine.
 void merge(DepList& into, const DepList& more);
+void merge(DepList& into, const Dep& more);
+// merge() into the deps of `into` from index `first` on (those before stay as they are).
+void merge_after(DepList& into, size_t first, const DepList& more);
 
 // Buffers used in turn (DRAM stream slots, PSUM banks); each is free again when the deps
 // recorded for it are met.
@@ -32,7 +35,8 @@ struct Ring {
 class Queues {
  public:
   Queues(isa::Program& p, uint32_t dma_queues) : m_p(p), m_dma_queues(dma_queues) {}
-  Dep emit(uint16_t engine, isa::Instr i);
+  // Appends i to the engine's queue, waiting on `deps` (copied into the program's pool).
+  Dep emit(uint16_t engine, isa::Instr i, const DepList& deps);
   const isa::Program& program() const { return m_p; }
   // A transfer of `bytes` DRAM -> SBUF (read) or back (write), after `deps` (none: `deps` back),
   // split into pieces of >= 4 KiB over the queues, round robin; returns one dep per queue used.
@@ -55,6 +59,7 @@ class Queues {
  private:
   DepList transfer(bool write, uint64_t bytes, isa::TrafficClass cls, uint32_t layer,
                    const DepList& deps, const isa::Dma& what);
+  Dep push(uint16_t engine, const isa::Instr& i);  // i's deps already in the pool
 
   isa::Program& m_p;
   const uint32_t m_dma_queues;
@@ -132,6 +137,7 @@ class Emitter {
   Ring m_out;
   Ring m_psum;
   Ring m_im2col{kIm2colSlots};
+  DepList m_scratch;  // a transfer's deps being built (its capacity reused)
 };
 
 // A DMA annotation for functional mode: what it moves (see isa::DmaData) and where.

@@ -81,6 +81,7 @@ class GemmLayer {
   const uint64_t m_mb;               // output-channel block
   isa::LayerPlan& m_lp;
   DepList m_ready;  // the output is complete when these are
+  DepList m_deps;   // the instruction being emitted's (its capacity reused)
 };
 
 // The MatMuls wait on `stationary` (the tile's weights: the first deps, which background
@@ -101,7 +102,6 @@ Dep GemmLayer::tile(const TileAt& at, uint64_t m, uint64_t nn, const DepList& st
     if (st.first) input = k_input(st);
     if (m_low.copy && (!whole || s == 0))
       copied = im2col_copy(whole ? m_gm.k : st.k, nn, input, copy_slot);
-    DepList other = m_low.copy ? copied : input;
     isa::MatMul mm;
     mm.k = u32(st.k * at.gp);
     mm.m = u32(m);
@@ -116,15 +116,17 @@ Dep GemmLayer::tile(const TileAt& at, uint64_t m, uint64_t nn, const DepList& st
     mm.psum_bank = bank;
     mm.weight_slot = at.slot;
     // The weight deps stay first and unmerged: background preload reads when they were met.
-    merge(other, m_e.psum_banks().free[bank]);
+    // After them the input's (or its copy's), merged with the PSUM bank's.
+    m_deps.assign(stationary.begin(), stationary.end());
+    mm.weight_deps = static_cast<uint8_t>(std::min<size_t>(m_deps.size(), 255));
+    const DepList& other = m_low.copy ? copied : input;
+    m_deps.insert(m_deps.end(), other.begin(), other.end());
+    merge_after(m_deps, stationary.size(), m_e.psum_banks().free[bank]);
     Instr i;
     i.layer = m_lid;
     i.sbuf_read = uint64_t{mm.k} * nn * m_in.dtype_bytes;
-    i.deps = DepList(stationary);
-    mm.weight_deps = static_cast<uint8_t>(std::min<size_t>(i.deps.size(), 255));
-    i.deps.insert(i.deps.end(), other.begin(), other.end());
     i.payload = mm;
-    last_mm = m_e.queues().emit(isa::kTensorEngine, std::move(i));
+    last_mm = m_e.queues().emit(isa::kTensorEngine, std::move(i), m_deps);
     if (m_low.copy) m_e.im2col_buffers().free[copy_slot] = {last_mm};
     k_done(last_mm);
     ++m_lp.matmuls;
@@ -150,12 +152,12 @@ void GemmLayer::evict(const TileAt& at, uint64_t m, uint64_t nn, uint32_t bank,
   Instr e;
   e.layer = m_lid;
   e.sbuf_write = m * nn * m_in.dtype_bytes;
-  e.deps = {last_mm};
-  if (!m_e.tensor(m_out).resident) merge(e.deps, m_e.out_ring().free[out_slot]);
+  m_deps.assign(1, last_mm);
+  if (!m_e.tensor(m_out).resident) merge(m_deps, m_e.out_ring().free[out_slot]);
   e.payload = ev;
   const uint64_t out_bytes = e.sbuf_write;
   const Dep done = m_e.queues().emit(
-      scalar >= 0 ? static_cast<uint16_t>(scalar) : isa::kVectorEngine, std::move(e));
+      scalar >= 0 ? static_cast<uint16_t>(scalar) : isa::kVectorEngine, std::move(e), m_deps);
   m_e.psum_banks().free[bank] = {done};
   m_e.output_chunk(m_out, m_lid, out_bytes, done, out_slot, m_ready,
                    DmaRegion{0, 0, 0, u32(at.group * m_gm.m + at.m0), u32(m), u32(nn), at.c0});

@@ -62,7 +62,7 @@ DepList transpose(Emitter& e, uint32_t lid, const std::vector<TransposeTile>& ti
   const PlanInputs& in = e.in();
   const uint64_t limit = in.hw.psum.moving_limit();
   const int scalar = e.queues().program().engine_id(isa::ComputeEngine::scalar);
-  DepList done;
+  DepList done, deps;
   for (size_t t = 0; t < tiles.size();) {
     const auto bank = static_cast<uint32_t>(e.psum_banks().take());
     uint64_t cols = 0, parts = 0;
@@ -77,10 +77,10 @@ DepList transpose(Emitter& e, uint32_t lid, const std::vector<TransposeTile>& ti
       isa::Instr i;
       i.layer = lid;
       i.sbuf_read = tiles[t].k * tiles[t].m * in.dtype_bytes;
-      i.deps.assign(after.begin(), after.end());  // not `= after`: GCC 12 -Wnonnull false alarm
-      merge(i.deps, e.psum_banks().free[bank]);
+      deps.assign(after.begin(), after.end());  // not `= after`: GCC 12 -Wnonnull false alarm
+      merge(deps, e.psum_banks().free[bank]);
       i.payload = mm;
-      last = e.queues().emit(isa::kTensorEngine, std::move(i));
+      last = e.queues().emit(isa::kTensorEngine, std::move(i), deps);
       cols += tiles[t].k;
       parts = std::max(parts, tiles[t].m);
     }
@@ -98,12 +98,11 @@ DepList transpose(Emitter& e, uint32_t lid, const std::vector<TransposeTile>& ti
     isa::Instr x;
     x.layer = lid;
     x.sbuf_write = parts * cols * in.dtype_bytes;
-    x.deps = {last};
     x.payload = ev;
     const Dep evicted = e.queues().emit(
-        scalar >= 0 ? static_cast<uint16_t>(scalar) : isa::kVectorEngine, std::move(x));
+        scalar >= 0 ? static_cast<uint16_t>(scalar) : isa::kVectorEngine, std::move(x), {last});
     e.psum_banks().free[bank] = {evicted};
-    merge(done, {evicted});
+    merge(done, evicted);
   }
   return done;
 }
@@ -164,7 +163,7 @@ void emit_vector(Emitter& e, size_t l) {
     v.layer = lid;
     v.payload = isa::Vector{passes(in.hw.vector_engine, vw.op, nn * vw.ops_per_position), c0,
                             u32(ch0), u32(cw), u32(nn)};
-    v.deps = params;
+    DepList deps = params;
     std::vector<int> slots(ins.size(), -1);
     for (size_t k = 0; k < ins.size(); ++k) {
       const uint64_t block = part(e.tensor(ins[k]).bytes, ch0, cw, vw.channels);
@@ -173,15 +172,15 @@ void emit_vector(Emitter& e, size_t l) {
       isa::Dma what =
           moves(DmaData::vector_input, -1, DmaRegion{0, 0, 0, u32(ch0), u32(cw), u32(nn), c0});
       what.input = u32(k);
-      merge(v.deps, e.input_chunk(ins[k], lid, share, k, slots[k], what));
+      merge(deps, e.input_chunk(ins[k], lid, share, k, slots[k], what));
     }
     const uint64_t out_share =
         part(part(e.tensor(t_out).bytes, ch0, cw, vw.channels), c0, nn, c.total);
     v.sbuf_write += out_share;
     const size_t out_slot = e.out_ring().take();
-    if (!e.tensor(t_out).resident) merge(v.deps, e.out_ring().free[out_slot]);
-    if (turn) v.deps = transpose(e, lid, transpose_tiles(in, cw, nn, false), v.deps);
-    const Dep done = e.queues().emit(isa::kVectorEngine, std::move(v));
+    if (!e.tensor(t_out).resident) merge(deps, e.out_ring().free[out_slot]);
+    if (turn) deps = transpose(e, lid, transpose_tiles(in, cw, nn, false), deps);
+    const Dep done = e.queues().emit(isa::kVectorEngine, std::move(v), deps);
     for (size_t k = 0; k < ins.size(); ++k) e.release_slot(k, slots[k], done);
     if (open) close(*open);
     pending.push_back(PendingOut{out_share, ch0, cw, c0, nn, out_slot});
@@ -260,16 +259,16 @@ void emit_conv_vector(Emitter& e, size_t l) {
     v.sbuf_read = op.macs * in.dtype_bytes;
     v.sbuf_write = channels * nn * in.dtype_bytes;
     v.payload = op;
-    v.deps = params;
+    DepList deps = params;
     int slot = -1;
     const uint64_t share = input_share(in, e.residency(), layer, t_in, c0, nn, c) * gm.groups;
-    merge(v.deps, e.input_chunk(t_in, lid, share, 0, slot,
-                                moves(DmaData::gemm_input, -1,
-                                      DmaRegion{0, 0, u32(gm.groups * gm.k), 0, 0, u32(nn), c0})));
+    merge(deps, e.input_chunk(t_in, lid, share, 0, slot,
+                              moves(DmaData::gemm_input, -1,
+                                    DmaRegion{0, 0, u32(gm.groups * gm.k), 0, 0, u32(nn), c0})));
     const size_t out_slot = e.out_ring().take();
-    if (!e.tensor(t_out).resident) merge(v.deps, e.out_ring().free[out_slot]);
+    if (!e.tensor(t_out).resident) merge(deps, e.out_ring().free[out_slot]);
     const uint64_t out_bytes = v.sbuf_write;
-    const Dep done = e.queues().emit(isa::kVectorEngine, std::move(v));
+    const Dep done = e.queues().emit(isa::kVectorEngine, std::move(v), deps);
     e.release_slot(0, slot, done);
     e.output_chunk(t_out, lid, out_bytes, done, out_slot, ready,
                    DmaRegion{0, 0, 0, 0, u32(channels), u32(nn), c0});

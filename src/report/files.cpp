@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <stdexcept>
 #include <system_error>
 
 namespace ncore::report {
@@ -31,7 +32,7 @@ void set_temp(const std::string& path) {
 }
 
 // Writes all of text to fd; false (errno set) on the first failed write.
-bool write_all(int fd, const std::string& text) {
+bool write_all(int fd, std::string_view text) {
   const char* p = text.data();
   size_t left = text.size();
   while (left > 0) {
@@ -45,18 +46,6 @@ bool write_all(int fd, const std::string& text) {
     left -= static_cast<size_t>(n);
   }
   return true;
-}
-
-// A target that is not a regular file (a device, a FIFO): written in place, every step checked.
-void write_in_place(const std::string& path, const std::string& text) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC);
-  if (fd < 0) throw_os_error("write", path, errno);
-  if (!write_all(fd, text)) {
-    const int err = errno;
-    ::close(fd);
-    throw_os_error("write", path, err);
-  }
-  if (::close(fd) != 0) throw_os_error("write", path, errno);
 }
 
 // `.NAME.PID.tmp` beside `path`: unique to this process, hidden, and recognisably temporary.
@@ -81,27 +70,67 @@ void throw_os_error(const std::string& action, const std::string& path, int err)
 }
 
 void write_file(const std::string& path, const std::string& text) {
+  OutputFile f(path);
+  f.write(text);
+  f.commit();
+}
+
+// A target that is not a regular file (a device, a FIFO) is written in place, every step
+// checked; any other goes to the temporary.
+OutputFile::OutputFile(const std::string& path) : m_path(path) {
   struct stat st {};
   if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
     if (S_ISDIR(st.st_mode)) throw_os_error("write", path, EISDIR);
-    write_in_place(path, text);
+    m_fd = ::open(path.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC);
+    if (m_fd < 0) throw_os_error("write", path, errno);
     return;
   }
-  const std::string tmp = temp_path(path);
-  set_temp(tmp);
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-  if (fd < 0) {
+  m_tmp = temp_path(path);
+  set_temp(m_tmp);
+  m_fd = ::open(m_tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+  if (m_fd < 0) {
     g_temp_set = 0;
     throw_os_error("write", path, errno);
   }
+}
+
+OutputFile::~OutputFile() {
+  if (m_fd < 0) return;
+  ::close(m_fd);
+  if (!m_tmp.empty()) {
+    ::unlink(m_tmp.c_str());
+    g_temp_set = 0;
+  }
+}
+
+void OutputFile::fail(int err) {
+  ::close(m_fd);
+  m_fd = -1;
+  if (!m_tmp.empty()) {
+    ::unlink(m_tmp.c_str());
+    g_temp_set = 0;
+  }
+  throw_os_error("write", m_path, err);
+}
+
+void OutputFile::write(std::string_view text) {
+  if (m_fd < 0) throw std::logic_error("OutputFile::write after commit: " + m_path);
+  if (!write_all(m_fd, text)) fail(errno);
+}
+
+void OutputFile::commit() {
+  if (m_fd < 0) throw std::logic_error("OutputFile::commit twice: " + m_path);
   int err = 0;
-  if (!write_all(fd, text) || ::fsync(fd) != 0) err = errno;
-  if (err == 0) hold_if_asked(path);
-  if (::close(fd) != 0 && err == 0) err = errno;
-  if (err == 0 && ::rename(tmp.c_str(), path.c_str()) != 0) err = errno;
-  if (err != 0) ::unlink(tmp.c_str());
-  g_temp_set = 0;
-  if (err != 0) throw_os_error("write", path, err);
+  if (!m_tmp.empty() && ::fsync(m_fd) != 0) err = errno;
+  if (err == 0 && !m_tmp.empty()) hold_if_asked(m_path);
+  if (::close(m_fd) != 0 && err == 0) err = errno;
+  m_fd = -1;
+  if (err == 0 && !m_tmp.empty() && ::rename(m_tmp.c_str(), m_path.c_str()) != 0) err = errno;
+  if (!m_tmp.empty()) {
+    if (err != 0) ::unlink(m_tmp.c_str());
+    g_temp_set = 0;
+  }
+  if (err != 0) throw_os_error("write", m_path, err);
 }
 
 void make_dirs(const std::string& dir) {

@@ -9,6 +9,7 @@
 #pragma once
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 namespace ncore::report {
 
@@ -24,6 +25,27 @@ class OutputError : public std::runtime_error {
 
 // Writes `text` to `path` as above; throws OutputError.
 void write_file(const std::string& path, const std::string& text);
+
+// The same for a text written in pieces (trace.json: no need to hold it whole): each write()
+// goes to the temporary (or in place), commit() syncs, closes and renames it into place. An
+// OutputFile destroyed uncommitted (an exception while producing the text) removes its
+// temporary and leaves the target as it was. Every failure throws OutputError.
+class OutputFile {
+ public:
+  explicit OutputFile(const std::string& path);
+  ~OutputFile();
+  OutputFile(const OutputFile&) = delete;
+  OutputFile& operator=(const OutputFile&) = delete;
+  void write(std::string_view text);
+  void commit();
+
+ private:
+  [[noreturn]] void fail(int err);  // closes, removes the temporary, throws
+
+  const std::string m_path;
+  std::string m_tmp;  // empty: written in place
+  int m_fd = -1;      // -1 once committed or failed
+};
 
 // Creates `dir` and its parents (nothing when it exists); throws OutputError.
 void make_dirs(const std::string& dir);

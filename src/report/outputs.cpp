@@ -1,13 +1,16 @@
 // Output writers (see outputs.h).
 #include "report/outputs.h"
 
+#include <fmt/compile.h>
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <iterator>
 #include <sstream>
 #include <stdexcept>
+#include <string_view>
 
 #include "ncore_version.h"  // generated at build time: NCORE_VERSION_STRING
 
@@ -276,54 +279,92 @@ std::string layers_csv(const config::RunConfig& rc, const isa::Program& p, const
   return o.str();
 }
 
+namespace {
+
+// One instruction's complete event ("ph":"X") appended to `out`: compiled formats into a buffer
+// on the stack, appended at once (runtime format strings, per-event strings and appending to a
+// std::string through an iterator cost most of a traced run).
+void append_instr_event(std::string& out, const isa::Program& p, const TraceRecord& r,
+                        const std::string& layer, double us_per_cycle) {
+  fmt::memory_buffer buf;
+  auto it = fmt::appender(buf);
+  const auto op = static_cast<isa::Op>(r.op);
+  if (op == isa::Op::matmul) {
+    fmt::format_to(it, FMT_COMPILE(R"({{"name":"MatMul {}x{}x{})"), r.a, r.b, r.c);
+  } else {
+    const std::string_view name =
+        op == isa::Op::vector
+            ? (p.layers[r.layer].matmuls ? std::string_view("evict") : p.layers[r.layer].kind)
+            : (op == isa::Op::dma_read ? "read " : "write ");
+    fmt::format_to(it, FMT_COMPILE(R"({{"name":"{}{})"), name,
+                   op == isa::Op::vector ? "" : kClasses[r.b]);
+  }
+  fmt::format_to(
+      it,
+      FMT_COMPILE(
+          R"(","cat":{},"ph":"X","pid":0,"tid":{},"ts":{},"dur":{},"args":{{"layer":{},"start_cycle":{},"cycles":{},)"),
+      layer, r.engine, static_cast<double>(r.start) * us_per_cycle,
+      static_cast<double>(r.end - r.start) * us_per_cycle, layer, r.start, r.end - r.start);
+  if (op == isa::Op::matmul)
+    fmt::format_to(it, FMT_COMPILE(R"("K":{},"M":{},"N":{}}}}})"), r.a, r.b, r.c);
+  else if (op == isa::Op::vector)
+    fmt::format_to(it, FMT_COMPILE(R"("vector_cycles":{}}}}})"), r.a);
+  else
+    fmt::format_to(it, FMT_COMPILE(R"("bytes":{},"class":"{}"}}}})"), r.a, kClasses[r.b]);
+  out.append(buf.data(), buf.size());
+}
+
+}  // namespace
+
 // Written as text line by line (a DOM of 10^5..10^6 events costs gigabytes): one event per line.
-std::string trace_json(const config::RunConfig& rc, const isa::Program& p, const Stats& s) {
+void trace_json(const config::RunConfig& rc, const isa::Program& p, const Stats& s,
+                const std::function<void(std::string_view)>& sink) {
   const double us_per_cycle = 1e6 / rc.hw.tensor_engine.clock_hz;
   auto ts = [&](uint64_t c) { return static_cast<double>(c) * us_per_cycle; };
   auto quoted = [](const std::string& v) { return json(v).dump(); };
+  constexpr size_t kPiece = size_t{1} << 20;
   std::string out;
-  out.reserve(64 + s.trace.size() * 200);
-  auto event = [&](const std::string& text) {
-    out += out.empty() ? "{\"traceEvents\":[\n" : ",\n";
-    out += text;
+  out.reserve(kPiece + 4096);
+  bool first = true;
+  auto next = [&] {  // before each event: hand over a full piece, then the separator
+    if (out.size() >= kPiece) {
+      sink(out);
+      out.clear();
+    }
+    out += first ? "{\"traceEvents\":[\n" : ",\n";
+    first = false;
   };
-  event(fmt::format(R"({{"name":"process_name","ph":"M","pid":0,"args":{{"name":{}}}}})",
-                    quoted("NeuronCore " + rc.hw.name)));
+  auto it = std::back_inserter(out);
+  next();
+  fmt::format_to(it,
+                 FMT_COMPILE(R"({{"name":"process_name","ph":"M","pid":0,"args":{{"name":{}}}}})"),
+                 quoted("NeuronCore " + rc.hw.name));
   for (size_t e = 0; e < p.engines(); ++e) {
     const std::string name = e < p.first_dma()
                                  ? std::string(isa::compute_engine_name(p.compute[e])) + " engine"
                                  : "dma queue " + std::to_string(e - p.first_dma());
-    event(fmt::format(
-        R"({{"name":"thread_name","ph":"M","pid":0,"tid":{},"args":{{"name":"{}"}}}})", e, name));
+    next();
+    fmt::format_to(
+        it,
+        FMT_COMPILE(R"({{"name":"thread_name","ph":"M","pid":0,"tid":{},"args":{{"name":"{}"}}}})"),
+        e, name);
   }
   std::vector<std::string> layer_names;
   for (const auto& l : p.layers) layer_names.push_back(quoted(l.name));
   uint64_t end = 0;
   for (const TraceRecord& r : s.trace) {
     end = std::max(end, r.end);
-    const auto op = static_cast<isa::Op>(r.op);
-    std::string name, args;
-    if (op == isa::Op::matmul) {
-      name = fmt::format("MatMul {}x{}x{}", r.a, r.b, r.c);
-      args = fmt::format(R"("K":{},"M":{},"N":{})", r.a, r.b, r.c);
-    } else if (op == isa::Op::vector) {
-      name = p.layers[r.layer].matmuls ? "evict" : p.layers[r.layer].kind;
-      args = fmt::format(R"("vector_cycles":{})", r.a);
-    } else {
-      const char* cls = kClasses[r.b];
-      name = std::string(op == isa::Op::dma_read ? "read " : "write ") + cls;
-      args = fmt::format(R"("bytes":{},"class":"{}")", r.a, cls);
-    }
-    const std::string& layer = layer_names[r.layer];
-    event(fmt::format(
-        R"({{"name":"{}","cat":{},"ph":"X","pid":0,"tid":{},"ts":{},"dur":{},"args":{{"layer":{},"start_cycle":{},"cycles":{},{}}}}})",
-        name, layer, r.engine, ts(r.start), ts(r.end - r.start), layer, r.start, r.end - r.start,
-        args));
+    next();
+    append_instr_event(out, p, r, layer_names[r.layer], us_per_cycle);
   }
-  for (const auto& [cycle, bytes] : s.sbuf_samples)
-    event(
-        fmt::format(R"({{"name":"SBUF occupancy","ph":"C","pid":0,"ts":{},"args":{{"bytes":{}}}}})",
-                    ts(cycle), bytes));
+  for (const auto& [cycle, bytes] : s.sbuf_samples) {
+    next();
+    fmt::format_to(
+        it,
+        FMT_COMPILE(
+            R"({{"name":"SBUF occupancy","ph":"C","pid":0,"ts":{},"args":{{"bytes":{}}}}})"),
+        ts(cycle), bytes);
+  }
   // DRAM bandwidth in bins of ~1/500 of the run: each channel's share of each transfer spread
   // over the cycles that channel served it, so no bin exceeds the peak.
   const uint64_t bin = std::max<uint64_t>(1, end / 500 + 1);
@@ -337,15 +378,18 @@ std::string trace_json(const config::RunConfig& rc, const isa::Program& p, const
     }
   }
   const double secs_per_bin = static_cast<double>(bin) / rc.hw.tensor_engine.clock_hz;
-  for (size_t b0 = 0; b0 < bytes_in_bin.size(); ++b0)
-    event(
-        fmt::format(R"({{"name":"DRAM bandwidth","ph":"C","pid":0,"ts":{},"args":{{"GB/s":{}}}}})",
-                    ts(b0 * bin), bytes_in_bin[b0] / secs_per_bin / 1e9));
+  for (size_t b0 = 0; b0 < bytes_in_bin.size(); ++b0) {
+    next();
+    fmt::format_to(
+        it,
+        FMT_COMPILE(R"({{"name":"DRAM bandwidth","ph":"C","pid":0,"ts":{},"args":{{"GB/s":{}}}}})"),
+        ts(b0 * bin), bytes_in_bin[b0] / secs_per_bin / 1e9);
+  }
   out += fmt::format(
       "\n],\"displayTimeUnit\":\"ns\",\"otherData\":{{\"version\":{},\"model\":{},\"hw\":{},"
       "\"batch\":{}}}}}\n",
       quoted(version_string()), quoted(rc.model.name), quoted(rc.hw.name), rc.batch);
-  return out;
+  sink(out);
 }
 
 std::string sweep_csv(const std::vector<std::string>& axes, const std::vector<SweepRow>& rows) {

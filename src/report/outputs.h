@@ -2,8 +2,10 @@
 // and the sweep's sweep.csv. Names and meanings are stable: scripts and tests depend on them.
 // No output holds a time of day, a host name or an absolute path.
 #pragma once
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/stats.h"
@@ -42,7 +44,10 @@ nlohmann::ordered_json make_summary(const config::RunConfig& rc, const isa::Prog
                                     const Stats* stats);
 
 std::string layers_csv(const config::RunConfig& rc, const isa::Program& p, const Stats& s);
-std::string trace_json(const config::RunConfig& rc, const isa::Program& p, const Stats& s);
+// trace.json (Chrome trace-event format), handed to `sink` in pieces of about 1 MiB as it is
+// formatted: ~200 bytes per instruction, never held whole.
+void trace_json(const config::RunConfig& rc, const isa::Program& p, const Stats& s,
+                const std::function<void(std::string_view)>& sink);
 
 // One row per point: `point`, the axis columns, then the summaries' scalar fields flattened
 // with dotted names (the union over points, in first-seen order; axis names not repeated).

@@ -70,8 +70,11 @@ int run_point(const config::RunConfig& rc, const std::string& out_dir, const Poi
                            summary["functional"]["worst_layer"].get<std::string>() +
                            " differs from the reference by " +
                            std::to_string(summary["functional"]["max_rel_error"].get<double>()));
-  if (opt.trace)
-    report::write_file(out_dir + "/trace.json", report::trace_json(rc, program, stats));
+  if (opt.trace) {
+    report::OutputFile trace(out_dir + "/trace.json");
+    report::trace_json(rc, program, stats, [&](std::string_view piece) { trace.write(piece); });
+    trace.commit();
+  }
   spdlog::info(
       "{} {} batch {}: {} cycles, {:.6g} s, {:.6g} inferences/s, {:.4g} MB DRAM per "
       "inference{}",

@@ -98,8 +98,9 @@ TEST_CASE("dma.start_latency delays a transfer after its semaphore, not its queu
   // A: busy 0..3 (overhead), data 3..7 (64 B at 16 B/cycle). C follows at once: 7..10, data
   // 10..12. B: A completed at 7, so B starts at 7 + 20 = 27 (its queue idle meanwhile, not busy),
   // overhead 27..30, data 30..32. Busy: A 7 + C 5 + B 5 = 17.
+  isa::DepPool pool;
   isa::Instr b = dma(32, isa::TrafficClass::weights);
-  b.deps = {{2, 1}};
+  b.deps = pool.add({{2, 1}});
   run_dma(c, {{dma(64, isa::TrafficClass::weights), dma(32, isa::TrafficClass::weights)}, {b}}, s);
   REQUIRE(s.trace.size() == 3);
   REQUIRE(s.trace[1].start == 7);

@@ -38,7 +38,7 @@ struct Waiter : sc_core::sc_module {
     SC_THREAD(run);
   }
   void run() {
-    m_sem.wait_for(m_deps);
+    m_sem.wait_for(isa::DepSpan(m_deps));
     started = hw::now_cycles();
   }
   hw::Semaphores& m_sem;
@@ -99,7 +99,7 @@ TEST_CASE("an engine replays its queue in order on the semaphores and records ea
   auto p = engines(2);
   isa::InstrQueue& q = p.queues[1];
   q.resize(3);
-  q[1].deps = {{0, 1}};
+  q[1].deps = p.dep_pool.add({{0, 1}});
   q[2].layer = 1;
   q[2].sbuf_read = 64;
   base::Stats s;

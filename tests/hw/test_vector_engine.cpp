@@ -21,10 +21,10 @@ isa::Instr evict(uint32_t layer, uint64_t vector_cycles, uint32_t m, uint32_t n)
   return i;
 }
 
-isa::Instr vector_op(uint32_t layer, uint64_t vector_cycles, std::vector<isa::Dep> deps = {}) {
+isa::Instr vector_op(uint32_t layer, uint64_t vector_cycles, isa::DepSpan deps = {}) {
   isa::Instr i;
   i.layer = layer;
-  i.deps = std::move(deps);
+  i.deps = deps;
   isa::Vector v;
   v.vector_cycles = vector_cycles;
   i.payload = v;
@@ -117,8 +117,9 @@ TEST_CASE("the vector engine's waits are stall cycles only of layers without Mat
   // completion at 10: 10..18, its 2 waiting cycles not counted. Layer 1 (a vector layer): an op
   // 18..22, then one waiting for the second completion at 30: 30..34, 8 stall cycles.
   base::Stats s;
-  run_vector({vector_op(0, 4), vector_op(0, 4, {{isa::kTensorEngine, 1}}), vector_op(1, 2),
-              vector_op(1, 2, {{isa::kTensorEngine, 2}})},
+  isa::DepPool pool;
+  run_vector({vector_op(0, 4), vector_op(0, 4, pool.add({{isa::kTensorEngine, 1}})),
+              vector_op(1, 2), vector_op(1, 2, pool.add({{isa::kTensorEngine, 2}}))},
              {true, false}, s, 256, {10, 30});
   REQUIRE(s.layer(0).end == 18);
   REQUIRE(s.layer(0).stall == 0);
@@ -164,7 +165,8 @@ TEST_CASE("a dependent vector op waits for the fixed costs of the one it reads")
   vc.fixed = {10, 5};
   isa::Program p;
   p.queues.resize(p.first_dma());
-  p.queues[isa::kVectorEngine] = {vector_op(0, 4), vector_op(0, 4, {{isa::kVectorEngine, 1}}),
+  p.queues[isa::kVectorEngine] = {vector_op(0, 4),
+                                  vector_op(0, 4, p.dep_pool.add({{isa::kVectorEngine, 1}})),
                                   vector_op(0, 30)};
   s.init_layers(1);
   s.tracing = true;

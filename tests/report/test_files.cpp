@@ -12,6 +12,7 @@
 #include <csignal>
 #include <filesystem>
 #include <set>
+#include <stdexcept>
 
 #include "report/files.h"
 #include "test_spawn.h"
@@ -53,6 +54,29 @@ TEST_CASE("write_file replaces a file whole and leaves no temporary") {
   report::write_file(dir + "/a.txt", "first, longer text\n");
   report::write_file(dir + "/a.txt", "second\n");
   REQUIRE(test::read(dir + "/a.txt") == "second\n");
+  REQUIRE(temporaries(dir).empty());
+  REQUIRE(report::temp_file_in_progress() == nullptr);
+}
+
+TEST_CASE("an output file written in pieces appears whole at commit, or not at all") {
+  const std::string dir = test::scratch("output_file");
+  report::write_file(dir + "/t.json", "old\n");
+  {
+    report::OutputFile f(dir + "/t.json");
+    f.write("{\"a\":");
+    REQUIRE(report::temp_file_in_progress() != nullptr);
+    REQUIRE(test::read(dir + "/t.json") == "old\n");  // not yet replaced
+    f.write("1}\n");
+    f.commit();
+  }
+  REQUIRE(test::read(dir + "/t.json") == "{\"a\":1}\n");
+  try {  // an exception while producing the text: the old file stays, no temporary
+    report::OutputFile f(dir + "/t.json");
+    f.write("partial");
+    throw std::runtime_error("producer failed");
+  } catch (const std::runtime_error&) {
+  }
+  REQUIRE(test::read(dir + "/t.json") == "{\"a\":1}\n");
   REQUIRE(temporaries(dir).empty());
   REQUIRE(report::temp_file_in_progress() == nullptr);
 }
