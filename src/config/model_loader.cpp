@@ -77,9 +77,9 @@ std::vector<int> named_outputs(MapReader& root, const std::map<std::string, int>
 
 }  // namespace
 
-workload::Graph load_model(const std::string& path) {
+workload::Graph load_model(const std::string& path, const std::string& yaml_text) {
   auto src = std::make_shared<Source>(Source{path, {}});
-  MapReader root(load_yaml_file(path), src, "");
+  MapReader root(load_yaml_string(yaml_text, path), src, "");
   workload::Graph g;
   g.file = path;
   g.name = root.get("name", text());

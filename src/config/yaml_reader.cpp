@@ -37,6 +37,10 @@ YAML::Node load_yaml_string(const std::string& text, const std::string& name) {
 }
 
 YAML::Node load_yaml_file(const std::string& path) {
+  return load_yaml_string(read_yaml_text(path), path);
+}
+
+std::string read_yaml_text(const std::string& path) {
   const std::string problem =
       base::input_file_problem(path, base::kMaxTextInputBytes, base::kMaxTextInputText);
   if (!problem.empty()) throw ConfigError(path + ": " + problem);
@@ -49,7 +53,7 @@ YAML::Node load_yaml_file(const std::string& path) {
   for (unsigned char c : text)
     if (c < 0x20 && c != '\n' && c != '\r' && c != '\t')
       throw ConfigError(path + ": not a YAML text file (control byte found)");
-  return load_yaml_string(text, path);
+  return text;
 }
 
 std::string existing_file(const MapReader& r, const std::string& key, const std::string& value,

@@ -40,6 +40,8 @@ std::string clip_message(const std::string& what);
 // Loads a file as YAML, or throws ConfigError naming the file (unreadable, a directory, over
 // 1 MiB, nested deeper than kMaxYamlDepth, a syntax error).
 YAML::Node load_yaml_file(const std::string& path);
+// The text load_yaml_file parses, with its checks (size, control bytes); throws ConfigError.
+std::string read_yaml_text(const std::string& path);
 YAML::Node load_yaml_string(const std::string& text, const std::string& name);
 
 // A parser turns one scalar into a T or throws ValueError; `what` describes T in messages.

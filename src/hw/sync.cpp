@@ -5,7 +5,8 @@
 
 namespace ncore::hw {
 
-Semaphores::Semaphores(const isa::Program& p) : m_count(p.engines(), 0), m_done_at(p.engines()) {
+Semaphores::Semaphores(const isa::Program& p)
+    : m_count(p.engines(), 0), m_wake_at(p.engines(), kNoWaiter), m_done_at(p.engines()) {
   for (size_t e = 0; e < p.engines(); ++e) {
     m_event.push_back(std::make_unique<sc_core::sc_event>());
     m_done_at[e].reserve(p.queues[e].size());
@@ -15,7 +16,10 @@ Semaphores::Semaphores(const isa::Program& p) : m_count(p.engines(), 0), m_done_
 uint64_t Semaphores::wait_for(isa::DepSpan deps) {
   uint64_t met = 0;
   for (const isa::Dep& d : deps) {
-    while (m_count[d.engine] < d.count) sc_core::wait(*m_event[d.engine]);
+    while (m_count[d.engine] < d.count) {
+      m_wake_at[d.engine] = std::min(m_wake_at[d.engine], d.count);
+      sc_core::wait(*m_event[d.engine]);
+    }
     met = std::max(met, completed_at(d));  // final once met
   }
   return met;
@@ -24,6 +28,8 @@ uint64_t Semaphores::wait_for(isa::DepSpan deps) {
 void Semaphores::complete(uint16_t engine) {
   ++m_count[engine];
   m_done_at[engine].push_back(now_cycles());
+  if (m_count[engine] < m_wake_at[engine]) return;  // no waiter is met yet: none is woken
+  m_wake_at[engine] = kNoWaiter;
   m_event[engine]->notify(sc_core::SC_ZERO_TIME);
 }
 

@@ -214,4 +214,25 @@ MaxBatch max_batch(const workload::Graph& g, const config::HwConfig& hw, workloa
   return r;
 }
 
+config::HwConfig planner_view(const config::HwConfig& hw) {
+  config::HwConfig v = hw;
+  v.name.clear();
+  v.dram = config::DramConfig{};
+  v.host = config::HostConfig{};
+  v.energy = config::EnergyConfig{};
+  return v;
+}
+
+std::string plan_key(const config::RunConfig& rc, bool trace) {
+  config::RunConfig v;
+  v.hw = planner_view(rc.hw);
+  v.model_file = rc.model_file;
+  v.batch = rc.batch;
+  v.dtype = rc.dtype;
+  v.io_dtype = rc.io_dtype;
+  v.options = rc.options;
+  return config::resolved_yaml(v, ".") + "model_file: " + rc.model_file +
+         "\ntrace: " + (trace ? "true" : "false") + "\n";
+}
+
 }  // namespace ncore::planner

@@ -36,9 +36,18 @@ namespace ncore::planner {
 isa::Program plan(const workload::Graph& g, const config::HwConfig& hw, uint64_t batch,
                   workload::DType dtype, const config::Options& opt, bool trace = false);
 
+// The hardware as the planner sees it: `hw` with what no planning decision reads (the DRAM, the
+// host, the energy table, the name) at their defaults.
+config::HwConfig planner_view(const config::HwConfig& hw);
+
+// A run's program, planned on planner_view(rc.hw).
 inline isa::Program plan(const config::RunConfig& rc, bool trace = false) {
-  return plan(rc.model, rc.hw, rc.batch, rc.dtype, rc.options, trace);
+  return plan(rc.model, planner_view(rc.hw), rc.batch, rc.dtype, rc.options, trace);
 }
+
+// All plan(rc, trace) reads, as text: the run resolved with planner_view(rc.hw) (the model by
+// its path). Runs with equal keys get the same program.
+std::string plan_key(const config::RunConfig& rc, bool trace);
 
 // The largest compiled batch (up to `limit`) whose activations fit without spilling, found by
 // doubling then bisection (fitting is monotone in b: every live tensor grows with it). The

@@ -65,6 +65,14 @@ void hold_if_asked(const std::string& path) {
 
 }  // namespace
 
+namespace {
+bool g_fsync_each_file = true;
+}  // namespace
+
+void set_fsync_each_file(bool on) {
+  g_fsync_each_file = on;
+}
+
 void throw_os_error(const std::string& action, const std::string& path, int err) {
   throw OutputError("cannot " + action + " " + path + ": " + std::strerror(err));
 }
@@ -121,7 +129,7 @@ void OutputFile::write(std::string_view text) {
 void OutputFile::commit() {
   if (m_fd < 0) throw std::logic_error("OutputFile::commit twice: " + m_path);
   int err = 0;
-  if (!m_tmp.empty() && ::fsync(m_fd) != 0) err = errno;
+  if (!m_tmp.empty() && g_fsync_each_file && ::fsync(m_fd) != 0) err = errno;
   if (err == 0 && !m_tmp.empty()) hold_if_asked(m_path);
   if (::close(m_fd) != 0 && err == 0) err = errno;
   m_fd = -1;

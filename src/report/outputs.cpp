@@ -38,6 +38,18 @@ double invocation_period(double device_s, double latency_s, double in_flight) {
   return std::max(device_s, latency_s / in_flight);
 }
 
+std::string csv_cell(const json& v) {
+  if (v.is_null()) return "";
+  if (v.is_string()) {
+    const std::string s = v.get<std::string>();
+    if (s.find_first_of(",\"\n") == std::string::npos) return s;
+    std::string q = "\"";
+    for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
+    return q + "\"";
+  }
+  return v.dump();
+}
+
 namespace {
 
 // The traffic classes' names in isa::TrafficClass order (isa::traffic_class_name is the source).
@@ -62,28 +74,6 @@ uint64_t total_cycles(const Stats& s) {
   return end > start ? end - start : 0;
 }
 
-std::string csv_cell(const json& v) {
-  if (v.is_null()) return "";
-  if (v.is_string()) {
-    const std::string s = v.get<std::string>();
-    if (s.find_first_of(",\"\n") == std::string::npos) return s;
-    std::string q = "\"";
-    for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
-    return q + "\"";
-  }
-  return v.dump();
-}
-
-void flatten(const json& j, const std::string& prefix,
-             std::vector<std::pair<std::string, json>>& out) {
-  for (auto it = j.begin(); it != j.end(); ++it) {
-    const std::string key = prefix.empty() ? it.key() : prefix + "." + it.key();
-    if (it->is_object())
-      flatten(*it, key, out);
-    else if (!it->is_array())
-      out.emplace_back(key, *it);
-  }
-}
 
 void add_client(json& j, const config::RunConfig& rc, double device_s, double in_s, double out_s) {
   const ClientTiming t = client_timing(rc.options.client_batch, rc.batch,
@@ -390,80 +380,6 @@ void trace_json(const config::RunConfig& rc, const isa::Program& p, const Stats&
       "\"batch\":{}}}}}\n",
       quoted(version_string()), quoted(rc.model.name), quoted(rc.hw.name), rc.batch);
   sink(out);
-}
-
-std::string sweep_csv(const std::vector<std::string>& axes, const std::vector<SweepRow>& rows) {
-  std::vector<std::string> cols;
-  std::vector<std::vector<std::pair<std::string, json>>> flat(rows.size());
-  for (size_t r = 0; r < rows.size(); ++r) {
-    if (!rows[r].summary.is_null()) flatten(rows[r].summary, "", flat[r]);
-    for (const auto& [k, v] : flat[r])
-      if (std::find(axes.begin(), axes.end(), k) == axes.end() &&
-          std::find(cols.begin(), cols.end(), k) == cols.end())
-        cols.push_back(k);
-  }
-  std::ostringstream o;
-  o << "point";
-  for (const auto& a : axes) o << ',' << a;
-  for (const auto& c : cols) o << ',' << c;
-  o << '\n';
-  for (size_t r = 0; r < rows.size(); ++r) {
-    o << rows[r].point;
-    for (const auto& v : rows[r].axis_values) o << ',' << csv_cell(json(v));
-    for (const auto& c : cols) {
-      o << ',';
-      for (const auto& [k, v] : flat[r])
-        if (k == c) {
-          o << csv_cell(v);
-          break;
-        }
-    }
-    o << '\n';
-  }
-  return o.str();
-}
-
-std::string best_csv(const std::vector<std::string>& axes, const std::vector<SweepRow>& rows,
-                     double slo_s) {
-  std::vector<size_t> others;
-  for (size_t a = 0; a < axes.size(); ++a)
-    if (axes[a] != "batch") others.push_back(a);
-  std::vector<std::vector<std::string>> groups;  // other-axes values, first-seen order
-  std::vector<int> best;                         // row index per group, -1 for none
-  for (size_t r = 0; r < rows.size(); ++r) {
-    std::vector<std::string> key;
-    for (size_t a : others) key.push_back(rows[r].axis_values[a]);
-    auto it = std::find(groups.begin(), groups.end(), key);
-    if (it == groups.end()) {
-      groups.push_back(key);
-      best.push_back(-1);
-      it = groups.end() - 1;
-    }
-    const json& s = rows[r].summary;
-    if (s.is_null() || !s.contains("latency_s") || s["latency_s"].is_null()) continue;
-    if (s["latency_s"].get<double>() > slo_s) continue;
-    int& b = best[static_cast<size_t>(it - groups.begin())];
-    if (b < 0 ||
-        s["throughput_inferences_per_s"].get<double>() >
-            rows[static_cast<size_t>(b)].summary["throughput_inferences_per_s"].get<double>())
-      b = static_cast<int>(r);
-  }
-  std::ostringstream o;
-  for (size_t a : others) o << axes[a] << ',';
-  o << "slo_s,batch,throughput_inferences_per_s,latency_s\n";
-  for (size_t g = 0; g < groups.size(); ++g) {
-    for (const auto& v : groups[g]) o << csv_cell(json(v)) << ',';
-    o << json(slo_s).dump() << ',';
-    if (best[g] >= 0) {
-      const json& s = rows[static_cast<size_t>(best[g])].summary;
-      o << s["batch"].dump() << ',' << s["throughput_inferences_per_s"].dump() << ','
-        << s["latency_s"].dump();
-    } else {
-      o << ",,";
-    }
-    o << '\n';
-  }
-  return o.str();
 }
 
 }  // namespace ncore::report

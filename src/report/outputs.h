@@ -49,20 +49,8 @@ std::string layers_csv(const config::RunConfig& rc, const isa::Program& p, const
 void trace_json(const config::RunConfig& rc, const isa::Program& p, const Stats& s,
                 const std::function<void(std::string_view)>& sink);
 
-// One row per point: `point`, the axis columns, then the summaries' scalar fields flattened
-// with dotted names (the union over points, in first-seen order; axis names not repeated).
-struct SweepRow {
-  std::string point;
-  std::vector<std::string> axis_values;  // base units, as plain text
-  nlohmann::ordered_json summary;        // null when the point failed
-};
-std::string sweep_csv(const std::vector<std::string>& axes, const std::vector<SweepRow>& rows);
-
-// best.csv: per combination of the axes other than `batch` (in sweep order), the point with
-// the highest throughput_inferences_per_s whose latency_s is within slo_s; columns: those axes,
-// slo_s, batch, throughput_inferences_per_s, latency_s (the last three empty when no point
-// meets the bound).
-std::string best_csv(const std::vector<std::string>& axes, const std::vector<SweepRow>& rows,
-                     double slo_s);
+// A CSV cell: empty for null, a string as is (in quotes, with "" for a quote, when it holds a
+// comma, a quote or a newline), any other value as JSON.
+std::string csv_cell(const nlohmann::ordered_json& v);
 
 }  // namespace ncore::report

@@ -20,6 +20,7 @@
 #include "config/sweep_config.h"
 #include "report/files.h"
 #include "report/outputs.h"
+#include "report/sweep_tables.h"
 #include "sim/sweep_folder.h"
 
 namespace ncore::sim {

@@ -22,7 +22,12 @@ constexpr double kFunctionalTolerance = 1e-4;
 
 int run_point(const config::RunConfig& rc, const std::string& out_dir, const PointOptions& opt) {
   report::make_dirs(out_dir);
-  const isa::Program program = planner::plan(rc, opt.trace);
+  return run_planned(rc, planner::plan(rc, opt.trace), out_dir, opt);
+}
+
+int run_planned(const config::RunConfig& rc, const isa::Program& program,
+                const std::string& out_dir, const PointOptions& opt) {
+  report::make_dirs(out_dir);
   report::write_file(out_dir + "/config.yaml", config::resolved_yaml(rc, out_dir));
   spdlog::debug("{} at batch {}: {} instructions, planned SBUF peak {} bytes, {} tensors spilled",
                 rc.model.name, rc.batch, program.instructions(), program.sbuf_peak,
@@ -83,6 +88,12 @@ int run_point(const config::RunConfig& rc, const std::string& out_dir, const Poi
       summary["dram"]["bytes_per_inference"].get<double>() / 1e6,
       program.fits ? "" : " (activations spilled)");
   return kExitOk;
+}
+
+void new_simulation_context() {
+  // sc_get_curr_simcontext() makes a new context when the current one is null (sc_simcontext.h);
+  // the old one is not deleted: its modules' processes still point into it.
+  sc_core::sc_curr_simcontext = nullptr;
 }
 
 }  // namespace ncore::sim

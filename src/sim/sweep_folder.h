@@ -82,6 +82,10 @@ class SweepFolder {
   void discard(const std::string& id) const;
   // Removes .pNN.tmp/ (an interrupted point). Never throws.
   void discard_temp(const std::string& id) const;
+  // Writes everything written to the folder's filesystem out to it (syncfs): the points' files,
+  // written without an fsync each (report::set_fsync_each_file), before they are committed.
+  // Returns 0 or the errno of a failed write-back.
+  int sync() const;
 
  private:
   void check_owner(const SweepManifest& m, bool force);

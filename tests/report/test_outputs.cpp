@@ -7,6 +7,7 @@
 #include <set>
 
 #include "report/outputs.h"
+#include "report/sweep_tables.h"
 #include "test_runs.h"
 
 using namespace ncore;
