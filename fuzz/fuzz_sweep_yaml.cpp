@@ -8,8 +8,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string path = ncore::fuzz::write_input("sweep.yaml", data, size);
   ncore::fuzz::expect_input_errors_only([&] {
     const auto sc = ncore::config::load_sweep(path);
-    for (size_t i = 0; i < sc.points.size() && i < 16; ++i)
-      ncore::config::load_run(sc.base_run, sc.points[i].overrides);
+    for (size_t i = 0; i < sc.points && i < 16; ++i)
+      ncore::config::load_run(sc.base_run, sc.point(i).overrides);
   });
   return 0;
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Benchmarks (figures for the notes, never asserted by tests): wall time and peak RSS of ResNet-50
 # points on inf1 (batch 8 and 64, with and without trace.json, with the simple DRAM model and the
-# banked one), on trn1, and of the README demo sweep. NCORESIM=PATH benchmarks that binary
+# banked one), on trn1, of the README demo sweep, and of a 100-point sweep and the 10,240-point
+# design sweep configs/sweeps/resnet50_inf1_dse.yaml (minutes). NCORESIM=PATH benchmarks that binary
 # instead of building build/ncoresim (to compare two builds on one machine).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -31,4 +32,23 @@ measure "resnet50 trn1 batch 64, no trace" \
   "$bin" run configs/runs/resnet50_trn1.yaml --batch 64 --no-trace -o "$out/t64"
 measure "demo sweep (6 points, --jobs $(nproc))" \
   "$bin" sweep configs/sweeps/resnet50_batch.yaml -o "$out/demo"
+# A sweep's wall time and its own process's peak memory (the sweep logs it with -v; its point
+# processes are not counted).
+sweep_bench() {  # label, sweep file, jobs
+  local label=$1 file=$2 jobs=$3 start end kib
+  start=$(date +%s.%N)
+  "$bin" -v sweep "$file" -o "$out/sweep" --jobs "$jobs" --force 2>"$out/sweep.log" >/dev/null
+  end=$(date +%s.%N)
+  kib=$(sed -n 's/.*own process peaked at \([0-9]*\) KiB.*/\1/p' "$out/sweep.log")
+  awk -v l="$label" -v s="$(echo "$end - $start" | bc)" -v k="$kib" \
+    'BEGIN { printf "%-44s %8.2f s %8.1f MB (the sweep process)\n", l, s, k / 1024 }'
+  rm -rf "$out/sweep"
+}
+printf 'base: %s\naxes:\n  batch: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]\n  hw.dram.bandwidth: [%s]\n' \
+  "$PWD/configs/runs/resnet50_inf1.yaml" \
+  "4 GiB/s, 6 GiB/s, 8 GiB/s, 10 GiB/s, 12 GiB/s, 14 GiB/s, 16 GiB/s, 18 GiB/s, 20 GiB/s, 22 GiB/s" \
+  >"$out/s100.yaml"
+sweep_bench "100-point sweep (--jobs 2)" "$out/s100.yaml" 2
+# Issue 14: at most 3 minutes, the sweep process at most twice the 100-point sweep's memory.
+sweep_bench "DSE sweep (10,240 points, --jobs 2)" configs/sweeps/resnet50_inf1_dse.yaml 2
 rm -rf "$out"

@@ -123,7 +123,8 @@ Commands add_commands(CLI::App& app, Args& a) {
   c.run->add_flag("--trace", a.trace, "write trace.json (default)");
   c.run->add_flag("--no-trace", a.no_trace, "do not write trace.json");
 
-  c.sweep = app.add_subcommand("sweep", "simulate every point of SWEEP.yaml, one process each");
+  c.sweep = app.add_subcommand(
+      "sweep", "simulate every point of SWEEP.yaml, in processes of points that plan alike");
   c.sweep->add_option("config", a.sweep_file, "sweep file (configs/sweeps/*.yaml)")->required();
   c.sweep->add_option("-o,--out", a.sweep_out, "output directory")->capture_default_str();
   c.sweep->add_option("--jobs", a.jobs, "points simulated at once")->check(CLI::PositiveNumber);

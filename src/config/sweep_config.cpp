@@ -17,6 +17,23 @@ std::string point_id(size_t index, size_t total) {
   return id;
 }
 
+SweepPoint SweepConfig::point(size_t i) const {
+  SweepPoint pt;
+  pt.id = point_id(i, points);
+  pt.overrides = sets;
+  std::vector<size_t> idx(axes.size());
+  for (size_t a = axes.size(); a-- > 0;) {  // the last axis innermost
+    idx[a] = i % axes[a].values.size();
+    i /= axes[a].values.size();
+  }
+  for (size_t a = 0; a < axes.size(); ++a) {
+    const auto& ax = axes[a];
+    pt.axis_values.push_back(ax.values[idx[a]]);
+    pt.overrides.push_back(Override{ax.key, ax.values[idx[a]], ax.origins[idx[a]]});
+  }
+  return pt;
+}
+
 SweepConfig load_sweep(const std::string& path, const std::vector<Override>& cli_sets) {
   SweepConfig sc;
   sc.file = path;
@@ -54,23 +71,8 @@ SweepConfig load_sweep(const std::string& path, const std::vector<Override>& cli
     if (total > kMaxSweepPoints)
       root.fail("axes", "more than " + std::to_string(kMaxSweepPoints) + " points");
   }
-  for (size_t p = 0; p < total; ++p) {
-    SweepPoint pt;
-    pt.id = point_id(p, total);
-    pt.overrides = cli_sets;
-    size_t rest = p;
-    std::vector<size_t> idx(sc.axes.size());
-    for (size_t a = sc.axes.size(); a-- > 0;) {
-      idx[a] = rest % sc.axes[a].values.size();
-      rest /= sc.axes[a].values.size();
-    }
-    for (size_t a = 0; a < sc.axes.size(); ++a) {
-      const auto& ax = sc.axes[a];
-      pt.axis_values.push_back(ax.values[idx[a]]);
-      pt.overrides.push_back(Override{ax.key, ax.values[idx[a]], ax.origins[idx[a]]});
-    }
-    sc.points.push_back(std::move(pt));
-  }
+  sc.sets = cli_sets;
+  sc.points = total;
   return sc;
 }
 

@@ -32,8 +32,12 @@ struct SweepConfig {
   std::string file;
   std::string base_run;  // resolved path of the base run file
   std::vector<SweepAxis> axes;
-  std::vector<SweepPoint> points;
+  std::vector<Override> sets;  // the --set overrides, every point's first
+  size_t points = 0;           // the product of the axes' sizes
   double slo_s = 0;  // `slo`: a latency bound (0: none); the sweep then writes best.csv
+
+  // Point i (from 0), made when asked: a 10,000-point sweep does not hold its points' overrides.
+  SweepPoint point(size_t i) const;
 };
 
 // The id of point `index` (from 0) of a sweep of `total` points: p00..p99, p000..p999, then

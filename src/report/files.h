@@ -31,8 +31,8 @@ void write_file(const std::string& path, const std::string& text);
 // OutputFile destroyed uncommitted (an exception while producing the text) removes its
 // temporary and leaves the target as it was. Every failure throws OutputError.
 // Whether OutputFile::commit fsyncs the file before renaming it into place (default true). A
-// sweep's point processes turn it off: their files go to a temporary folder that the sweep syncs
-// (syncfs) and renames into place when the point is complete, one sync for many files.
+// sweep's group processes turn it off: their points' files go to temporary folders, synced by
+// one syncfs for the group before the sweep renames them into place.
 void set_fsync_each_file(bool on);
 
 class OutputFile {

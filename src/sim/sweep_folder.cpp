@@ -290,10 +290,6 @@ bool SweepFolder::complete(const std::string& id, const std::string& config_yaml
          exists(dir + "/trace.json") == (simulated && trace);
 }
 
-int SweepFolder::sync() const {
-  return ::syncfs(m_lock) == 0 ? 0 : errno;
-}
-
 void SweepFolder::commit(const std::string& id) const {
   const std::string tmp = temp_dir(id), dst = point_dir(id);
   if (exists(dst)) {

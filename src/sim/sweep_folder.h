@@ -54,6 +54,7 @@ class Fnv1a {
  public:
   void add(const std::string& text);
   std::string hex() const;
+  uint64_t value() const { return m_h; }
 
  private:
   uint64_t m_h = 14695981039346656037ull;
@@ -82,10 +83,8 @@ class SweepFolder {
   void discard(const std::string& id) const;
   // Removes .pNN.tmp/ (an interrupted point). Never throws.
   void discard_temp(const std::string& id) const;
-  // Writes everything written to the folder's filesystem out to it (syncfs): the points' files,
-  // written without an fsync each (report::set_fsync_each_file), before they are committed.
-  // Returns 0 or the errno of a failed write-back.
-  int sync() const;
+  // A descriptor open on the folder (its lock file), e.g. for syncfs.
+  int lock_fd() const { return m_lock; }
 
  private:
   void check_owner(const SweepManifest& m, bool force);
