@@ -34,7 +34,7 @@ struct SweepConfig {
   std::vector<SweepAxis> axes;
   std::vector<Override> sets;  // the --set overrides, every point's first
   size_t points = 0;           // the product of the axes' sizes
-  double slo_s = 0;  // `slo`: a latency bound (0: none); the sweep then writes best.csv
+  double slo_s = 0;            // `slo`: a latency bound (0: none); the sweep then writes best.csv
 
   // Point i (from 0), made when asked: a 10,000-point sweep does not hold its points' overrides.
   SweepPoint point(size_t i) const;

@@ -74,7 +74,6 @@ uint64_t total_cycles(const Stats& s) {
   return end > start ? end - start : 0;
 }
 
-
 void add_client(json& j, const config::RunConfig& rc, double device_s, double in_s, double out_s) {
   const ClientTiming t = client_timing(rc.options.client_batch, rc.batch,
                                        rc.hw.host.overhead_s + in_s, device_s, out_s);
