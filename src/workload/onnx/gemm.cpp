@@ -29,8 +29,8 @@ bool tied_to_table(const ImportState& st, const TensorProto* wp, bool trans) {
   for (const TensorProto* t : st.tables) {
     if (t == &w || t->name() == w.name()) return true;
     if (t->data_type() != w.data_type() || w.dims_size() != 2 || t->dims_size() != 2) continue;
-    const std::string& a = w.raw_data();
-    const std::string& b = t->raw_data();
+    const std::string_view a = st.bytes.raw_bytes(w);
+    const std::string_view b = st.bytes.raw_bytes(*t);
     const uint64_t rows = static_cast<uint64_t>(w.dims(0)), cols = static_cast<uint64_t>(w.dims(1));
     if (a.empty() || a.size() != b.size() || rows * cols == 0 || a.size() % (rows * cols) != 0)
       continue;
