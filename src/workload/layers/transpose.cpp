@@ -4,8 +4,8 @@
 // channels taken, default all: one of a fused QKV projection's three parts), so each window is
 // a head of the next matmul; `to: tokens`: (windows x C, N, 1) -> (C, windows x N, 1), back.
 // Data movement across partitions, modelled as a copy on the vector engine, one lane-cycle per
-// element (as channel_shuffle; an upper bound where a DMA or the tensor engine's transpose would
-// do it): no MACs, no parameters.
+// element (an assumption, as for channel_shuffle; an upper bound where a DMA or the tensor
+// engine's transpose would do it): no MACs, no parameters.
 #include "workload/layer_kind.h"
 
 namespace ncore::workload {

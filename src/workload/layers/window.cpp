@@ -1,9 +1,10 @@
 // window_partition and window_reverse: Swin's window partition of an image (C, H, W) into
 // (H / wh) x (W / ww) windows of `window: [wh, ww]` positions, laid out window after window as
 // tokens (C, H x W, 1) with each window's positions row by row, and its inverse (`grid: [gh, gw]`
-// windows back into an image (C, gh x wh, gw x ww)). Data movement within each channel (a
-// strided copy on the vector engine, one lane-cycle per element, as every copy kind here): no
-// MACs, no parameters. Source of the layout: torchvision's swin_transformer.py window_partition.
+// windows back into an image (C, gh x wh, gw x ww)). Data movement within each channel: a
+// strided copy on the vector engine at one lane-cycle per element (an assumption, the rate of
+// every copy kind here: pad, slice, concat); no MACs, no parameters. The layout is that of
+// torchvision's swin_transformer.py window partition (also MaxViT's block partition).
 #include "workload/layer_kind.h"
 
 namespace ncore::workload {
