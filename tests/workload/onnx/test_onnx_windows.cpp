@@ -229,6 +229,23 @@ TEST_CASE("a window partition moves its input in and its output out, one lane-cy
   REQUIRE(s["cycles"] == 8 + 16 + 8);
 }
 
+TEST_CASE("a window reverse moves its tokens in and the image out, one lane-cycle per element") {
+  // The inverse of the partition above: 4 channels of 16 tokens (a 2 x 2 grid of 2 x 2 windows)
+  // back into 4 x 4. DRAM: 4 x 16 x 2 = 128 B in, 128 B out; vector engine: 4 lanes x 16
+  // elements, 16 cycles. Serial: 8 cycles in, 16, 8 out.
+  const auto s = test::tiny_run("window_reverse_cost")
+                     .model(
+                         "name: r\ninput: {channels: 4, height: 16}\nlayers:\n"
+                         "  - {name: r, kind: window_reverse, window: 2, grid: 2}\n")
+                     .run("--no-trace")
+                     .summary;
+  REQUIRE(s["macs"] == 0);
+  REQUIRE(s["dram"]["read_bytes"]["io"] == 128);
+  REQUIRE(s["dram"]["write_bytes"]["io"] == 128);
+  REQUIRE(s["vector_engine"]["busy_cycles"] == 16);
+  REQUIRE(s["cycles"] == 8 + 16 + 8);
+}
+
 TEST_CASE("a transpose of windows to the channels costs a copy of its output") {
   // 2 channels of 16 tokens, 4 windows of 4 tokens to the channels: 8 channels of 4 tokens.
   // DRAM: 2 x 16 x 2 = 64 B in, 8 x 4 x 2 = 64 B out. Vector engine: 8 channels on 4 lanes, two
