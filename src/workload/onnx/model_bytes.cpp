@@ -139,8 +139,10 @@ ModelBytes::~ModelBytes() {
 }
 
 ModelBytes::Parsed ModelBytes::parse(const std::string& path, ::onnx::ModelProto& model) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  // only a regular file is opened here: opening a pipe twice would lose what its writer sent
   struct stat sb {};
+  const bool regular = ::stat(path.c_str(), &sb) == 0 && S_ISREG(sb.st_mode);
+  const int fd = regular ? ::open(path.c_str(), O_RDONLY | O_CLOEXEC) : -1;
   if (fd >= 0 && ::fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size > 0) {
     void* p = ::mmap(nullptr, static_cast<size_t>(sb.st_size), PROT_READ, MAP_PRIVATE, fd, 0);
     if (p != MAP_FAILED) {
