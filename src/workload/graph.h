@@ -84,7 +84,15 @@ struct Layer {
     uint32_t axis = 1;
     uint64_t start = 0, step = 1;
   } slice;
-  uint64_t shuffle_groups = 1;      // channel_shuffle: the groups whose channels interleave
+  uint32_t concat_axis = 0;     // concat: 0 channels, 1 height, 2 width
+  uint64_t shuffle_groups = 1;  // channel_shuffle: the groups whose channels interleave
+  // window_partition, window_reverse: windows of wh x ww positions on a gh x gw grid;
+  // transpose: `windows` blocks of tokens to the channels (count channels from start) or back
+  struct {
+    uint64_t wh = 1, ww = 1, gh = 1, gw = 1;
+    uint64_t windows = 1, start = 0, count = 0;
+    bool to_channels = true;
+  } windows;
   std::string activation = "none";  // fused into the PSUM eviction (free): relu, gelu, tanh
   bool shape_only = false;          // no data moves: the output aliases the input (flatten)
   bool external = false;            // the output is read from DRAM (class io), not computed

@@ -56,6 +56,15 @@ const std::map<std::string, Example>& examples() {
       {"softmax", {kSequence, "- {name: x, kind: softmax}\n"}},
       {"tokens",
        {kImage, "- {name: t, kind: tokens}\n- {name: x, kind: linear, out_features: 4}\n"}},
+      {"transpose",
+       {kSequence,
+        "- {name: t, kind: transpose, windows: 2}\n- {name: x, kind: transpose, "
+        "windows: 2, to: tokens}\n"}},
+      {"window_partition", {kImage, "- {name: x, kind: window_partition, window: [2, 3]}\n"}},
+      {"window_reverse",
+       {kImage,
+        "- {name: p, kind: window_partition, window: 3}\n- {name: x, kind: "
+        "window_reverse, window: 3, grid: 2}\n"}},
   };
   return e;
 }

@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "workload/onnx/op_registry.h"
+#include "workload/onnx/window_ops.h"
 
 namespace ncore::workload::onnx {
 namespace {
@@ -222,7 +223,8 @@ void reduce_mean(ImportState& st, const NodeProto& n) {
   const Dims axes = reduce_axes(st, n, x);
   const int64_t last = static_cast<int64_t>(x.dims.size()) - 1;
   const bool features = (x.layout.kind == Layout::Kind::vec || x.layout.kind == Layout::Kind::hwc ||
-                         (x.layout.kind == Layout::Kind::seq && x.layout.axes == "TD")) &&
+                         (x.layout.kind == Layout::Kind::seq && x.layout.axes == "TD") ||
+                         (windowed(x.layout) && token_features(x.layout))) &&
                         axes == Dims{last};
   if (features && (x.tag == Tag::plain || x.tag == Tag::square)) {
     x = stage(st, n, x, x.tag == Tag::plain ? Tag::mean : Tag::var);

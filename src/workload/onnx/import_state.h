@@ -13,6 +13,7 @@
 
 #include "workload/model_spec.h"
 #include "workload/onnx/layout.h"
+#include "workload/onnx/model_bytes.h"
 #include "workload/onnx/tensor_data.h"
 
 namespace ncore::workload::onnx {
@@ -85,6 +86,7 @@ struct ImportState {
   void add_issue(const std::string& op, const std::string& node, const std::string& why);
 
   std::string path;
+  ModelBytes bytes;  // the mapped file: initializers' raw bytes left out of `model`
   ::onnx::ModelProto model;
   ::onnx::GraphProto* graph = nullptr;
   int64_t opset = 1;

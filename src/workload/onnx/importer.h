@@ -52,17 +52,23 @@
 //    Split and Slice (axes, steps) -> slice layers; Concat of constants to a sequence along its
 //    tokens (ViT's class token) -> pad; a channel shuffle's Transpose -> channel_shuffle; an
 //    image flattened into tokens -> tokens (shape only).
-// Anything else (Tile of activations, LSTM, Resize, Einsum, dilated convs, ...) is one ImportError
+//  - Swin's and MaxViT's windows (window_ops.h): the partition and its reverse ->
+//    window_partition / window_reverse, torch.roll's Slices and Concat -> slice / concat along
+//    rows or columns, Q, K, V and merged heads of windowed attention -> transpose (windows to the
+//    channels and back, so each window's heads are the matmul's heads); an Einsum that is a
+//    batched matrix product -> matmul like MatMul (others are an error).
+// Anything else (Tile of activations, LSTM, Resize, dilated convs, ...) is one ImportError
 // listing every unsupported op type with its node names (the walk goes on past the first, errors
 // that follow from it are not repeated); nothing is skipped silently. Each layer's IR output
 // shape is checked against ONNX's inferred shape.
 //
 // Files (src/workload/onnx/): importer.cpp runs the stages below; finish.cpp the ones after the
 // walk; import_state.h is what the stages and handlers share; layout.h the Value/Layout/Tag of a
-// tensor; tensor_data.h constant values, attributes and type names; shape_folder.h and
+// tensor; model_bytes.h the file's parse without its weights' bytes; tensor_data.h constant
+// values, attributes and type names; shape_folder.h and
 // shape_evaluators.cpp the folding; op_registry.h the op table the walk dispatches on. Handlers,
 // one file per op family, each registering its ops: conv_pool.cpp, gemm.cpp, shape_ops.cpp,
-// slice_ops.cpp,
+// slice_ops.cpp, window_ops.cpp,
 // arithmetic.cpp (the GELU/LayerNorm/SiLU patterns), activations.cpp, sequence_ops.cpp and
 // constant_ops.cpp (ops only ever free). Adding an op: a handler and a registration line in its
 // family's file, and a test in tests/workload/onnx/.

@@ -2,6 +2,8 @@
 // layouts by rank, dims arithmetic. No tensor data.
 #include "workload/onnx/layout.h"
 
+#include <cstring>
+
 namespace ncore::workload::onnx {
 
 bool elementwise_tag(Tag t) {
@@ -27,20 +29,24 @@ std::string dims_str(const Dims& d) {
 
 Shape ir_shape(const Layout& l, const Dims& d) {
   auto u = [](int64_t x) { return static_cast<uint64_t>(x); };
-  auto at = [&](char label) -> int64_t {
-    const size_t i = l.axes.find(label);
-    return i == std::string::npos ? 1 : dim(d, i);
+  auto at = [&](const char* labels) -> int64_t {  // the product of the dims so labelled
+    int64_t p = 1;
+    for (size_t i = 0; i < l.axes.size(); ++i)
+      if (std::strchr(labels, l.axes[i])) p *= dim(d, i);
+    return p;
   };
   switch (l.kind) {
     case Layout::Kind::chw:
+      if (!l.axes.empty()) return Shape{u(at("D")), u(at("Yy")), u(at("Xx"))};
       return Shape{u(dim(d, 0)), u(dim(d, 1)), u(dim(d, 2))};
     case Layout::Kind::vec:
       return Shape{u(dim(d, 0)), 1, 1};
     case Layout::Kind::seq:
-      return Shape{u(at('H') * at('D')), u(at('T')), 1};
+      return Shape{u(at("WSHD")), u(at("Tw")), 1};
     case Layout::Kind::scores:
-      return Shape{u(at('H') * at('K')), u(at('Q')), 1};
+      return Shape{u(at("WHK")), u(at("Q")), 1};
     case Layout::Kind::hwc:
+      if (!l.axes.empty()) return Shape{u(at("D")), u(at("Yy")), u(at("Xx"))};
       return Shape{u(dim(d, 2)), u(dim(d, 0)), u(dim(d, 1))};
     case Layout::Kind::grouped:
       return Shape{u(dim(d, 0) * dim(d, 1)), u(dim(d, 2)), u(dim(d, 3))};

@@ -41,7 +41,12 @@ struct Layout {
   // hwc: an image channels-last [H, W, C] (ConvNeXt's blocks), the same IR tensor (C, H, W)
   enum class Kind { chw, vec, seq, scores, grouped, hwc } kind = Kind::chw;
   // seq: per-sample axis labels: T tokens, H heads, D features (per head): "T" (token ids),
-  // "TD", "THD", "HTD", "HDT"; scores: "QK" or "HQK".
+  // "TD", "THD", "HTD", "HDT"; scores: "QK" or "HQK". Windowed attention (Swin) adds w, windows
+  // along the tokens ("wTD": IR (D, w x T), a label may repeat: "wwTTD" is [Y, X, y, x, C] of
+  // windows), W, windows on the channels ("WHTD": IR (W x H x D, T), so each window is a head
+  // of the matmul), and S, the 3 of a fused QKV projection ("wTSHD"); scores "WHQK".
+  // hwc: "" ([H, W, C]) or "YyXxD": [H / y, y, W / x, x, C], an image cut into windows; chw
+  // likewise "" or "DYyXx" (MaxViT).
   std::string axes;
   bool operator==(const Layout& o) const { return kind == o.kind && axes == o.axes; }
 };

@@ -2,11 +2,13 @@
 // keys) -> softmax, LayerNormalization over the features (or a channels-last image's channels)
 // -> layernorm, Gather from a 2-D float
 // initializer -> embedding (token ids, token types, or constant position ids: `broadcast`),
-// Gather of a sequence's token -> slice, and Where/Expand masking one activation (free).
+// Gather of a sequence's token -> slice, Gather of Q, K or V from a fused projection split as
+// [3, ...] (window_ops.h's qkv_part), and Where/Expand masking one activation (free).
 // None of them reads a batch-folded [B * T, F] view.
 #include <algorithm>
 
 #include "workload/onnx/op_registry.h"
+#include "workload/onnx/window_ops.h"
 
 namespace ncore::workload::onnx {
 namespace {
@@ -32,8 +34,10 @@ void softmax(ImportState& st, const NodeProto& n) {
 
 void layernorm(ImportState& st, const NodeProto& n) {
   const Value x = st.need_act(n, 0);
-  const bool ok_layout = x.layout.kind == Layout::Kind::vec || x.layout.kind == Layout::Kind::hwc ||
-                         (x.layout.kind == Layout::Kind::seq && x.layout.axes == "TD");
+  const bool ok_layout = x.layout.kind == Layout::Kind::vec ||
+                         (x.layout.kind == Layout::Kind::hwc && x.layout.axes.empty()) ||
+                         (x.layout.kind == Layout::Kind::seq && x.layout.axes == "TD") ||
+                         (windowed(x.layout) && token_features(x.layout));
   if (!ok_layout || !last_axis_ok(st, n, x, -1))
     throw Unmappable{"a layer norm over axes other than the features"};
   st.set_out(n, st.layernorm_of(n, x));
@@ -88,6 +92,16 @@ void gather(ImportState& st, const NodeProto& n) {
       is_float_type(data.init->data_type()) && (idx.act() || idx.from_input || idx.free()))
     return embedding(st, n, data, idx);
   if (!data.act()) return st.free_node(n, data.from_input || idx.from_input);
+  const Value x = st.need_act(n, 0);
+  const auto i = st.const_values(n.input(1));
+  if (x.layout.kind == Layout::Kind::seq && i && i->size() == 1 && idx.dims.empty()) {
+    const size_t sa = st.sample_axis(x, axis);
+    if (sa < x.layout.axes.size() && x.layout.axes[sa] == 'S') {  // Q, K or V of a fused QKV
+      const int64_t rank = static_cast<int64_t>(x.dims.size()) + (x.batch_axis < 0 ? 0 : 1);
+      if (st.batch_axis > (axis < 0 ? axis + rank : axis)) --st.batch_axis;  // a dim before it goes
+      return st.set_out(n, qkv_part(st, n, x, sa, to_int((*i)[0])));
+    }
+  }
   pick_token(st, n, axis);
 }
 

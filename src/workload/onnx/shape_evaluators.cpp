@@ -240,6 +240,32 @@ std::optional<CTensor> eval_slice(const FoldInputs& in, const NodeProto& n) {
   return r;
 }
 
+// Einsum of two inputs of known shapes (MaxViT's attention, which ONNX 1.12's inference leaves
+// without dims): each output letter's dim from the input that has it; only the dims.
+std::optional<CTensor> eval_einsum(const FoldInputs& in, const NodeProto& n) {
+  std::string eq = attr_str(n, "equation", "");
+  eq.erase(std::remove(eq.begin(), eq.end(), ' '), eq.end());
+  const size_t comma = eq.find(','), arrow = eq.find("->");
+  if (n.input_size() != 2 || comma == std::string::npos || arrow == std::string::npos ||
+      comma > arrow || eq.find('.') != std::string::npos)
+    return std::nullopt;
+  const std::string terms[2] = {eq.substr(0, comma), eq.substr(comma + 1, arrow - comma - 1)};
+  std::map<char, int64_t> size;
+  for (int i = 0; i < 2; ++i) {
+    const Dims* d = in.shape(n.input(i));
+    if (!d || d->size() != terms[i].size()) return std::nullopt;
+    for (size_t k = 0; k < d->size(); ++k)
+      if ((*d)[k] > 0) size[terms[i][k]] = (*d)[k];
+  }
+  CTensor r;
+  r.type = TensorProto::FLOAT;
+  for (char c : eq.substr(arrow + 2)) {
+    if (!size.count(c)) return std::nullopt;
+    r.dims.push_back(size[c]);
+  }
+  return r;
+}
+
 // Transpose (the pads torch.onnx computes for F.pad at opset >= 11 pass through a 2-D one).
 std::optional<CTensor> eval_transpose(const FoldInputs& in, const NodeProto& n) {
   const CTensor& data = *in.need(n, 0, false);
@@ -413,6 +439,7 @@ const std::map<std::string, ShapeEval>& shape_evaluators() {
       {"Slice", eval_slice},
       {"Concat", eval_concat},
       {"Transpose", eval_transpose},
+      {"Einsum", eval_einsum},
       {"ConstantOfShape", eval_constant_of_shape},
       {"Range", eval_range},
       {"Expand", eval_expand},

@@ -6,9 +6,11 @@
 // [C, H, W] -> [G, C / G, H, W] free, Transpose of the two factors a channel_shuffle layer, the
 // Reshape back free), transposes and reshapes that move the batch or (batch-1 exports) merge it
 // into another axis (nn.MultiheadAttention), an image's positions flattened into tokens (tokens),
-// Concat along the channels (concat) and of constants along a sequence's tokens (pad). Tile of
+// Concat along an image's channels, rows or columns (concat) and of constants along a sequence's
+// tokens (pad); Swin's and MaxViT's window reshapes and transposes go to window_ops.cpp. Tile of
 // activations is an error (Split: slice_ops.cpp).
 #include "workload/onnx/op_registry.h"
+#include "workload/onnx/window_ops.h"
 
 namespace ncore::workload::onnx {
 namespace {
@@ -71,6 +73,7 @@ void reshape(ImportState& st, const NodeProto& n) {
   const Dims out = v.dims;
   if (out == in) return st.set_out(n, v);
   if (v.folded) throw Unmappable{"a batch-folded view that also changes the per-sample shape"};
+  if (auto w = windowed_reshape(st, n, x, v)) return st.set_out(n, *w);
   if (x.layout.kind == Layout::Kind::seq && x.layout.axes == "TD" && out.size() == 3 &&
       out[0] == in[0] && product_is(out[1], out[2], in[1])) {  // [T, F] -> [T, heads, d]
     v.layout.axes = "THD";
@@ -143,6 +146,7 @@ void transpose(ImportState& st, const NodeProto& n) {
   bool identity = true;
   for (size_t i = 0; i < perm.size(); ++i) identity = identity && perm[i] == int64_t(i);
   if (identity) return st.set_out(n, v);
+  if (auto w = windowed_transpose(st, n, x, perm, v)) return st.set_out(n, *w);
   // channels last and back (ConvNeXt): the IR keeps channels on the partitions, a layout change
   if (x.layout.kind == Layout::Kind::chw && perm == Dims{1, 2, 0}) {
     v.layout = Layout{Layout::Kind::hwc, ""};
@@ -182,7 +186,16 @@ void concat_constants(ImportState& st, const NodeProto& n, int act) {
   st.set_out(n, st.emit(n, "pad", {x.tensor}, p, x.layout, st.sample_dims(n.output(0))));
 }
 
-// Concat of activations along the channels (NCHW axis 1, or the features of a vector).
+// The IR axis (0 channels, 1 height, 2 width) per-sample axis i of an image or vector maps onto.
+std::optional<uint32_t> image_axis(const Layout& l, size_t i) {
+  if (l.kind == Layout::Kind::chw && i < 3) return static_cast<uint32_t>(i);
+  if (l.kind == Layout::Kind::hwc && l.axes.empty() && i < 3) return i == 2 ? 0u : i == 0 ? 1u : 2u;
+  if (l.kind == Layout::Kind::vec && i == 0) return 0u;
+  return std::nullopt;
+}
+
+// Concat of activations along an image's channels (or a vector's features), rows or columns
+// (Swin's torch.roll: two slices concatenated).
 void concat(ImportState& st, const NodeProto& n) {
   int acts = 0, act = -1;
   for (int i = 0; i < n.input_size(); ++i)
@@ -194,26 +207,24 @@ void concat(ImportState& st, const NodeProto& n) {
     return st.set_out(n, st.alias(st.need_act(n, 0), n.input(0)));
   if (acts == 1) return concat_constants(st, n, act);
   std::vector<std::string> ins;
-  Dims dims;
-  Layout layout;
+  std::vector<Value> xs;
   for (int i = 0; i < n.input_size(); ++i) {
-    const Value x = st.need_act(n, i);
-    if (i == 0) {
-      layout = x.layout;
-      dims = x.dims;
-    } else if (!(x.layout == layout) || x.dims.size() != dims.size()) {
+    xs.push_back(st.need_act(n, i));
+    if (!(xs.back().layout == xs[0].layout) || xs.back().dims.size() != xs[0].dims.size())
       throw Unmappable{"concatenating activations of different layouts"};
-    }
-    ins.push_back(x.tensor);
-    if (i > 0) dims[0] += x.dims[0];
+    ins.push_back(xs.back().tensor);
   }
-  const int64_t rank = static_cast<int64_t>(dims.size()) + 1;  // with the batch
-  int64_t axis = attr_int(n, "axis", 1);
-  if (axis < 0) axis += rank;
-  if (axis != 1 || !(layout.kind == Layout::Kind::chw || layout.kind == Layout::Kind::vec))
-    throw Unmappable{"concatenating along an axis other than the channels is not supported"};
+  const size_t sa = st.sample_axis(xs[0], attr_int(n, "axis", 1));
+  const auto axis = image_axis(xs[0].layout, sa);
+  if (!axis)
+    throw Unmappable{"concatenating along an axis other than an image's channels, rows or columns"};
+  Dims dims = xs[0].dims;
+  for (size_t i = 1; i < xs.size(); ++i) dims[sa] += xs[i].dims[sa];
   if (ins.size() > 64) throw Unmappable{"concatenating more than 64 activations"};
-  st.set_out(n, st.emit(n, "concat", ins, {}, layout, dims));
+  static const char* const kNames[] = {"channels", "height", "width"};
+  LayerParams p;
+  if (*axis != 0) p.emplace_back("axis", ParamValue::of(std::string(kNames[*axis])));
+  st.set_out(n, st.emit(n, "concat", ins, p, xs[0].layout, dims));
 }
 
 void tile(ImportState&, const NodeProto&) {
