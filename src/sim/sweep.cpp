@@ -40,12 +40,21 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// A 128-bit hash of a plan key (two independent 64-bit hashes): points whose hashes are equal
+// share one plan. The chance that two of a sweep's (at most 100,000) keys collide is below
+// 10^-28, so the group's process does not compare the keys again.
+using PlanHash = std::pair<uint64_t, uint64_t>;
+
+struct PlanHashOf {
+  size_t operator()(const PlanHash& h) const { return h.first; }
+};
+
 // A resolved point of this shard: its id, its place in the sweep (its config is resolved again
-// where it runs), and its plan key's hash (points with equal keys share one plan).
+// where it runs), and its plan key's hash.
 struct Point {
   std::string id;
   size_t index = 0;
-  uint64_t plan_hash = 0;
+  PlanHash plan_hash;
 };
 
 bool succeeded(int code) {
@@ -109,8 +118,7 @@ int run_here(const Point& pt, const config::RunConfig& rc, const isa::Program& p
 
 // The process of a group of points with one plan key: plans once, then runs each point with the
 // program (run_here), those past kInstructionsPerProcess in a process forked from this one.
-// Writes the points' exit codes (ints, in group order) to `codes_fd` at the end, then exits. A
-// point whose key differs after all (a hash collision) is planned anew.
+// Writes the points' exit codes (ints, in group order) to `codes_fd` at the end, then exits.
 [[noreturn]] void group_child(const config::SweepConfig& sc, const std::vector<Point>& pts,
                               const std::vector<size_t>& group, const SweepFolder& folder,
                               const SweepOptions& opt, pid_t parent, const sigset_t& mask,
@@ -120,8 +128,7 @@ int run_here(const Point& pt, const config::RunConfig& rc, const isa::Program& p
   if (opt.progress)
     spdlog::set_level(spdlog::level::warn);  // the status line stands for the per-point lines
   keep_freed_memory();
-  std::string key;
-  std::optional<isa::Program> program;
+  std::optional<isa::Program> program;  // the group's: its points' plan keys are equal
   std::vector<int> codes(group.size(), kExitInternal);
   uint64_t simulated = 0;  // instructions of the programs simulated in this process
   bool used = false;       // whether this process has simulated yet
@@ -131,12 +138,7 @@ int run_here(const Point& pt, const config::RunConfig& rc, const isa::Program& p
     config::RunConfig rc;
     int code = point_code(pt.id, [&] {
       rc = config::load_run(sc.base_run, sc.point(pt.index).overrides);
-      const std::string this_key = planner::plan_key(rc, opt.trace);
-      if (!program || this_key != key) {
-        program.reset();
-        key = this_key;
-        program = planner::plan(rc, opt.trace);
-      }
+      if (!program) program = planner::plan(rc, opt.trace);  // throws the same for each point
       return kExitOk;
     });
     const uint64_t n = code == kExitOk ? program->instructions() : 0;
@@ -321,10 +323,10 @@ struct Resolved {
   SweepManifest manifest;
 };
 
-uint64_t hash_of(const std::string& text) {
+PlanHash hash_of(const std::string& key) {
   Fnv1a h;
-  h.add(text);
-  return h.value();
+  h.add(key);
+  return {h.value(), std::hash<std::string>()(key)};
 }
 
 Resolved resolve(const config::SweepConfig& sc, const SweepOptions& opt) {
@@ -372,7 +374,7 @@ std::vector<std::vector<size_t>> plan_groups(const std::vector<Point>& pts,
   const size_t most =
       std::clamp<size_t>((todo.size() + 4 * jobs - 1) / (4 * jobs), 1, kPointsPerProcess);
   std::vector<std::vector<size_t>> groups;
-  std::unordered_map<uint64_t, size_t> open;  // plan hash -> its group being filled
+  std::unordered_map<PlanHash, size_t, PlanHashOf> open;  // plan hash -> its group being filled
   for (size_t i : todo) {
     auto it = open.find(pts[i].plan_hash);
     if (it == open.end() || groups[it->second].size() >= most) {
