@@ -178,6 +178,18 @@ layers:
   - {name: rev, kind: window_reverse, window: 2, grid: 2}
 )";
 
+// A one-layer data-movement model on tiny.yaml at batch 1, no trace: no MACs, `in` bytes read
+// and `out` written (class io), `vector_cycles` on the vector engine, `cycles` in all.
+void require_copy_cost(const std::string& name, const std::string& model, uint64_t in, uint64_t out,
+                       uint64_t vector_cycles, uint64_t cycles) {
+  const auto s = test::tiny_run(name).model(model).run("--no-trace").summary;
+  REQUIRE(s["macs"] == 0);
+  REQUIRE(s["dram"]["read_bytes"]["io"] == in);
+  REQUIRE(s["dram"]["write_bytes"]["io"] == out);
+  REQUIRE(s["vector_engine"]["busy_cycles"] == vector_cycles);
+  REQUIRE(s["cycles"] == cycles);
+}
+
 }  // namespace
 
 TEST_CASE("ONNX import: Swin's shifted window attention maps onto copies and per-window heads") {
@@ -216,34 +228,20 @@ TEST_CASE("a window partition moves its input in and its output out, one lane-cy
   // windows of 2 x 2 as 16 tokens. DRAM: the input read, 4 x 16 x 2 = 128 B, the output written,
   // 128 B. Vector engine: the 4 channels on the 4 lanes, 16 elements each: 16 cycles. Serial:
   // 128 / 16 = 8 cycles in, 16, 8 out.
-  const auto s = test::tiny_run("window_partition_cost")
-                     .model(
-                         "name: p\ninput: {channels: 4, height: 4, width: 4}\nlayers:\n"
-                         "  - {name: p, kind: window_partition, window: 2}\n")
-                     .run("--no-trace")
-                     .summary;
-  REQUIRE(s["macs"] == 0);
-  REQUIRE(s["dram"]["read_bytes"]["io"] == 128);
-  REQUIRE(s["dram"]["write_bytes"]["io"] == 128);
-  REQUIRE(s["vector_engine"]["busy_cycles"] == 16);
-  REQUIRE(s["cycles"] == 8 + 16 + 8);
+  require_copy_cost("window_partition_cost",
+                    "name: p\ninput: {channels: 4, height: 4, width: 4}\nlayers:\n"
+                    "  - {name: p, kind: window_partition, window: 2}\n",
+                    128, 128, 16, 8 + 16 + 8);
 }
 
 TEST_CASE("a window reverse moves its tokens in and the image out, one lane-cycle per element") {
   // The inverse of the partition above: 4 channels of 16 tokens (a 2 x 2 grid of 2 x 2 windows)
   // back into 4 x 4. DRAM: 4 x 16 x 2 = 128 B in, 128 B out; vector engine: 4 lanes x 16
   // elements, 16 cycles. Serial: 8 cycles in, 16, 8 out.
-  const auto s = test::tiny_run("window_reverse_cost")
-                     .model(
-                         "name: r\ninput: {channels: 4, height: 16}\nlayers:\n"
-                         "  - {name: r, kind: window_reverse, window: 2, grid: 2}\n")
-                     .run("--no-trace")
-                     .summary;
-  REQUIRE(s["macs"] == 0);
-  REQUIRE(s["dram"]["read_bytes"]["io"] == 128);
-  REQUIRE(s["dram"]["write_bytes"]["io"] == 128);
-  REQUIRE(s["vector_engine"]["busy_cycles"] == 16);
-  REQUIRE(s["cycles"] == 8 + 16 + 8);
+  require_copy_cost("window_reverse_cost",
+                    "name: r\ninput: {channels: 4, height: 16}\nlayers:\n"
+                    "  - {name: r, kind: window_reverse, window: 2, grid: 2}\n",
+                    128, 128, 16, 8 + 16 + 8);
 }
 
 TEST_CASE("a transpose of windows to the channels costs a copy of its output") {
@@ -252,17 +250,10 @@ TEST_CASE("a transpose of windows to the channels costs a copy of its output") {
   // blocks of 4 channels x 4 elements: 8 cycles. Pipelined: the input in at once (64 B / 16 =
   // 4 cycles), the two blocks (4 + 4), the first block's 32 B written while the second runs, the
   // second's after it (32 / 16 = 2).
-  const auto s = test::tiny_run("transpose_cost")
-                     .model(
-                         "name: t\ninput: {channels: 2, height: 16}\nlayers:\n"
-                         "  - {name: t, kind: transpose, windows: 4}\n")
-                     .run("--no-trace")
-                     .summary;
-  REQUIRE(s["macs"] == 0);
-  REQUIRE(s["dram"]["read_bytes"]["io"] == 64);
-  REQUIRE(s["dram"]["write_bytes"]["io"] == 64);
-  REQUIRE(s["vector_engine"]["busy_cycles"] == 8);
-  REQUIRE(s["cycles"] == 4 + 8 + 2);
+  require_copy_cost("transpose_cost",
+                    "name: t\ninput: {channels: 2, height: 16}\nlayers:\n"
+                    "  - {name: t, kind: transpose, windows: 4}\n",
+                    64, 64, 8, 4 + 8 + 2);
 }
 
 TEST_CASE("window and transpose keys that do not fit their input are errors naming the key") {
