@@ -124,7 +124,7 @@ int run_here(const Point& pt, const config::RunConfig& rc, const isa::Program& p
                               const SweepOptions& opt, pid_t parent, const sigset_t& mask,
                               int codes_fd) {
   bind_to(parent, mask);
-  report::set_fsync_each_file(false);  // the parent syncs the folder before committing
+  report::set_fsync_each_file(false);  // one syncfs for the group's files, at the end
   if (opt.progress)
     spdlog::set_level(spdlog::level::warn);  // the status line stands for the per-point lines
   keep_freed_memory();
@@ -152,8 +152,9 @@ int run_here(const Point& pt, const config::RunConfig& rc, const isa::Program& p
       const pid_t pid = ::fork();
       if (pid == 0) {
         bind_to(me, mask);
+        const int point = run_here(pt, rc, *program, dir, opt, false);
         std::fflush(nullptr);
-        ::_exit(run_here(pt, rc, *program, dir, opt, false));
+        ::_exit(point);
       }
       int status = 0;
       while (pid > 0 && ::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
