@@ -90,25 +90,37 @@ bool strip_tensor(std::string_view t, size_t min_bytes, std::string& out, std::s
   return true;
 }
 
-bool strip_graph(std::string_view g, size_t min_bytes, std::string& out, int& index,
-                 std::map<int, std::string_view>& raw) {
+// Copies message `m` into `out`, each bytes field numbered `number` replaced by what `rewrite`
+// makes of its payload (rewrite(payload, new_payload) -> false: malformed); false when the scan
+// cannot follow `m`.
+template <class Rewrite>
+bool rewrite_fields(std::string_view m, uint64_t number, std::string& out, const Rewrite& rewrite) {
   size_t pos = 0;
   Field f;
-  std::string tensor;
-  while (pos < g.size()) {
-    if (!next_field(g, pos, f)) return false;
-    if (f.number != kGraphInitializer || f.type != kBytes) {
-      out.append(g.substr(f.start, f.end - f.start));
+  std::string payload;
+  while (pos < m.size()) {
+    if (!next_field(m, pos, f)) return false;
+    if (f.number != number || f.type != kBytes) {
+      out.append(m.substr(f.start, f.end - f.start));
       continue;
     }
-    std::string_view r;
-    tensor.clear();
-    if (!strip_tensor(g.substr(f.data, f.end - f.data), min_bytes, tensor, r)) return false;
-    if (!r.empty()) raw[index] = r;
-    ++index;
-    put_bytes_field(out, kGraphInitializer, tensor);
+    payload.clear();
+    if (!rewrite(m.substr(f.data, f.end - f.data), payload)) return false;
+    put_bytes_field(out, number, payload);
   }
   return true;
+}
+
+// A GraphProto with its initializers stripped (strip_tensor); `index` counts them across graphs.
+bool strip_graph(std::string_view g, size_t min_bytes, std::string& out, int& index,
+                 std::map<int, std::string_view>& raw) {
+  return rewrite_fields(g, kGraphInitializer, out, [&](std::string_view t, std::string& tensor) {
+    std::string_view r;
+    if (!strip_tensor(t, min_bytes, tensor, r)) return false;
+    if (!r.empty()) raw[index] = r;
+    ++index;
+    return true;
+  });
 }
 
 }  // namespace
@@ -117,21 +129,10 @@ bool strip_raw_data(std::string_view in, size_t min_bytes, std::string& stripped
                     std::map<int, std::string_view>& raw) {
   stripped.clear();
   raw.clear();
-  size_t pos = 0;
   int index = 0;  // initializers in file order (a repeated graph field merges into one)
-  Field f;
-  std::string graph;
-  while (pos < in.size()) {
-    if (!next_field(in, pos, f)) return false;
-    if (f.number != kModelGraph || f.type != kBytes) {
-      stripped.append(in.substr(f.start, f.end - f.start));
-      continue;
-    }
-    graph.clear();
-    if (!strip_graph(in.substr(f.data, f.end - f.data), min_bytes, graph, index, raw)) return false;
-    put_bytes_field(stripped, kModelGraph, graph);
-  }
-  return true;
+  return rewrite_fields(in, kModelGraph, stripped, [&](std::string_view g, std::string& graph) {
+    return strip_graph(g, min_bytes, graph, index, raw);
+  });
 }
 
 ModelBytes::~ModelBytes() {
