@@ -2,8 +2,8 @@
 # Benchmarks (figures for the notes, never asserted by tests): wall time and peak RSS of ResNet-50
 # points on inf1 (batch 8 and 64, with and without trace.json, with the simple DRAM model and the
 # banked one), on trn1, of the README demo sweep, and of a 100-point sweep and the 10,240-point
-# design sweep configs/sweeps/resnet50_inf1_dse.yaml (minutes). NCORESIM=PATH benchmarks that binary
-# instead of building build/ncoresim (to compare two builds on one machine).
+# design sweep configs/sweeps/resnet50_inf1_dse.yaml (minutes). NCORESIM=PATH benchmarks that
+# binary instead of building build/ncoresim (to compare two builds on one machine).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=${NCORESIM:-build/ncoresim}

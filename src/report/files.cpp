@@ -57,16 +57,14 @@ std::string temp_path(const std::string& path) {
 
 // The test hook of files.h: the write of a file named $NCORESIM_TEST_HOLD_FILE waits (up to 5
 // minutes, longer than any test waits) with its temporary written and synced, not yet renamed.
+bool g_fsync_each_file = true;  // set_fsync_each_file
+
 void hold_if_asked(const std::string& path) {
   const char* hold = std::getenv("NCORESIM_TEST_HOLD_FILE");
   if (hold == nullptr || std::filesystem::path(path).filename() != hold) return;
   for (int i = 0; i < 3000; ++i) ::usleep(100000);
 }
 
-}  // namespace
-
-namespace {
-bool g_fsync_each_file = true;
 }  // namespace
 
 void set_fsync_each_file(bool on) {

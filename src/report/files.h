@@ -30,11 +30,6 @@ void write_file(const std::string& path, const std::string& text);
 // goes to the temporary (or in place), commit() syncs, closes and renames it into place. An
 // OutputFile destroyed uncommitted (an exception while producing the text) removes its
 // temporary and leaves the target as it was. Every failure throws OutputError.
-// Whether OutputFile::commit fsyncs the file before renaming it into place (default true). A
-// sweep's group processes turn it off: their points' files go to temporary folders, synced by
-// one syncfs for the group before the sweep renames them into place.
-void set_fsync_each_file(bool on);
-
 class OutputFile {
  public:
   explicit OutputFile(const std::string& path);
@@ -51,6 +46,11 @@ class OutputFile {
   std::string m_tmp;  // empty: written in place
   int m_fd = -1;      // -1 once committed or failed
 };
+
+// Whether OutputFile::commit fsyncs the file before renaming it into place (default true). A
+// sweep's group processes turn it off: their points' files go to temporary folders, synced by
+// one syncfs for the group before the sweep renames them into place.
+void set_fsync_each_file(bool on);
 
 // Creates `dir` and its parents (nothing when it exists); throws OutputError.
 void make_dirs(const std::string& dir);

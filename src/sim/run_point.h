@@ -36,7 +36,7 @@ int run_planned(const config::RunConfig& rc, const isa::Program& program,
 // current simulation context is dropped (never freed, with its modules: the memory stays taken
 // until the process exits) and the next use of SystemC makes a new one. A point simulated in
 // the new context gives the numbers it gives in a process of its own, byte for byte
-// (tests/sim/test_points.cpp); a sweep's group of points runs this way (sim/sweep.h).
+// (tests/sim/test_sweep_groups.cpp); a sweep's group of points runs this way (sim/sweep.h).
 void new_simulation_context();
 
 }  // namespace ncore::sim

@@ -1,16 +1,16 @@
 // The sweep driver: every point resolved first (a bad value fails before anything runs), then
 // the output folder locked and claimed (sweep_folder.h), then one child process per group of
 // points whose runs plan alike (planner::plan_key: e.g. points that differ only in the DRAM
-// bandwidth; up to `jobs` groups at once). A group's child plans once and runs each point in a
-// process forked from it that shares the program, writing <out>/.<point>.tmp/, which becomes
+// bandwidth; up to `jobs` groups at once). A group's child plans once and runs its points one
+// after another, each in a new SystemC context, writing <out>/.<point>.tmp/, which becomes
 // <out>/<point>/ when it succeeds. Finally <out>/sweep.csv (and best.csv) in the order of the
 // axes, whatever `jobs` is, read from the points' summaries one at a time. Children die with the
 // parent (PR_SET_PDEATHSIG), even a SIGKILLed one; SIGINT or SIGTERM to the parent kills the
-// running children, removes their temporaries and ends the sweep. With a shard i/N, only the points
-// whose index is i - 1 modulo N run, under their ids in the whole sweep; sweep.csv and best.csv
-// hold those points only, and `merge` joins the shards. Test hook: NCORESIM_TEST_HOLD_POINT=pNN
-// makes that point's child wait (up to 5 minutes) after its outputs are written and before it
-// exits, so a test can signal a sweep mid-way.
+// running children, removes their temporaries and ends the sweep.
+// With a shard i/N, only the points whose index is i - 1 modulo N run, under their ids in the
+// whole sweep; sweep.csv and best.csv hold those points only, and `merge` joins the shards.
+// Test hook: NCORESIM_TEST_HOLD_POINT=pNN makes the process running that point wait (up to 5
+// minutes) after its outputs are written, so a test can signal a sweep mid-way.
 #pragma once
 #include <string>
 #include <vector>
