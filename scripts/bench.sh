@@ -40,8 +40,8 @@ sweep_bench() {  # label, sweep file, jobs
   "$bin" -v sweep "$file" -o "$out/sweep" --jobs "$jobs" --force 2>"$out/sweep.log" >/dev/null
   end=$(date +%s.%N)
   kib=$(sed -n 's/.*own process peaked at \([0-9]*\) KiB.*/\1/p' "$out/sweep.log")
-  awk -v l="$label" -v s="$(echo "$end - $start" | bc)" -v k="$kib" \
-    'BEGIN { printf "%-44s %8.2f s %8.1f MB (the sweep process)\n", l, s, k / 1024 }'
+  awk -v l="$label" -v a="$start" -v b="$end" -v k="$kib" \
+    'BEGIN { printf "%-44s %8.2f s %8.1f MB (the sweep process)\n", l, b - a, k / 1024 }'
   rm -rf "$out/sweep"
 }
 printf 'base: %s\naxes:\n  batch: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]\n  hw.dram.bandwidth: [%s]\n' \
