@@ -258,7 +258,7 @@ const KeyTable<DramConfig>& dram_keys() {
          "`simple`: channels at peak bandwidth plus a fixed latency; `ideal`: zero latency; "
          "`banks`: banks, rows and refresh from a preset")
         .integer("channels", &S::channels, 1, 1024, Need::required,
-                 "this core's DRAM share as equal channels")
+                 "equal channels (`dram`: this core's share; `chip.dram`: the chip's DRAM)")
         .number("bandwidth", &S::bandwidth, rate(), Need::required,
                 "peak bandwidth (`simple`, `ideal`; with `banks` the preset sets it)")
         .applies_if([](const S& s) { return s.model != DramModel::banks; })
@@ -411,10 +411,13 @@ void check_dram_timing(MapReader& r, const DramTimingConfig& t) {
   if (t.t_rfc >= t.t_refi) r.fail("t_rfc", "must be shorter than t_refi");
 }
 
-DramConfig read_dram(MapReader r) {
+}  // namespace
+
+DramConfig read_dram(MapReader r, bool chip) {
   // The simple model's keys may stay in a file switched to banks (--set hw.dram.model=banks):
   // still validated, then superseded by the preset's timing (config.yaml shows what ran).
   DramConfig c = read_section(r, dram_keys());
+  if (chip) chip_dram_keys().read(r, c);
   if (c.model != DramModel::banks) {
     if (c.model == DramModel::ideal) c.latency_s = 0;
     if (r.has("preset")) r.fail("preset", "a preset needs model: banks");
@@ -435,6 +438,17 @@ DramConfig read_dram(MapReader r) {
   r.finish();
   return c;
 }
+
+void write_dram(YAML::Emitter& out, const DramConfig& d, bool chip) {
+  dram_keys().write(out, d);
+  if (chip) chip_dram_keys().write(out, d);
+  if (d.model == DramModel::banks) {
+    out << YAML::Key << "preset" << YAML::Value << d.timing.preset;
+    dram_timing_keys_table().write(out, d.timing);
+  }
+}
+
+namespace {
 
 template <class S>
 S read_finished(MapReader r, const KeyTable<S>& table) {
@@ -492,6 +506,7 @@ HwConfig read_hw(MapReader r, const std::string& default_name) {
     hw.energy = read_finished(*e, energy_keys());
     hw.energy.enabled = true;
   }
+  if (auto c = r.opt_map("chip")) hw.chip = read_chip(*c, hw.host);
   r.finish();
   // Cross-checks: the array's columns write PSUM partitions, its rows read SBUF partitions.
   if (hw.tensor_engine.cols > hw.psum.partitions)
@@ -525,15 +540,12 @@ void emit_hw(YAML::Emitter& out, const HwConfig& hw) {
   write_section(out, "state_buffer", state_buffer_keys(), hw.state_buffer);
   write_section(out, "psum", psum_keys(), hw.psum);
   out << YAML::Key << "dram" << YAML::Value << YAML::BeginMap;
-  dram_keys().write(out, hw.dram);
-  if (hw.dram.model == DramModel::banks) {
-    out << YAML::Key << "preset" << YAML::Value << hw.dram.timing.preset;
-    dram_timing_keys_table().write(out, hw.dram.timing);
-  }
+  write_dram(out, hw.dram);
   out << YAML::EndMap;
   write_section(out, "dma", dma_keys(), hw.dma);
   write_section(out, "host", host_keys(), hw.host);
   if (hw.energy.enabled) write_section(out, "energy", energy_keys(), hw.energy);
+  if (hw.chip) emit_chip(out, *hw.chip);
   out << YAML::EndMap;
 }
 

@@ -4,6 +4,7 @@
 // is one core cycle (DESIGN.md "Time").
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -158,6 +159,7 @@ struct DramConfig {
   double bandwidth = 12.5 * 1073741824.0;  // this core's share, bytes/s (simple, ideal)
   double latency_s = 100e-9;               // first byte of a transfer (simple)
   DramTimingConfig timing;                 // banks
+  uint64_t capacity = 0;                   // bytes (0: unbounded); a key of chip.dram only, for now
 };
 
 struct DmaConfig {
@@ -188,6 +190,25 @@ struct EnergyConfig {
   double static_tensor_w = 0, static_vector_w = 0, static_dma_w = 0, static_sbuf_w = 0;
 };
 
+// A link between cores of one chip, or between chips (NeuronLink): a transfer of n bytes takes
+// latency + n / bandwidth.
+struct LinkConfig {
+  double bandwidth = 1e9;  // bytes/s
+  double latency_s = 0;
+};
+
+// The chip around the core (hw file's optional `chip` block, issue 15): `cores` NeuronCores
+// behind one DRAM controller, joined by links, sharing one host link. Read by the deployments
+// (data_parallel, pipeline); in `single` mode nothing reads it: the core's own `dram` (its
+// share) and `host` apply, and the planner does not see it (planner_view).
+struct ChipConfig {
+  uint32_t cores = 1;
+  DramConfig dram;                 // the chip's DRAM or HBM, its whole bandwidth
+  LinkConfig link;                 // core to core, on the chip
+  LinkConfig chip_link;            // chip to chip (NeuronLink)
+  double host_link_bandwidth = 0;  // bytes/s, shared by the chip's cores
+};
+
 struct HwConfig {
   std::string name;
   EngineSet engines;
@@ -201,6 +222,7 @@ struct HwConfig {
   DmaConfig dma;
   HostConfig host;
   EnergyConfig energy;
+  std::optional<ChipConfig> chip;  // absent: the file has no `chip` block
 };
 
 }  // namespace ncore::config

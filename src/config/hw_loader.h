@@ -1,5 +1,6 @@
 // Internal to src/config: readers from YAML into the plain structs, and their YAML emitters.
 #pragma once
+#include <optional>
 #include <string>
 
 #include "config/hw_config.h"
@@ -11,6 +12,16 @@ namespace ncore::config {
 
 HwConfig read_hw(MapReader r, const std::string& default_name);
 void emit_hw(YAML::Emitter& out, const HwConfig& hw);
+
+// A `dram` section (the core's, or with `chip` the chip's, which also has `capacity`), read and
+// finished, and its keys written into the caller's open mapping.
+DramConfig read_dram(MapReader r, bool chip = false);
+void write_dram(YAML::Emitter& out, const DramConfig& d, bool chip = false);
+
+// The `chip` block (chip_config.cpp), read after the core's sections (`host` is the core's: the
+// chip's host link defaults to cores x its link_bandwidth), and written back.
+ChipConfig read_chip(MapReader r, const HostConfig& host);
+void emit_chip(YAML::Emitter& out, const ChipConfig& chip);
 
 // Loads a model file (.yaml) into the graph IR, building each layer through the registry;
 // `yaml_text` is the file's (read_yaml_text), `path` names it in messages and in Graph::file.

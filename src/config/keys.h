@@ -20,6 +20,8 @@ const KeyTable<DramTimingConfig>& dram_timing_keys_table();  // dram.* with mode
 const KeyTable<DmaConfig>& dma_keys();
 const KeyTable<HostConfig>& host_keys();
 const KeyTable<EnergyConfig>& energy_keys();
+const KeyTable<ChipConfig>& chip_keys();       // chip.* but chip.dram
+const KeyTable<DramConfig>& chip_dram_keys();  // chip.dram.* beyond the core's dram keys
 const KeyTable<Options>& options_keys();
 
 // Markdown tables (`| key | value | meaning | default |`): "hw" for the hardware file, "options"

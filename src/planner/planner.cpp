@@ -220,6 +220,7 @@ config::HwConfig planner_view(const config::HwConfig& hw) {
   v.dram = config::DramConfig{};
   v.host = config::HostConfig{};
   v.energy = config::EnergyConfig{};
+  v.chip.reset();  // read by the deployments only (issue 15)
   return v;
 }
 

@@ -37,7 +37,7 @@ isa::Program plan(const workload::Graph& g, const config::HwConfig& hw, uint64_t
                   workload::DType dtype, const config::Options& opt, bool trace = false);
 
 // The hardware as the planner sees it: `hw` with what no planning decision reads (the DRAM, the
-// host, the energy table, the name) at their defaults.
+// host, the energy table, the name, the chip block) at their defaults.
 config::HwConfig planner_view(const config::HwConfig& hw);
 
 // A run's program, planned on planner_view(rc.hw).

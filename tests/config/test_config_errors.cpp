@@ -213,6 +213,86 @@ TEST_CASE("bank groups must divide the banks and the group interleave the row") 
              banks + "--set hw.dram.group_interleave_bytes=96");
 }
 
+namespace {
+
+// tiny.yaml with a chip block (every key once) whose line `from` is replaced by `to`.
+std::string chip_hw(const std::string& from, const std::string& to) {
+  const std::string chip =
+      "chip:\n"
+      "  cores: 2\n"
+      "  dram:\n"
+      "    channels: 2\n"
+      "    bandwidth: 32 GB/s\n"
+      "    latency: 100 ns\n"
+      "    capacity: 1 GiB\n"
+      "  link: {bandwidth: 8 GB/s, latency: 50 ns}\n"
+      "  chip_link: {bandwidth: 4 GB/s, latency: 1 us}\n"
+      "  host:\n"
+      "    link_bandwidth: 2 GB/s\n";
+  return tiny_hw() + replace(chip, from, to);
+}
+
+// A bad chip key: the line `from` of chip_hw replaced by `to`; the message names the hardware
+// file, the value's line (the first line of `to`) and column, and the key.
+struct BadChipKey {
+  const char *name, *from, *to;
+  int col;
+  const char* message;
+};
+const BadChipKey kBadChipKeys[] = {
+    {"chip_cores", "cores: 2", "cores: 0", 10,
+     "chip.cores: expected a positive integer no larger than 1024, got 0"},
+    {"chip_capacty", "capacity: 1 GiB", "capacty: 1 GiB", 5,
+     "chip.dram.capacty: unknown key (did you mean capacity?)"},
+    {"chip_bw", "bandwidth: 32 GB/s", "bandwidth: 32 GB", 16,
+     "chip.dram.bandwidth: unknown unit 'GB' in '32 GB' (expected one of B/s, "},
+    {"chip_cap", "capacity: 1 GiB", "capacity: -1 GiB", 15,
+     "chip.dram.capacity: expected a non-negative size, got '-1 GiB'"},
+    {"chip_model", "channels: 2", "model: fast", 12,
+     "chip.dram.model: unknown value 'fast' (expected one of simple, ideal, banks)"},
+    {"chip_preset", "capacity: 1 GiB", "preset: hbm2e\n    capacity: 1 GiB", 13,
+     "chip.dram.preset: a preset needs model: banks"},
+    {"chip_link_bw", "link: {bandwidth: 8 GB/s,", "link: {bandwidth: 0 GB/s,", 21,
+     "chip.link.bandwidth: expected a positive rate, got '0 GB/s'"},
+    {"chip_link_lat", "latency: 1 us}", "latency: -1 us}", 43,
+     "chip.chip_link.latency: expected a non-negative time, got '-1 us'"},
+    {"chip_host", "link_bandwidth: 2 GB/s", "link_bandwidth: fast", 21,
+     "chip.host.link_bandwidth: expected a rate such as 50 GiB/s, got 'fast'"}};
+
+}  // namespace
+
+TEST_CASE("each bad chip key names the file, its line and the key") {
+  REQUIRE(config::load_run(make_case("chip_good", chip_hw("", ""), tiny_cnn()).run).hw.chip);
+  for (const BadChipKey& k : kBadChipKeys) {
+    const std::string hw = chip_hw(k.from, k.to);
+    const Case c = make_case(k.name, hw, tiny_cnn());
+    expect_bad(c, c.hw + ":" + std::to_string(line_of(hw, k.to)) + ":" + std::to_string(k.col) +
+                      ": " + k.message);
+  }
+  // A missing section is reported at the chip mapping.
+  const std::string hw = chip_hw("  link: {bandwidth: 8 GB/s, latency: 50 ns}\n", "");
+  const Case c = make_case("chip_nolink", hw, tiny_cnn());
+  expect_bad(c, c.hw + ":" + std::to_string(line_of(hw, "  cores: 2")) +
+                    ":3: chip.link: missing required key");
+}
+
+TEST_CASE("a chip DRAM takes the core's models and presets, and their errors") {
+  const Case c = make_case("chip_banks", chip_hw("", ""), tiny_cnn());
+  expect_bad(c,
+             "--set hw.chip.dram.preset=ddr5: chip.dram.preset: unknown DRAM preset 'ddr5' "
+             "(known: " +
+                 base::join(config::DramPresetRegistry::instance().names()) + ")",
+             "--set hw.chip.dram.model=banks --set hw.chip.dram.preset=ddr5");
+  expect_bad(c,
+             "--set hw.chip.dram.bank_groups=3: chip.dram.bank_groups: banks (16) must be a "
+             "multiple of bank_groups (3)",
+             "--set hw.chip.dram.model=banks --set hw.chip.dram.preset=ddr4-2400 "
+             "--set hw.chip.dram.bank_groups=3");
+  expect_bad(
+      c, "--set hw.chip.cores=2000: chip.cores: expected a positive integer no larger than 1024",
+      "--set hw.chip.cores=2000");
+}
+
 TEST_CASE("every shipped run and sweep file loads, every sweep point resolved") {
   namespace fs = std::filesystem;
   int runs = 0, sweeps = 0;

@@ -59,8 +59,10 @@ TEST_CASE("the README's config reference is the key tables' (scripts/gen_readme_
 
 TEST_CASE("every hardware key has a row in the reference, and every table key is documented") {
   const std::string md = config::config_reference("hw");
-  for (const char* key : {"`tensor_engine.rate.int8`", "`state_buffer.shared_bytes_per_cycle`",
-                          "`dram.t_rtw`", "`dram.preset`", "`energy.static_w.dma`"})
+  for (const char* key :
+       {"`tensor_engine.rate.int8`", "`state_buffer.shared_bytes_per_cycle`", "`dram.t_rtw`",
+        "`dram.preset`", "`energy.static_w.dma`", "`chip.cores`", "`chip.dram.capacity`",
+        "`chip.chip_link.latency`", "`chip.host.link_bandwidth`"})
     CHECK(md.find(key) != std::string::npos);
   for (const auto& k : config::dram_timing_keys_table().keys()) CHECK(!k.doc.empty());
 }
