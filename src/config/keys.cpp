@@ -7,7 +7,8 @@ namespace ncore::config {
 
 std::string config_reference(const std::string& which) {
   std::string md = "| key | value | meaning | default |\n|---|---|---|---|\n";
-  if (which == "options") return md + options_keys().markdown("options.");
+  if (which == "options")
+    return md + options_keys().markdown("options.") + deployment_keys().markdown("deployment.");
   md += "| `name` | text | the name outputs use | the file name |\n";
   md +=
       "| `engines` | list of `tensor`, `vector`, `scalar`, `gpsimd` | the compute engines, "

@@ -23,9 +23,10 @@ const KeyTable<EnergyConfig>& energy_keys();
 const KeyTable<ChipConfig>& chip_keys();       // chip.* but chip.dram
 const KeyTable<DramConfig>& chip_dram_keys();  // chip.dram.* beyond the core's dram keys
 const KeyTable<Options>& options_keys();
+const KeyTable<Deployment>& deployment_keys();
 
 // Markdown tables (`| key | value | meaning | default |`): "hw" for the hardware file, "options"
-// for a run's options.
+// for a run's options and deployment.
 std::string config_reference(const std::string& which);
 
 }  // namespace ncore::config

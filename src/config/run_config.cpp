@@ -91,11 +91,38 @@ const KeyTable<Options>& options_keys() {
                  "an elementwise vector layer (add, activation) writes its output over an input "
                  "of the same size that it reads for the last time, so the two count once in "
                  "the SBUF peak (a compiler's buffer sharing); `false`: both count")
+        .choice<bool>("weights", &S::static_weights, {{"stream", false}, {"static", true}},
+                      Need::optional,
+                      "`stream`: weights are read from DRAM every invocation through the weight "
+                      "buffers; `static`: every weight and vector parameter (not embedding "
+                      "tables) is loaded into the SBUF once, before the invocations, and stays "
+                      "(NeuronCore Pipeline's cached weights): no weight traffic or time per "
+                      "invocation, and their bytes count in every layer's SBUF occupancy")
+        .written_if([](const S& s) { return s.static_weights; })  // earlier config.yaml as was
         .boolean("functional", &S::functional,
                  "functional mode: the engines also compute (Eigen, float) on seeded data that "
                  "reaches them through the program's own DMAs, and every tensor is checked "
                  "against a direct reference; adds `functional.*`; a mismatch is exit 1")
         .integer("seed", &S::seed, 0, 0xFFFFFFFFll, Need::optional, "functional mode's data");
+    return k;
+  }();
+  return t;
+}
+
+const KeyTable<Deployment>& deployment_keys() {
+  using S = Deployment;
+  static const KeyTable<S> t = [] {
+    KeyTable<S> k;
+    k.choice<DeploymentMode>(
+         "mode", &S::mode,
+         {{"single", DeploymentMode::single}, {"data_parallel", DeploymentMode::data_parallel}},
+         Need::optional,
+         "`single`: one core with its `dram` share; `data_parallel`: `cores` copies of the "
+         "compiled model, one per core, started together, each chip's cores sharing its DRAM "
+         "(the hardware file's `chip` block, required); adds the `deployment` block")
+        .integer("cores", &S::cores, 1, 1024, Need::optional,
+                 "cores of the deployment, filled chip by chip (`chip.cores` per chip); more "
+                 "than 1 needs a mode other than `single`");
     return k;
   }();
   return t;
@@ -126,6 +153,22 @@ workload::Graph load_yaml_model(const std::string& path) {
   if (kept.size() >= kMostKept) kept.clear();
   kept[path] = {std::move(text), g};
   return g;
+}
+
+// A deployment the hardware can hold: one core alone in `single` mode; a chip block for the
+// others.
+void check_deployment(MapReader& dep, const RunConfig& rc) {
+  const Deployment& d = rc.deployment;
+  if (d.mode == DeploymentMode::single && d.cores != 1)
+    dep.fail("cores", "deployment.mode single runs one core (got " + std::to_string(d.cores) +
+                          "): use data_parallel for more");
+  if (d.mode == DeploymentMode::single) return;
+  if (!rc.hw.chip)
+    dep.fail("mode", "the hardware '" + rc.hw.name +
+                         "' has no `chip` block: a multi-core deployment needs the chip's cores "
+                         "and DRAM");
+  if (rc.options.functional)
+    dep.fail("mode", "options.functional runs with deployment.mode single only");
 }
 
 }  // namespace
@@ -261,6 +304,11 @@ RunConfig load_run(const std::string& path, const std::vector<Override>& overrid
     options_keys().read(*opt, rc.options);
     opt->finish();
   }
+  if (auto dep = run.opt_map("deployment")) {
+    deployment_keys().read(*dep, rc.deployment);
+    check_deployment(*dep, rc);
+    dep->finish();
+  }
   run.finish();
   rc.model = load_model_file(rc.model_file);
   return rc;
@@ -281,6 +329,11 @@ std::string resolved_yaml(const RunConfig& rc, const std::string& out_dir) {
   out << YAML::Key << "options" << YAML::Value << YAML::BeginMap;
   options_keys().write(out, rc.options);
   out << YAML::EndMap;
+  if (rc.deployment.mode != DeploymentMode::single) {  // single runs' files stay as they were
+    out << YAML::Key << "deployment" << YAML::Value << YAML::BeginMap;
+    deployment_keys().write(out, rc.deployment);
+    out << YAML::EndMap;
+  }
   out << YAML::EndMap;
   return std::string(out.c_str()) + "\n";
 }

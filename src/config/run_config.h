@@ -20,8 +20,20 @@ struct Options {
   uint64_t client_batch = 0;    // dynamic batching: a client batch cut into compiled batches
   bool auto_order = true;       // false: every MatMul layer weight_stationary (options.order)
   bool in_place = true;         // an elementwise layer's output may take over a dying input's bytes
+  bool static_weights = false;  // options.weights: static: loaded once, before the invocations
   bool functional = false;      // the engines also compute; checked against a direct reference
   uint32_t seed = 1;            // functional mode's data
+};
+
+// How the compiled model is spread over cores (issue 15; DESIGN.md "Chip deployments"):
+// `single`, one core with its `dram` share (today's runs); `data_parallel`, `cores` copies of
+// the model, one per core, started together, their DMA queues contending in their chip's shared
+// DRAM (the hardware file's `chip` block).
+enum class DeploymentMode { single, data_parallel };
+
+struct Deployment {
+  DeploymentMode mode = DeploymentMode::single;
+  uint32_t cores = 1;
 };
 
 struct RunConfig {
@@ -37,6 +49,7 @@ struct RunConfig {
   // FP32 tensors. Only the host transfers use it.
   workload::DType io_dtype = workload::DType::fp16;
   Options options;
+  Deployment deployment;
 };
 
 // One override: a dotted key of the run namespace, its value as YAML text, and where it came

@@ -186,6 +186,7 @@ void Functional::dma(const isa::Instr& i) {
 }
 
 bool Functional::weights_loaded(const isa::Instr& i) const {
+  if (m_static_weights) return true;
   const isa::MatMul& mm = i.matmul();
   const auto it = m_slots.find(mm.weight_slot);
   return it != m_slots.end() && it->second == std::array<uint32_t, 3>{i.layer, mm.group, mm.m0};

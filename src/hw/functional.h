@@ -42,6 +42,9 @@ class Functional {
   Functional(const workload::Graph& g, uint64_t batch, uint32_t psum_banks, workload::ModelData d,
              std::vector<bool> resident);
 
+  // Static weights (options.weights: static): in SBUF before the invocation, no DMA brings them.
+  void weights_static() { m_static_weights = true; }
+
   void matmul(const isa::Instr& i);
   void evict(const isa::Instr& i);
   void vector(const isa::Instr& i);
@@ -88,6 +91,7 @@ class Functional {
   std::map<uint32_t, std::array<uint32_t, 3>> m_slots;        // prefetch slot: (layer, group, m0)
   std::vector<Eigen::MatrixXf> m_psum;                        // per bank: M x N sums
   std::vector<bool> m_gathered;
+  bool m_static_weights = false;
 };
 
 }  // namespace ncore::hw

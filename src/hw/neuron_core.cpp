@@ -19,11 +19,15 @@ std::vector<bool> has_matmul(const isa::Program& p) {
 }  // namespace
 
 NeuronCore::NeuronCore(sc_core::sc_module_name n, const config::HwConfig& hw, const isa::Program& p,
-                       workload::DType dtype, base::Stats& s, Functional* functional)
+                       workload::DType dtype, base::Stats& s, Functional* functional,
+                       DramIf* shared_dram)
     : sc_module(n),
       m_program(p),
       m_sem(p),
-      m_dram("dram", hw.dram, hw.tensor_engine.clock_hz, s),
+      m_own_dram(shared_dram
+                     ? nullptr
+                     : std::make_unique<Dram>("dram", hw.dram, hw.tensor_engine.clock_hz, s)),
+      m_dram(shared_dram ? *shared_dram : *m_own_dram),
       m_sbuf("state_buffer", hw.state_buffer, planned_sbuf(p), s),
       m_psum("psum", hw.psum, s),
       m_tensor("tensor_engine", hw.tensor_engine, config::rate_for(hw.tensor_engine.rate, dtype),

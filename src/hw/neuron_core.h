@@ -1,7 +1,8 @@
 // NeuronCore: the top that wires one core's modules and replays a Program: DMA queues and the
 // compute engines (tensor, vector, and scalar and GpSimd where the hardware has them), each an
 // SC_THREAD over its own instruction queue, synchronised by semaphores; DRAM and the state buffer
-// as shared resources behind ports. One per process (SystemC elaborates once).
+// as shared resources behind ports. The core's own DRAM share, or (a multi-core deployment) its
+// chip's DRAM, shared with the chip's other cores. One design per SystemC context.
 #pragma once
 #include <memory>
 #include <systemc>
@@ -27,7 +28,8 @@ namespace ncore::hw {
 class NeuronCore : public sc_core::sc_module {
  public:
   NeuronCore(sc_core::sc_module_name n, const config::HwConfig& hw, const isa::Program& p,
-             workload::DType dtype, base::Stats& s, Functional* functional = nullptr);
+             workload::DType dtype, base::Stats& s, Functional* functional = nullptr,
+             DramIf* shared_dram = nullptr);
 
   // True when every engine ran its whole queue (false means the replay deadlocked: a bug).
   bool drained() const;
@@ -35,7 +37,8 @@ class NeuronCore : public sc_core::sc_module {
  private:
   const isa::Program& m_program;
   Semaphores m_sem;
-  Dram m_dram;
+  std::unique_ptr<Dram> m_own_dram;  // without a shared one
+  DramIf& m_dram;
   StateBuffer m_sbuf;
   Psum m_psum;
   TensorEngine m_tensor;

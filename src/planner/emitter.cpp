@@ -82,31 +82,16 @@ DepList Queues::transfer(bool write, uint64_t bytes, isa::TrafficClass cls, uint
   return done;
 }
 
-std::vector<WeightBlock> weight_blocks(const PlanInputs& in, const Residency& r) {
-  std::vector<WeightBlock> blocks;
-  for (size_t l = 0; l < in.g.layers.size(); ++l) {
-    const workload::Layer& layer = in.g.layers[l];
-    const Lowered& low = r.lowering[l];
-    if (!has_weight_blocks(layer) || low.kind == isa::Lowering::vector) continue;
-    const auto& gm = *layer.gemm;
-    const uint64_t mb = tile_m(gm, low, r.tiling);
-    const bool as = r.orders[l] == isa::Order::activation_stationary;
-    const uint64_t passes = as ? n_chunks(chunking(layer, r.tiling)) : 1;
-    for (uint64_t pass = 0; pass < passes; ++pass)       // activation_stationary: once per chunk
-      for_packs(gm, low, [&](uint64_t g, uint64_t gp) {  // block_diagonal: gp groups a block
-        for (uint64_t m0 = 0; m0 < gp * gm.m; m0 += mb)
-          blocks.push_back(WeightBlock{
-              l, block_bytes(gm, std::min(mb, gp * gm.m - m0), in.dtype_bytes), as ? 0 : g, m0});
-      });
-  }
-  return blocks;
-}
-
-WeightPrefetch::WeightPrefetch(std::vector<WeightBlock> blocks, uint32_t depth)
-    : m_blocks(std::move(blocks)), m_depth(depth), m_loaded(m_blocks.size()), m_slot_free(depth) {}
+WeightPrefetch::WeightPrefetch(std::vector<WeightBlock> blocks, uint32_t depth, bool resident)
+    : m_blocks(std::move(blocks)),
+      m_depth(depth),
+      m_resident(resident),
+      m_loaded(m_blocks.size()),
+      m_slot_free(depth) {}
 
 size_t WeightPrefetch::next(Queues& q) {
   const size_t j = m_next++;
+  if (m_resident) return j;  // loaded before the invocation
   const size_t last = std::min(j + m_depth - 1, m_blocks.size() - 1);
   while (m_emitted <= last) {
     const size_t b = m_emitted++;
@@ -125,7 +110,7 @@ Emitter::Emitter(const PlanInputs& in, const Residency& r, isa::Program& p)
     : m_in(in),
       m_res(r),
       m_queues(p, in.hw.dma.queues),
-      m_weights(weight_blocks(in, r), in.opt.prefetch_depth),
+      m_weights(weight_blocks(in, r), in.opt.prefetch_depth, in.opt.static_weights),
       m_ready(r.tensors.size()),
       m_psum(in.hw.psum.banks) {}
 

@@ -66,28 +66,24 @@ class Queues {
   uint32_t m_next_queue = 0, m_next_xfer = 0;
 };
 
-// One output-channel block of weights read from DRAM, in program order.
-struct WeightBlock {
-  size_t layer;
-  uint64_t bytes;
-  uint64_t group, m0;
-};
-std::vector<WeightBlock> weight_blocks(const PlanInputs& in, const Residency& r);
-
-// Weight blocks loaded into prefetch_depth slots, running ahead of compute by depth - 1 blocks.
+// Weight blocks loaded into prefetch_depth slots, running ahead of compute by depth - 1 blocks;
+// with static weights (options.weights) already in SBUF: no load, no slot to wait for.
 class WeightPrefetch {
  public:
-  WeightPrefetch(std::vector<WeightBlock> blocks, uint32_t depth);
+  WeightPrefetch(std::vector<WeightBlock> blocks, uint32_t depth, bool resident = false);
   // The next block in program order, its load (and those ahead of it) emitted.
   size_t next(Queues& q);
   const DepList& loaded(size_t j) const { return m_loaded[j]; }
   uint32_t slot(size_t j) const { return static_cast<uint32_t>(j % m_depth); }
   // Block j's slot is free again once `last` (its last MatMul) is done.
-  void release(size_t j, const Dep& last) { m_slot_free[slot(j)] = {last}; }
+  void release(size_t j, const Dep& last) {
+    if (!m_resident) m_slot_free[slot(j)] = {last};
+  }
 
  private:
   const std::vector<WeightBlock> m_blocks;
   const uint32_t m_depth;
+  const bool m_resident;
   std::vector<DepList> m_loaded, m_slot_free;
   size_t m_emitted = 0, m_next = 0;
 };

@@ -50,9 +50,24 @@ std::vector<Tensor> build_tensors(const PlanInputs& in) {
   return t;
 }
 
+// Static weights (options.weights): every weight block once, the vector layers' parameters and
+// the weights of convs lowered `vector`, all kept for the whole invocation.
+uint64_t static_weight_bytes(const PlanInputs& in, const Residency& r) {
+  uint64_t bytes = 0;
+  for (const WeightBlock& b : weight_blocks(in, r, true)) bytes += b.bytes;
+  for (size_t i = 0; i < in.g.layers.size(); ++i) {
+    const Layer& l = in.g.layers[i];
+    if (l.vector) bytes += l.vector->param_elems * in.dtype_bytes;
+    if (r.lowering[i].kind == isa::Lowering::vector)
+      bytes += l.dense_weight_elems() * in.dtype_bytes;
+  }
+  return bytes;
+}
+
 // prefetch_depth buffers of the largest weight block (a block-diagonal tile with its zeros: pack
-// times its groups' weights).
+// times its groups' weights); with static weights, all of them (static_weight_bytes).
 uint64_t weight_region_bytes(const PlanInputs& in, const Residency& r) {
+  if (in.opt.static_weights) return static_weight_bytes(in, r);
   uint64_t largest = 0;
   for (size_t i = 0; i < in.g.layers.size(); ++i) {
     const Layer& l = in.g.layers[i];
@@ -160,8 +175,8 @@ uint64_t occupancy_with(const PlanInputs& in, const Residency& r, size_t l, uint
   const Layer& layer = in.g.layers[l];
   uint64_t occ = r.weight_region_bytes + live;
   occ -= in_place_bytes(in, r, l);
-  if (layer.vector) occ += layer.vector->param_elems * in.dtype_bytes;
-  if (r.lowering[l].kind == isa::Lowering::vector)
+  if (layer.vector && !in.opt.static_weights) occ += layer.vector->param_elems * in.dtype_bytes;
+  if (r.lowering[l].kind == isa::Lowering::vector && !in.opt.static_weights)
     occ += layer.dense_weight_elems() * in.dtype_bytes;
   if (r.lowering[l].copy)
     occ += im2col_slot_bytes(in, layer, r.tiling, tensor(r, in.in_tensors(l)[0]).resident);
@@ -213,7 +228,9 @@ void choose_orders(const PlanInputs& in, Residency& r, const std::vector<uint64_
     const uint64_t chunks = n_chunks(chunking(layer, r.tiling));
     if (blocks < 2 || chunks < 2) continue;
     const uint64_t ws_extra = input_pass_bytes(in, r, l) * (blocks - 1);
-    const uint64_t as_extra = layer.dense_weight_elems() * in.dtype_bytes * (chunks - 1);
+    // static weights: streaming them again per chunk costs nothing
+    const uint64_t as_extra =
+        in.opt.static_weights ? 0 : layer.dense_weight_elems() * in.dtype_bytes * (chunks - 1);
     if (as_extra >= ws_extra) continue;
     r.orders[l] = isa::Order::activation_stationary;
     if (occupancy_with(in, r, l, live[l]) > in.hw.state_buffer.capacity)
@@ -301,6 +318,26 @@ Outcome spill_until_fits(const PlanInputs& in, Residency& r) {
 }
 
 }  // namespace
+
+std::vector<WeightBlock> weight_blocks(const PlanInputs& in, const Residency& r, bool once) {
+  std::vector<WeightBlock> blocks;
+  for (size_t l = 0; l < in.g.layers.size(); ++l) {
+    const workload::Layer& layer = in.g.layers[l];
+    const Lowered& low = r.lowering[l];
+    if (!has_weight_blocks(layer) || low.kind == isa::Lowering::vector) continue;
+    const auto& gm = *layer.gemm;
+    const uint64_t mb = tile_m(gm, low, r.tiling);
+    const bool as = !once && r.orders[l] == isa::Order::activation_stationary;
+    const uint64_t passes = as ? n_chunks(chunking(layer, r.tiling)) : 1;
+    for (uint64_t pass = 0; pass < passes; ++pass)       // activation_stationary: once per chunk
+      for_packs(gm, low, [&](uint64_t g, uint64_t gp) {  // block_diagonal: gp groups a block
+        for (uint64_t m0 = 0; m0 < gp * gm.m; m0 += mb)
+          blocks.push_back(WeightBlock{
+              l, block_bytes(gm, std::min(mb, gp * gm.m - m0), in.dtype_bytes), as ? 0 : g, m0});
+      });
+  }
+  return blocks;
+}
 
 uint64_t input_share(const PlanInputs& in, const Residency& r, const Layer& l, int t, uint64_t c0,
                      uint64_t n, const Chunking& c) {

@@ -37,6 +37,16 @@ struct Residency {
   uint64_t spilled_tensors = 0;
 };
 
+// One output-channel block of weights read from DRAM, in program order.
+struct WeightBlock {
+  size_t layer;
+  uint64_t bytes;
+  uint64_t group, m0;
+};
+// The weight blocks of the program in order (an activation_stationary layer's once per chunk of
+// positions; with `once`, every block once whatever the order: the bytes static weights keep).
+std::vector<WeightBlock> weight_blocks(const PlanInputs& in, const Residency& r, bool once = false);
+
 // Decides residency and loop orders at in.batch, tiling finer while the working set alone does
 // not fit (never with allow_spill false). Throws PlanError for a tensor beyond 2^56 bytes.
 Residency plan_residency(const PlanInputs& in);

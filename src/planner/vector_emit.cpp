@@ -133,7 +133,9 @@ void emit_vector(Emitter& e, size_t l) {
   const Chunking c = chunking(in.g.layers[l], e.residency().tiling);
   const uint64_t lanes = in.hw.vector_engine.lanes;
   const DepList params =
-      e.queues().read(vw.param_elems * in.dtype_bytes, isa::TrafficClass::weights, lid, {});
+      in.opt.static_weights
+          ? DepList{}
+          : e.queues().read(vw.param_elems * in.dtype_bytes, isa::TrafficClass::weights, lid, {});
   DepList ready;
   const bool across = workload::kind_of(in.g.layers[l]).flags.reduces_channels;
   const bool turn = across && in.hw.vector_engine.transpose_reductions;
@@ -244,8 +246,10 @@ void emit_conv_vector(Emitter& e, size_t l) {
   const int t_in = in.in_tensors(l)[0], t_out = in.out_tensor(l);
   const Chunking c = chunking(layer, e.residency().tiling);
   const uint64_t channels = gm.groups * gm.m;
-  const DepList params = e.queues().read(layer.dense_weight_elems() * in.dtype_bytes,
-                                         isa::TrafficClass::weights, lid, {});
+  const DepList params = in.opt.static_weights
+                             ? DepList{}
+                             : e.queues().read(layer.dense_weight_elems() * in.dtype_bytes,
+                                               isa::TrafficClass::weights, lid, {});
   DepList ready;
   for_chunks(c, [&](uint64_t c0, uint64_t nn) {
     isa::Vector op;

@@ -274,7 +274,7 @@ namespace {
 // on the stack, appended at once (runtime format strings, per-event strings and appending to a
 // std::string through an iterator cost most of a traced run).
 void append_instr_event(std::string& out, const isa::Program& p, const TraceRecord& r,
-                        const std::string& layer, double us_per_cycle) {
+                        const std::string& layer, double us_per_cycle, int pid) {
   fmt::memory_buffer buf;
   auto it = fmt::appender(buf);
   const auto op = static_cast<isa::Op>(r.op);
@@ -291,8 +291,8 @@ void append_instr_event(std::string& out, const isa::Program& p, const TraceReco
   fmt::format_to(
       it,
       FMT_COMPILE(
-          R"(","cat":{},"ph":"X","pid":0,"tid":{},"ts":{},"dur":{},"args":{{"layer":{},"start_cycle":{},"cycles":{},)"),
-      layer, r.engine, static_cast<double>(r.start) * us_per_cycle,
+          R"(","cat":{},"ph":"X","pid":{},"tid":{},"ts":{},"dur":{},"args":{{"layer":{},"start_cycle":{},"cycles":{},)"),
+      layer, pid, r.engine, static_cast<double>(r.start) * us_per_cycle,
       static_cast<double>(r.end - r.start) * us_per_cycle, layer, r.start, r.end - r.start);
   if (op == isa::Op::matmul)
     fmt::format_to(it, FMT_COMPILE(R"("K":{},"M":{},"N":{}}}}})"), r.a, r.b, r.c);
@@ -303,10 +303,31 @@ void append_instr_event(std::string& out, const isa::Program& p, const TraceReco
   out.append(buf.data(), buf.size());
 }
 
+// The DRAM bytes served in each bin of `bin` cycles up to `end`: each channel's share of each
+// transfer spread over the cycles that channel served it, so no bin exceeds the peak.
+std::vector<double> dram_bins(const Stats& s, uint64_t end, uint64_t bin) {
+  std::vector<double> bytes_in_bin(end / bin + 1, 0.0);
+  for (const auto& r : s.dram_busy) {
+    if (r.end <= r.start) continue;
+    const double per_cycle = static_cast<double>(r.bytes) / static_cast<double>(r.end - r.start);
+    for (uint64_t b0 = r.start / bin; b0 * bin < r.end && b0 < bytes_in_bin.size(); ++b0) {
+      const uint64_t lo = std::max(r.start, b0 * bin), hi = std::min(r.end, (b0 + 1) * bin);
+      bytes_in_bin[b0] += per_cycle * static_cast<double>(hi - lo);
+    }
+  }
+  return bytes_in_bin;
+}
+
 }  // namespace
 
 // Written as text line by line (a DOM of 10^5..10^6 events costs gigabytes): one event per line.
 void trace_json(const config::RunConfig& rc, const isa::Program& p, const Stats& s,
+                const std::function<void(std::string_view)>& sink) {
+  trace_json(rc, p, {TraceProcess{"NeuronCore " + rc.hw.name, &s, true, true}}, sink);
+}
+
+void trace_json(const config::RunConfig& rc, const isa::Program& p,
+                const std::vector<TraceProcess>& procs,
                 const std::function<void(std::string_view)>& sink) {
   const double us_per_cycle = 1e6 / rc.hw.tensor_engine.clock_hz;
   auto ts = [&](uint64_t c) { return static_cast<double>(c) * us_per_cycle; };
@@ -324,55 +345,56 @@ void trace_json(const config::RunConfig& rc, const isa::Program& p, const Stats&
     first = false;
   };
   auto it = std::back_inserter(out);
-  next();
-  fmt::format_to(it,
-                 FMT_COMPILE(R"({{"name":"process_name","ph":"M","pid":0,"args":{{"name":{}}}}})"),
-                 quoted("NeuronCore " + rc.hw.name));
-  for (size_t e = 0; e < p.engines(); ++e) {
-    const std::string name = e < p.first_dma()
-                                 ? std::string(isa::compute_engine_name(p.compute[e])) + " engine"
-                                 : "dma queue " + std::to_string(e - p.first_dma());
-    next();
-    fmt::format_to(
-        it,
-        FMT_COMPILE(R"({{"name":"thread_name","ph":"M","pid":0,"tid":{},"args":{{"name":"{}"}}}})"),
-        e, name);
-  }
   std::vector<std::string> layer_names;
   for (const auto& l : p.layers) layer_names.push_back(quoted(l.name));
   uint64_t end = 0;
-  for (const TraceRecord& r : s.trace) {
-    end = std::max(end, r.end);
-    next();
-    append_instr_event(out, p, r, layer_names[r.layer], us_per_cycle);
-  }
-  for (const auto& [cycle, bytes] : s.sbuf_samples) {
+  for (size_t pid = 0; pid < procs.size(); ++pid) {
+    const TraceProcess& proc = procs[pid];
     next();
     fmt::format_to(
-        it,
-        FMT_COMPILE(
-            R"({{"name":"SBUF occupancy","ph":"C","pid":0,"ts":{},"args":{{"bytes":{}}}}})"),
-        ts(cycle), bytes);
-  }
-  // DRAM bandwidth in bins of ~1/500 of the run: each channel's share of each transfer spread
-  // over the cycles that channel served it, so no bin exceeds the peak.
-  const uint64_t bin = std::max<uint64_t>(1, end / 500 + 1);
-  std::vector<double> bytes_in_bin(end / bin + 1, 0.0);
-  for (const auto& r : s.dram_busy) {
-    if (r.end <= r.start) continue;
-    const double per_cycle = static_cast<double>(r.bytes) / static_cast<double>(r.end - r.start);
-    for (uint64_t b0 = r.start / bin; b0 * bin < r.end && b0 < bytes_in_bin.size(); ++b0) {
-      const uint64_t lo = std::max(r.start, b0 * bin), hi = std::min(r.end, (b0 + 1) * bin);
-      bytes_in_bin[b0] += per_cycle * static_cast<double>(hi - lo);
+        it, FMT_COMPILE(R"({{"name":"process_name","ph":"M","pid":{},"args":{{"name":{}}}}})"), pid,
+        quoted(proc.name));
+    if (!proc.core) continue;
+    for (size_t e = 0; e < p.engines(); ++e) {
+      const std::string name = e < p.first_dma()
+                                   ? std::string(isa::compute_engine_name(p.compute[e])) + " engine"
+                                   : "dma queue " + std::to_string(e - p.first_dma());
+      next();
+      fmt::format_to(
+          it,
+          FMT_COMPILE(
+              R"({{"name":"thread_name","ph":"M","pid":{},"tid":{},"args":{{"name":"{}"}}}})"),
+          pid, e, name);
+    }
+    for (const TraceRecord& r : proc.stats->trace) {
+      end = std::max(end, r.end);
+      next();
+      append_instr_event(out, p, r, layer_names[r.layer], us_per_cycle, static_cast<int>(pid));
+    }
+    for (const auto& [cycle, bytes] : proc.stats->sbuf_samples) {
+      next();
+      fmt::format_to(
+          it,
+          FMT_COMPILE(
+              R"({{"name":"SBUF occupancy","ph":"C","pid":{},"ts":{},"args":{{"bytes":{}}}}})"),
+          pid, ts(cycle), bytes);
     }
   }
+  // DRAM bandwidth in bins of ~1/500 of the run (dram_bins), on the process that holds the
+  // DRAM: the core, or its chip.
+  const uint64_t bin = std::max<uint64_t>(1, end / 500 + 1);
   const double secs_per_bin = static_cast<double>(bin) / rc.hw.tensor_engine.clock_hz;
-  for (size_t b0 = 0; b0 < bytes_in_bin.size(); ++b0) {
-    next();
-    fmt::format_to(
-        it,
-        FMT_COMPILE(R"({{"name":"DRAM bandwidth","ph":"C","pid":0,"ts":{},"args":{{"GB/s":{}}}}})"),
-        ts(b0 * bin), bytes_in_bin[b0] / secs_per_bin / 1e9);
+  for (size_t pid = 0; pid < procs.size(); ++pid) {
+    if (!procs[pid].dram) continue;
+    const std::vector<double> bytes_in_bin = dram_bins(*procs[pid].stats, end, bin);
+    for (size_t b0 = 0; b0 < bytes_in_bin.size(); ++b0) {
+      next();
+      fmt::format_to(
+          it,
+          FMT_COMPILE(
+              R"({{"name":"DRAM bandwidth","ph":"C","pid":{},"ts":{},"args":{{"GB/s":{}}}}})"),
+          pid, ts(b0 * bin), bytes_in_bin[b0] / secs_per_bin / 1e9);
+    }
   }
   out += fmt::format(
       "\n],\"displayTimeUnit\":\"ns\",\"otherData\":{{\"version\":{},\"model\":{},\"hw\":{},"

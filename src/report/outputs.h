@@ -48,6 +48,20 @@ std::string layers_csv(const config::RunConfig& rc, const isa::Program& p, const
 // formatted: ~200 bytes per instruction, never held whole.
 void trace_json(const config::RunConfig& rc, const isa::Program& p, const Stats& s,
                 const std::function<void(std::string_view)>& sink);
+// A process of a multi-core trace.json: a core (its engine and queue tracks, its SBUF
+// occupancy) or a chip, each with the DRAM bandwidth counter when `dram` (its stats hold the
+// DRAM's busy records).
+struct TraceProcess {
+  std::string name;
+  const Stats* stats;
+  bool core = true;
+  bool dram = false;
+};
+// One process per entry, pid in order; the one-core form above is {{"NeuronCore <hw>", s, core,
+// dram}}.
+void trace_json(const config::RunConfig& rc, const isa::Program& p,
+                const std::vector<TraceProcess>& procs,
+                const std::function<void(std::string_view)>& sink);
 
 // A CSV cell: empty for null, a string as is (in quotes, with "" for a quote, when it holds a
 // comma, a quote or a newline), any other value as JSON.

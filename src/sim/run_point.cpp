@@ -14,6 +14,7 @@
 #include "planner/planner.h"
 #include "report/files.h"
 #include "report/outputs.h"
+#include "sim/deployment.h"
 
 namespace ncore::sim {
 
@@ -40,6 +41,8 @@ int run_planned(const config::RunConfig& rc, const isa::Program& program,
                  program.infeasible.reason);
     return kExitInfeasible;
   }
+  if (rc.deployment.mode != config::DeploymentMode::single)
+    return run_deployment(rc, program, out_dir, opt);
 
   base::Stats stats;
   stats.tracing = opt.trace;
@@ -50,6 +53,7 @@ int run_planned(const config::RunConfig& rc, const isa::Program& program,
     functional = std::make_unique<hw::Functional>(
         rc.model, rc.batch, rc.hw.psum.banks,
         workload::make_model_data(rc.model, rc.batch, rc.options.seed), program.resident);
+  if (functional && rc.options.static_weights) functional->weights_static();
   auto* core = new hw::NeuronCore("core", rc.hw, program, rc.dtype, stats, functional.get());
   sc_core::sc_start();
   if (!core->drained())

@@ -1,0 +1,85 @@
+// A data-parallel deployment: elaboration, simulation and outputs (see deployment.h).
+#include "sim/deployment.h"
+
+#include <spdlog/spdlog.h>
+
+#include <deque>
+#include <stdexcept>
+#include <systemc>
+
+#include "base/stats.h"
+#include "hw/dram.h"
+#include "hw/neuron_core.h"
+#include "report/deployment.h"
+#include "report/files.h"
+#include "report/outputs.h"
+
+namespace ncore::sim {
+
+uint32_t deployment_chips(const config::RunConfig& rc) {
+  const uint32_t per_chip = rc.hw.chip ? rc.hw.chip->cores : 1;
+  return (rc.deployment.cores + per_chip - 1) / per_chip;
+}
+
+int run_deployment(const config::RunConfig& rc, const isa::Program& program,
+                   const std::string& out_dir, const PointOptions& opt) {
+  if (rc.options.functional)
+    throw std::logic_error("functional mode with a multi-core deployment");  // load_run refuses
+  const config::ChipConfig& chip = *rc.hw.chip;
+  const uint32_t n = rc.deployment.cores, chips = deployment_chips(rc);
+  const double f = rc.hw.tensor_engine.clock_hz;
+  // Stats and modules stay put (deque) and live until the process ends, as run_planned's core.
+  std::deque<base::Stats> core_stats(n), chip_stats(chips);
+  std::vector<hw::Dram*> drams;
+  for (uint32_t c = 0; c < chips; ++c) {
+    chip_stats[c].tracing = opt.trace;
+    drams.push_back(
+        new hw::Dram(("chip" + std::to_string(c) + "_dram").c_str(), chip.dram, f, chip_stats[c]));
+  }
+  std::vector<hw::NeuronCore*> cores;
+  for (uint32_t i = 0; i < n; ++i) {
+    core_stats[i].tracing = opt.trace;
+    cores.push_back(new hw::NeuronCore(("core" + std::to_string(i)).c_str(), rc.hw, program,
+                                       rc.dtype, core_stats[i], nullptr, drams[i / chip.cores]));
+  }
+  sc_core::sc_start();
+  for (const hw::NeuronCore* c : cores)
+    if (!c->drained())
+      throw std::logic_error("replay deadlocked: an engine did not finish its queue");
+
+  std::vector<report::CoreResult> results;
+  std::vector<const base::Stats*> core_ptrs, chip_ptrs;
+  for (uint32_t i = 0; i < n; ++i) {
+    const uint32_t c = i / chip.cores;
+    const uint32_t copies = std::min(chip.cores, n - c * chip.cores);
+    results.push_back(
+        {c, report::make_summary(report::core_run(rc, copies), program, &core_stats[i])});
+    core_ptrs.push_back(&core_stats[i]);
+  }
+  for (const base::Stats& s : chip_stats) chip_ptrs.push_back(&s);
+  const auto summary = report::deployment_summary(rc, results, chip_ptrs);
+  report::write_file(out_dir + "/summary.json", summary.dump(2) + "\n");
+  report::write_file(out_dir + "/layers.csv",
+                     report::deployment_layers_csv(rc, program, core_ptrs));
+  if (opt.trace) {
+    std::vector<report::TraceProcess> procs;
+    for (uint32_t i = 0; i < n; ++i)
+      procs.push_back({"NeuronCore " + std::to_string(i) + " (chip " +
+                           std::to_string(i / chip.cores) + ", " + rc.hw.name + ")",
+                       core_ptrs[i], true, false});
+    for (uint32_t c = 0; c < chips; ++c)
+      procs.push_back({"chip " + std::to_string(c) + " DRAM", chip_ptrs[c], false, true});
+    report::OutputFile trace(out_dir + "/trace.json");
+    report::trace_json(rc, program, procs, [&](std::string_view piece) { trace.write(piece); });
+    trace.commit();
+  }
+  spdlog::info(
+      "{} {} batch {} data_parallel over {} cores ({} chips): {:.6g} s, {:.6g} "
+      "inferences/s, {:.4g} MB DRAM per inference",
+      rc.model.name, rc.hw.name, rc.batch, n, chips, summary["seconds"].get<double>(),
+      summary["throughput_inferences_per_s"].get<double>(),
+      summary["dram"]["bytes_per_inference"].get<double>() / 1e6);
+  return kExitOk;
+}
+
+}  // namespace ncore::sim

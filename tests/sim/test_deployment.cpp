@@ -1,0 +1,143 @@
+// Multi-core deployments through the ncoresim binary (issue 15): data-parallel copies contending
+// for their chip's DRAM, checked against one core and against hand-derived DRAM bounds.
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "test_runs.h"
+
+using namespace ncore;
+using nlohmann::json;
+
+namespace {
+
+// One linear layer of 256 x 256 fp16 weights and 256 biases (131,584 B): on tiny.yaml (4 x 4
+// PEs at 1 GHz, serial timing) its 4,096 MatMuls {4, 4, 1} of 11 cycles each take about 45,000
+// cycles at batch 1; with DRAM at 1 GB/s (1 B/cycle) its weights take 131,584 cycles: the DRAM
+// bounds it. Input and output: 512 B each.
+const char* const kWide =
+    "name: wide\ninput: {channels: 256}\nlayers:\n"
+    "  - {name: fc, kind: linear, out_features: 256}\n";
+constexpr double kWeightCycles = (256.0 * 256 + 256) * 2;  // 131,584
+constexpr double kIoCycles = 2 * 512;                      // 1,024
+
+// tiny.yaml with a chip block of `cores` cores whose DRAM is as the core's (one channel, no
+// latency) at 1 GB/s, and whose host link is `cores` x the core's 1 GB/s.
+std::string tiny_chip(const std::string& dir, int cores) {
+  return test::write(dir + "/tiny_chip.yaml",
+                     test::read(test::repo("configs/hw/tiny.yaml")) +
+                         "chip:\n  cores: " + std::to_string(cores) +
+                         "\n  dram: {channels: 1, bandwidth: 1 GB/s, latency: 0 s}\n"
+                         "  link: {bandwidth: 16 GB/s}\n  chip_link: {bandwidth: 4 GB/s}\n"
+                         "  host: {link_bandwidth: " +
+                         std::to_string(cores) + " GB/s}\n");
+}
+
+// kWide on tiny_chip; the core's own DRAM share (single mode) at the chip's 1 GB/s too.
+test::Run wide(const std::string& name, int chip_cores) {
+  test::Run r(name, "");
+  r.model(kWide).hw(tiny_chip(r.dir(), chip_cores)).set("hw.dram.bandwidth", "1 GB/s");
+  return r;
+}
+
+// wide() as `cores` data-parallel copies.
+test::Run data_parallel(const std::string& name, int chip_cores, int cores) {
+  return wide(name, chip_cores)
+      .set("deployment.mode", "data_parallel")
+      .set("deployment.cores", std::to_string(cores));
+}
+
+double num(const json& j) {
+  return j.get<double>();
+}
+
+}  // namespace
+
+TEST_CASE("data_parallel on one core of a chip whose DRAM is the core's equals a single run") {
+  const json one = wide("dp_single", 1).run().summary;
+  const json dp = data_parallel("dp_one", 1, 1).run().summary;
+  for (const char* k : {"cycles", "seconds", "latency_s", "throughput_inferences_per_s", "macs"})
+    REQUIRE(dp[k] == one[k]);
+  REQUIRE(dp["dram"]["read_bytes"] == one["dram"]["read_bytes"]);
+  REQUIRE(dp["dram"]["write_bytes"] == one["dram"]["write_bytes"]);
+  REQUIRE(dp["deployment"]["cores"] == 1);
+  REQUIRE(dp["deployment"]["chips"] == 1);
+  REQUIRE(!one.contains("deployment"));
+  REQUIRE(num(one["cycles"]) >= kWeightCycles);
+}
+
+TEST_CASE("data_parallel copies on one chip share its DRAM, and copies on separate chips do not") {
+  const json one = wide("dp_ref", 2).run().summary;
+  // Two copies on one chip: each reads its weights, twice 131,584 B through 1 B/cycle, so
+  // the deployment takes at least 2 x 131,584 cycles and its throughput cannot exceed one core's
+  // by more than the compute the second copy overlaps (none here: DRAM-bound).
+  const json shared = data_parallel("dp_shared", 2, 2).run().summary;
+  INFO(shared.dump(1));
+  REQUIRE(shared["dram"]["read_bytes"]["weights"] ==
+          2 * one["dram"]["read_bytes"]["weights"].get<uint64_t>());
+  REQUIRE(num(shared["cycles"]) >= 2 * kWeightCycles);
+  REQUIRE(num(shared["cycles"]) >= num(shared["bounds"]["dram_cycles"]));
+  REQUIRE(num(shared["bounds"]["dram_cycles"]) == 2 * (kWeightCycles + kIoCycles));  // 265,216
+  REQUIRE(shared["deployment"]["chips"] == 1);
+  REQUIRE(shared["deployment"]["per_core"].size() == 2);
+  // Per-core bandwidth is an outcome: the two copies' DRAM bytes per second add up to at most
+  // the chip's 1 GB/s.
+  const double bw = num(shared["deployment"]["per_core"][0]["dram_bytes_per_s"]) +
+                    num(shared["deployment"]["per_core"][1]["dram_bytes_per_s"]);
+  REQUIRE(bw <= 1e9 * 1.0001);
+  REQUIRE(num(shared["throughput_inferences_per_s"]) <
+          1.05 * num(one["throughput_inferences_per_s"]));
+
+  // Two copies on two chips of one core each: no contention, each exactly the single run.
+  const json apart = data_parallel("dp_apart", 1, 2).run().summary;
+  const json single = wide("dp_ref1", 1).run().summary;
+  REQUIRE(apart["deployment"]["chips"] == 2);
+  REQUIRE(apart["cycles"] == single["cycles"]);
+  REQUIRE(num(apart["throughput_inferences_per_s"]) ==
+          Approx(2 * num(single["throughput_inferences_per_s"])).epsilon(1e-12));
+  for (const json& c : apart["deployment"]["per_core"]) REQUIRE(c["cycles"] == single["cycles"]);
+}
+
+TEST_CASE(
+    "a data-parallel run writes a core column, a trace process per core and chip, and "
+    "repeats bit for bit") {
+  auto run = [](const std::string& name) { return data_parallel(name, 2, 3).run(); };
+  const test::Outputs a = run("dp_files_a"), b = run("dp_files_b");
+  REQUIRE(a.file("summary.json") == b.file("summary.json"));
+  REQUIRE(a.file("layers.csv") == b.file("layers.csv"));
+  REQUIRE(a.summary["deployment"]["chips"] == 2);  // 3 cores, 2 per chip
+  const test::Csv layers = a.layers();
+  REQUIRE(layers.header().front() == "core");
+  REQUIRE(layers.rows() == 3);  // one layer, three cores
+  for (size_t c = 0; c < 3; ++c) REQUIRE(layers.at(c, "core") == std::to_string(c));
+  int processes = 0;
+  const json trace = a.trace();
+  for (const json& e : trace["traceEvents"])
+    if (e["name"] == "process_name") ++processes;
+  REQUIRE(processes == 3 + 2);
+  const std::string config = a.file("config.yaml");
+  REQUIRE(config.find("deployment:") != std::string::npos);
+}
+
+TEST_CASE("bad deployments: one clear error naming the key, exit 2") {
+  const std::string dir = test::scratch("dp_bad");
+  const std::string run = test::write(
+      dir + "/run.yaml", "hw: " + test::repo("configs/hw/tiny.yaml") +
+                             "\nmodel: " + test::repo("models/tiny_cnn.yaml") + "\nbatch: 1\n");
+  struct Case {
+    std::string sets, words;
+  };
+  for (const Case& c :
+       {Case{"--set deployment.cores=2", "deployment.cores"},
+        Case{"--set deployment.mode=data_parallel", "has no `chip` block"},
+        Case{"--set deployment.mode=pipelined", "deployment.mode"},
+        Case{"--set deployment.cores=0 --set deployment.mode=data_parallel", "deployment.cores"},
+        Case{"--set hw=" + tiny_chip(dir, 2) +
+                 " --set deployment.mode=data_parallel --set options.functional=true",
+             "functional"}}) {
+    const auto r = test::ncoresim("run '" + run + "' -q --out '" + dir + "/out' " + c.sets);
+    INFO(c.sets << "\n" << r.output);
+    REQUIRE(r.code == 2);
+    REQUIRE(r.output.find(c.words) != std::string::npos);
+  }
+}
