@@ -15,7 +15,8 @@ unpublished; empty today). Each candidate's runs give predicted throughput; its 
 of log(predicted / published) over the rows fitted. All candidates are scored and reported; the
 fit proper is the candidate at PRIOR (the rows do not tell the geometries apart, see GEOMETRIES),
 and leave-one-out refits its host values on all rows but one and predicts that one. A check of
-the same release's NeuronCore Pipeline compile table (PIPELINE_TABLE) is reported beside it.
+the same release's NeuronCore Pipeline compile table (PIPELINE_TABLE: the planner's own cut, plan
+--stages) is reported beside it.
 Usage: fit_nc_v1.py [--table FILE] [--hw FILE] [-o DIR] [--jobs N] [--check]
 Writes DIR/fit_candidates.csv (one line per candidate) and DIR/fit_rows.csv (per row: published,
 fitted prediction and residual, leave-one-out prediction and error); prints both and the YAML
@@ -92,43 +93,22 @@ def planned_peak(run_file, sets, batch, binary=None):
     return int(_PEAK.search(_plan(run_file, sets, batch, binary)).group(1))
 
 
-def _table(text):
-    lines = text.splitlines()
-    head = next(i for i, ln in enumerate(lines) if ln.startswith("layer "))
+def stage_need(run_file, sets, batch, n, binary=None):
+    """(all static?, SBUF bytes its fullest stage needs to keep its weights static): from
+    `ncoresim plan --stages n`, the planner's own time-balanced cut, each stage planned as a model
+    of its own with static weights (src/planner/pipeline.h)."""
+    return parse_stages(runner.call(["plan", run_file, "--batch", batch, "--stages", n] +
+                                    runner._sets(sets), binary, ok=(0, 3)).stdout)
+
+
+def parse_stages(out):
+    """(all static?, the largest static_need_B) of `ncoresim plan --stages` output."""
+    lines = out.splitlines()
+    head = next(i for i, ln in enumerate(lines) if ln.startswith("stage "))
     cols = lines[head].split()
-    w, sb = cols.index("weights_B"), cols.index("sbuf_B")
-    return [(int(c[w]), int(c[sb])) for c in (ln.split() for ln in lines[head + 1:])
-            if len(c) == len(cols)]
-
-
-def plan_layers(run_file, sets, batch, binary=None):
-    """(weight bytes, SBUF bytes in use without the weight-block buffers) per layer of
-    `ncoresim plan`'s table: with prefetch depth d the use is a + d B (a: activations and
-    streams, B: the largest weight block), so a = 2 use(1) - use(2)."""
-    one = _table(_plan(run_file, sets, batch, binary, depth=1))
-    two = _table(_plan(run_file, sets, batch, binary, depth=2))
-    return [(w, 2 * s1 - s2) for (w, s1), (_, s2) in zip(one, two)]
-
-
-def stage_need(layers, n):
-    """The SBUF a static-weight pipeline of n contiguous stages needs on its fullest core: the
-    stages split to minimize the largest stage's weights (a binary search on that bound), each
-    core holding its stage's weights and its layers' largest activation use as planned for one
-    core (an approximation: the single-core plan's live ranges and stream buffers)."""
-    ws = [w for w, _ in layers]
-    lo, hi = max(ws), sum(ws)
-    def split(cap):
-        stages, cur, start = [], 0, 0
-        for i, wt in enumerate(ws):
-            if cur + wt > cap:
-                stages.append((start, i))
-                start, cur = i, 0
-            cur += wt
-        return stages + [(start, len(ws))]
-    while lo < hi:
-        mid = (lo + hi) // 2
-        lo, hi = (lo, mid) if len(split(mid)) <= n else (mid + 1, hi)
-    return max(sum(ws[a:b]) + max(sb for _, sb in layers[a:b]) for a, b in split(lo))
+    need = cols.index("static_need_B")
+    rows = [ln.split() for ln in lines[head + 1:] if ln[:1].isdigit()]
+    return "weights static on every stage" in out, max(int(r[need]) for r in rows)
 
 
 # Neuron Performance Tuning note (release 2020-01-27): FP16 ResNet-50 compiled for NeuronCore
@@ -137,14 +117,14 @@ PIPELINE_TABLE = {1: {1: False, 2: False, 4: False, 8: True, 12: True, 16: True}
                   2: {8: False, 12: True, 16: True}}
 
 
-def pipeline_check(run_file, sets, capacity, binary=None):
-    """Per (batch, cores): (published static?, predicted static?, bytes needed)."""
+def pipeline_check(run_file, sets, binary=None):
+    """Per (batch, cores): (published static?, predicted static?, bytes its fullest stage needs)
+    at the SBUF capacity in `sets`."""
     out = {}
     for b, table in PIPELINE_TABLE.items():
-        layers = plan_layers(run_file, sets, b, binary)
         for n, published in table.items():
-            need = stage_need(layers, n)
-            out[(b, n)] = (published, need <= capacity, need)
+            static, need = stage_need(run_file, sets, b, n, binary)
+            out[(b, n)] = (published, static, need)
     return out
 
 
@@ -272,8 +252,7 @@ def fit(table, hw_file=None, out_dir=None, jobs=None, binary=None):
         r["loo"] = predict(best["points"][k], r["batch_n"], h_k, in_flight)
     with tempfile.TemporaryDirectory(prefix="ncoresim-fit-") as tmp:
         f = _run_file(tmp, rows[0]["model_file"], rows[0]["hw_file"], 1, rows[0]["dtype"])
-        cap = int(best["sets"]["hw.state_buffer.capacity"][:-1])
-        pipeline = pipeline_check(f, best["sets"], cap, binary)
+        pipeline = pipeline_check(f, best["sets"], binary)
     result = {"rows": rows, "cands": cands, "ranked": ranked, "best": best, "host": h,
               "score": s, "in_flight": in_flight, "link_bandwidth": link_bw / h[1],
               "preset_link_bandwidth": link_bw,
@@ -327,7 +306,7 @@ def report(result):
               f"{(r['loo'] / r['published'] - 1) * 100:>+9.1f} "
               f"{r['fitted'] / rows[0]['fitted']:>6.2f} "
               f"{r['published'] / rows[0]['published']:>9.2f}")
-    print("NeuronCore Pipeline check (static weights over n cores; approximate, see stage_need):")
+    print("NeuronCore Pipeline check (static weights over n cores: ncoresim plan --stages n):")
     bad = 0
     for (b, n), (pub, pred, need) in sorted(result["pipeline"].items()):
         bad += pub != pred

@@ -21,6 +21,7 @@
 #include "config/sweep_config.h"
 #include "config/units.h"
 #include "hw/dram_efficiency.h"
+#include "planner/pipeline.h"
 #include "planner/planner.h"
 #include "report/files.h"
 #include "report/inspect.h"
@@ -78,6 +79,39 @@ void print_plan(const config::RunConfig& rc, const isa::Program& p) {
                 p.infeasible.reason.c_str());
 }
 
+// plan --stages N: the pipeline cut, one line per stage; exit 3 when a stage cannot keep its
+// weights static (the pipeline still runs, streaming them: the exit says the cut is not all
+// static).
+int plan_stages(const config::RunConfig& rc, uint32_t n) {
+  const auto stages = planner::cut_pipeline(rc.model, rc.hw, rc.batch, rc.dtype, rc.options, n);
+  std::printf("%s on %s, batch %llu, %s: NeuronCore Pipeline of %u stages, SBUF capacity %s\n",
+              rc.model.name.c_str(), rc.hw.name.c_str(), static_cast<unsigned long long>(rc.batch),
+              workload::dtype_name(rc.dtype), n,
+              config::format_size(rc.hw.state_buffer.capacity).c_str());
+  std::printf("%-5s %-24s %-24s %12s %11s %-6s %13s %13s\n", "stage", "first_layer", "last_layer",
+              "est_cycles", "weights_B", "static", "static_need_B", "shortfall_B");
+  bool all = true;
+  uint64_t slowest = 0;
+  size_t bottleneck = 0;
+  for (size_t k = 0; k < stages.size(); ++k) {
+    const auto& s = stages[k];
+    all = all && s.static_weights;
+    if (s.est_cycles > slowest) {
+      slowest = s.est_cycles;
+      bottleneck = k;
+    }
+    std::printf("%-5zu %-24s %-24s %12llu %11llu %-6s %13llu %13llu\n", k,
+                rc.model.layers[s.first].name.c_str(), rc.model.layers[s.last].name.c_str(),
+                static_cast<unsigned long long>(s.est_cycles),
+                static_cast<unsigned long long>(s.weight_bytes), s.static_weights ? "yes" : "no",
+                static_cast<unsigned long long>(s.static_peak),
+                static_cast<unsigned long long>(s.static_shortfall));
+  }
+  std::printf("bottleneck stage %zu (estimated); weights %s\n", bottleneck,
+              all ? "static on every stage" : "not static on every stage");
+  return all ? sim::kExitOk : sim::kExitInfeasible;
+}
+
 void print_dram_efficiency() {
   std::printf("%-10s %10s %12s %16s %16s\n", "preset", "peak GB/s", "sequential", "random 1 deep",
               "random 16 deep");
@@ -90,7 +124,8 @@ void print_dram_efficiency() {
 struct Args {
   std::string run_file, out_dir = "traces/run", sweep_file, sweep_out = "traces/sweep";
   std::vector<std::string> sets;
-  int64_t batch = -1;  // -1: not given
+  int64_t batch = -1;   // -1: not given
+  uint32_t stages = 0;  // plan --stages N (0: not given)
   bool trace = true, no_trace = false, sweep_trace = false, max_batch = false, json = false;
   bool force = false, resume = false;
   std::string shard;  // --shard i/N, empty when not given
@@ -149,6 +184,11 @@ Commands add_commands(CLI::App& app, Args& a) {
   c.plan->add_flag("--max-batch", a.max_batch,
                    "find the largest compiled batch that fits without spilling");
   c.plan->add_flag("--json", a.json, "with --max-batch: print one JSON object");
+  c.plan
+      ->add_option("--stages", a.stages,
+                   "print the NeuronCore Pipeline cut into N stages (one per core) and each "
+                   "stage's static weights")
+      ->check(CLI::Range(1, 1024));
 
   c.inspect = app.add_subcommand("inspect", "print a model's layers, shapes, MACs, parameters");
   c.inspect->add_option("--dtype", a.inspect_dtype, "dtype for byte counts")->capture_default_str();
@@ -242,6 +282,7 @@ int dispatch(const Commands& c, const Args& a) {
   if (*c.merge) return sim::merge_shards(a.merge_dirs, a.merge_out);
   if (*c.plan && a.max_batch)
     return plan_max_batch(config::load_run(a.run_file, overrides), a.json);
+  if (*c.plan && a.stages) return plan_stages(config::load_run(a.run_file, overrides), a.stages);
   if (*c.plan) {
     const auto rc = config::load_run(a.run_file, overrides);
     const auto p = planner::plan(rc);

@@ -1,5 +1,5 @@
 """Tests of ncoretools.fit_nc_v1's arithmetic on hand-made inputs: the geometry keeps the published
-peak, the pipeline stage split, the closed-loop prediction and the host search (overhead and
+peak, the reading of the pipeline cut, the closed-loop prediction and the host search (overhead and
 link bandwidth)."""
 
 import unittest
@@ -19,21 +19,22 @@ class GeometryTest(unittest.TestCase):
 
 
 class StageTest(unittest.TestCase):
-    # (weight bytes, activation bytes) per layer
-    LAYERS = [(10, 5), (10, 1), (30, 2), (10, 7)]
+    # `ncoresim plan --stages 2` output, shortened
+    OUT = """m on hw, batch 1, fp16: NeuronCore Pipeline of 2 stages, SBUF capacity 1 MiB
+stage first_layer last_layer est_cycles weights_B static static_need_B shortfall_B
+0     a           b                 100       10 yes             500           0
+1     c           d                 120       30 %s             %d        %d
+bottleneck stage 1 (estimated); weights %s
+"""
 
-    def test_one_stage_holds_everything(self):
-        # weights 60 + the largest activation use 7
-        self.assertEqual(fit_nc_v1.stage_need(self.LAYERS, 1), 67)
+    def test_all_static(self):
+        out = self.OUT % ("yes", 700, 0, "static on every stage")
+        self.assertEqual(fit_nc_v1.parse_stages(out), (True, 700))
 
-    def test_two_stages_split_to_balance_weights(self):
-        # best split {10, 10} | {30, 10}: the largest stage holds 40 of weights; its need 40 + 7,
-        # the other 20 + 5
-        self.assertEqual(fit_nc_v1.stage_need(self.LAYERS, 2), 47)
-
-    def test_a_stage_per_layer(self):
-        # {10}{10}{30}{10}: 30 + 2 = 32, 10 + 7 = 17, 10 + 5 = 15
-        self.assertEqual(fit_nc_v1.stage_need(self.LAYERS, 4), 32)
+    def test_one_stage_streams(self):
+        # "not static on every stage" also holds the words "static on every stage"
+        out = self.OUT % ("no", 2000000, 951424, "not static on every stage")
+        self.assertEqual(fit_nc_v1.parse_stages(out), (False, 2000000))
 
 
 class PredictTest(unittest.TestCase):
