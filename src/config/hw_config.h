@@ -190,8 +190,8 @@ struct EnergyConfig {
   double static_tensor_w = 0, static_vector_w = 0, static_dma_w = 0, static_sbuf_w = 0;
 };
 
-// A link between cores of one chip, or between chips (NeuronLink): a transfer of n bytes takes
-// latency + n / bandwidth.
+// A link between cores of one chip, or between neighbouring chips (NeuronLink), as one transfer
+// sees it: its latency before the first byte, then its bandwidth.
 struct LinkConfig {
   double bandwidth = 1e9;  // bytes/s
   double latency_s = 0;

@@ -1,6 +1,5 @@
 // Internal to src/config: readers from YAML into the plain structs, and their YAML emitters.
 #pragma once
-#include <optional>
 #include <string>
 
 #include "config/hw_config.h"
