@@ -115,14 +115,23 @@ const KeyTable<Deployment>& deployment_keys() {
     KeyTable<S> k;
     k.choice<DeploymentMode>(
          "mode", &S::mode,
-         {{"single", DeploymentMode::single}, {"data_parallel", DeploymentMode::data_parallel}},
+         {{"single", DeploymentMode::single},
+          {"data_parallel", DeploymentMode::data_parallel},
+          {"pipeline", DeploymentMode::pipeline}},
          Need::optional,
          "`single`: one core with its `dram` share; `data_parallel`: `cores` copies of the "
-         "compiled model, one per core, started together, each chip's cores sharing its DRAM "
-         "(the hardware file's `chip` block, required); adds the `deployment` block")
+         "compiled model, one per core, started together, each chip's cores sharing its DRAM; "
+         "`pipeline`: the model cut into `cores` contiguous stages, one per core (`ncoresim plan "
+         "--stages`), each stage's weights static where they fit, activations sent over the "
+         "chip's links; both need the hardware file's `chip` block and add the `deployment` "
+         "block")
         .integer("cores", &S::cores, 1, 1024, Need::optional,
                  "cores of the deployment, filled chip by chip (`chip.cores` per chip); more "
-                 "than 1 needs a mode other than `single`");
+                 "than 1 needs a mode other than `single`")
+        .integer("invocations", &S::invocations, 0, 4096, Need::optional,
+                 "`pipeline`: invocations simulated, all queued at the start; the period is the "
+                 "mean interval between the completions of the second half (0: 2 × `cores` + 2)")
+        .written_if([](const S& s) { return s.mode == DeploymentMode::pipeline; });
     return k;
   }();
   return t;
@@ -169,6 +178,8 @@ void check_deployment(MapReader& dep, const RunConfig& rc) {
                          "and DRAM");
   if (rc.options.functional)
     dep.fail("mode", "options.functional runs with deployment.mode single only");
+  if (d.mode == DeploymentMode::pipeline && rc.options.client_batch)
+    dep.fail("mode", "options.client_batch (dynamic batching) is not modelled for a pipeline");
 }
 
 }  // namespace

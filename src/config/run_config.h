@@ -28,12 +28,14 @@ struct Options {
 // How the compiled model is spread over cores (issue 15; DESIGN.md "Chip deployments"):
 // `single`, one core with its `dram` share (today's runs); `data_parallel`, `cores` copies of
 // the model, one per core, started together, their DMA queues contending in their chip's shared
-// DRAM (the hardware file's `chip` block).
-enum class DeploymentMode { single, data_parallel };
+// DRAM (the hardware file's `chip` block); `pipeline`, the model cut into `cores` contiguous
+// stages, one per core (NeuronCore Pipeline), `invocations` of it in flight.
+enum class DeploymentMode { single, data_parallel, pipeline };
 
 struct Deployment {
   DeploymentMode mode = DeploymentMode::single;
   uint32_t cores = 1;
+  uint32_t invocations = 0;  // pipeline: invocations simulated (0: 2 x cores + 2)
 };
 
 struct RunConfig {

@@ -14,6 +14,7 @@ Engine::Engine(sc_core::sc_module_name n, const EngineWiring& w, const char* bus
       m_sem(w.sem),
       m_stats(w.stats),
       m_functional(w.functional),
+      m_gate(w.gate),
       m_busy(w.stats.counter(busy_counter)),
       m_port_stalls(w.stats.counter("state_buffer.port_stall_cycles")),
       m_layer_busy(layer_busy),
@@ -51,9 +52,18 @@ bool Engine::counts_stall(uint32_t) const {
 }
 
 void Engine::run() {
+  const uint32_t passes = m_gate ? m_gate->passes() : 1;
+  for (uint32_t pass = 0; pass < passes; ++pass) {
+    if (m_gate) m_gate->enter(pass);
+    run_pass(pass);
+    if (m_gate) m_gate->leave(pass);
+  }
+}
+
+void Engine::run_pass(uint32_t pass) {
   for (const isa::Instr& i : m_queue) {
     const uint64_t t_free = now_cycles();
-    wait_start_latency(i, m_sem.wait_for(i.deps));
+    wait_start_latency(i, m_sem.wait_for(i.deps, pass));
     const uint64_t t0 = now_cycles();
     const uint64_t port_done = sbuf->access(t0, i.sbuf_read, i.sbuf_write, i.layer);
     const uint64_t own_end = t0 + cycles(i, t0);  // may itself wait (a DRAM transfer)

@@ -13,6 +13,7 @@
 
 #include "base/stats.h"
 #include "hw/functional.h"
+#include "hw/pass_gate.h"
 #include "hw/state_buffer.h"
 #include "hw/sync.h"
 #include "isa/program.h"
@@ -27,6 +28,7 @@ struct EngineWiring {
   Semaphores& sem;
   base::Stats& stats;
   Functional* functional = nullptr;
+  PassGate* gate = nullptr;  // replays the queue gate->passes() times; none: once
 };
 
 // A new engine derives from Engine, names its busy counter and layer field, overrides cycles()
@@ -63,6 +65,7 @@ class Engine : public sc_core::sc_module {
 
  private:
   void run();
+  void run_pass(uint32_t pass);                                // the queue once
   void wait_start_latency(const isa::Instr& i, uint64_t met);  // met: its last dep's cycle
   void signal_ready();  // a result whose latency has run out: its completion
   void record(const isa::Instr& i, uint64_t t_free, uint64_t t0, uint64_t t1, uint64_t port_stall);
@@ -72,6 +75,7 @@ class Engine : public sc_core::sc_module {
   Semaphores& m_sem;
   base::Stats& m_stats;
   Functional* const m_functional;
+  PassGate* const m_gate;
   uint64_t& m_busy;
   uint64_t& m_port_stalls;
   uint64_t base::LayerStats::*const m_layer_busy;

@@ -20,9 +20,10 @@ std::vector<bool> has_matmul(const isa::Program& p) {
 
 NeuronCore::NeuronCore(sc_core::sc_module_name n, const config::HwConfig& hw, const isa::Program& p,
                        workload::DType dtype, base::Stats& s, Functional* functional,
-                       DramIf* shared_dram)
+                       DramIf* shared_dram, PassGate* gate)
     : sc_module(n),
       m_program(p),
+      m_gate(gate),
       m_sem(p),
       m_own_dram(shared_dram
                      ? nullptr
@@ -31,9 +32,9 @@ NeuronCore::NeuronCore(sc_core::sc_module_name n, const config::HwConfig& hw, co
       m_sbuf("state_buffer", hw.state_buffer, planned_sbuf(p), s),
       m_psum("psum", hw.psum, s),
       m_tensor("tensor_engine", hw.tensor_engine, config::rate_for(hw.tensor_engine.rate, dtype),
-               {isa::kTensorEngine, p.queues[isa::kTensorEngine], m_sem, s, functional}),
+               {isa::kTensorEngine, p.queues[isa::kTensorEngine], m_sem, s, functional, gate}),
       m_vector("vector_engine", hw.vector_engine, hw.tensor_engine.clock_hz, has_matmul(p),
-               {isa::kVectorEngine, p.queues[isa::kVectorEngine], m_sem, s, functional},
+               {isa::kVectorEngine, p.queues[isa::kVectorEngine], m_sem, s, functional, gate},
                workload::dtype_bytes(dtype)) {
   s.init_layers(p.layers.size());
   m_tensor.sbuf(m_sbuf);
@@ -43,24 +44,26 @@ NeuronCore::NeuronCore(sc_core::sc_module_name n, const config::HwConfig& hw, co
   const double f = hw.tensor_engine.clock_hz;
   if (const int e = p.engine_id(isa::ComputeEngine::scalar); e >= 0) {
     const auto id = static_cast<uint16_t>(e);
-    m_scalar = std::make_unique<ScalarEngine>("scalar_engine", hw.scalar_engine, f,
-                                              EngineWiring{id, p.queues[id], m_sem, s, functional});
+    m_scalar =
+        std::make_unique<ScalarEngine>("scalar_engine", hw.scalar_engine, f,
+                                       EngineWiring{id, p.queues[id], m_sem, s, functional, gate});
     m_scalar->sbuf(m_sbuf);
     m_scalar->psum(m_psum);
   }
   if (const int e = p.engine_id(isa::ComputeEngine::gpsimd); e >= 0) {
     const auto id = static_cast<uint16_t>(e);
-    m_gpsimd = std::make_unique<GpSimdEngine>("gpsimd_engine", hw.gpsimd_engine, f,
-                                              EngineWiring{id, p.queues[id], m_sem, s, functional});
+    m_gpsimd =
+        std::make_unique<GpSimdEngine>("gpsimd_engine", hw.gpsimd_engine, f,
+                                       EngineWiring{id, p.queues[id], m_sem, s, functional, gate});
     m_gpsimd->sbuf(m_sbuf);
     m_gpsimd->psum(m_psum);
   }
   for (uint32_t q = 0; q < p.dma_queues; ++q) {
     const auto engine = static_cast<uint16_t>(p.first_dma() + q);
     const std::string name = "dma_" + std::to_string(q);
-    m_dma.push_back(
-        std::make_unique<DmaQueue>(name.c_str(), hw.dma, hw.tensor_engine.clock_hz,
-                                   EngineWiring{engine, p.queues[engine], m_sem, s, functional}));
+    m_dma.push_back(std::make_unique<DmaQueue>(
+        name.c_str(), hw.dma, hw.tensor_engine.clock_hz,
+        EngineWiring{engine, p.queues[engine], m_sem, s, functional, gate}));
     m_dma.back()->dram(m_dram);
     m_dma.back()->sbuf(m_sbuf);
   }
@@ -68,7 +71,9 @@ NeuronCore::NeuronCore(sc_core::sc_module_name n, const config::HwConfig& hw, co
 
 bool NeuronCore::drained() const {
   for (size_t e = 0; e < m_program.engines(); ++e)
-    if (m_sem.completed(static_cast<uint16_t>(e)) != m_program.queues[e].size()) return false;
+    if (m_sem.completed(static_cast<uint16_t>(e)) !=
+        m_program.queues[e].size() * (m_gate ? m_gate->passes() : 1))
+      return false;
   return true;
 }
 

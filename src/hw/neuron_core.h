@@ -29,13 +29,15 @@ class NeuronCore : public sc_core::sc_module {
  public:
   NeuronCore(sc_core::sc_module_name n, const config::HwConfig& hw, const isa::Program& p,
              workload::DType dtype, base::Stats& s, Functional* functional = nullptr,
-             DramIf* shared_dram = nullptr);
+             DramIf* shared_dram = nullptr, PassGate* gate = nullptr);
 
-  // True when every engine ran its whole queue (false means the replay deadlocked: a bug).
+  // True when every engine ran its whole queue, every pass (false means the replay deadlocked:
+  // a bug).
   bool drained() const;
 
  private:
   const isa::Program& m_program;
+  PassGate* const m_gate;
   Semaphores m_sem;
   std::unique_ptr<Dram> m_own_dram;  // without a shared one
   DramIf& m_dram;

@@ -10,12 +10,14 @@ Semaphores::Semaphores(const isa::Program& p)
   for (size_t e = 0; e < p.engines(); ++e) {
     m_event.push_back(std::make_unique<sc_core::sc_event>());
     m_done_at[e].reserve(p.queues[e].size());
+    m_queue_size.push_back(static_cast<uint32_t>(p.queues[e].size()));
   }
 }
 
-uint64_t Semaphores::wait_for(isa::DepSpan deps) {
+uint64_t Semaphores::wait_for(isa::DepSpan deps, uint32_t pass) {
   uint64_t met = 0;
-  for (const isa::Dep& d : deps) {
+  for (const isa::Dep& dep : deps) {
+    const isa::Dep d{dep.engine, dep.count + pass * m_queue_size[dep.engine]};
     while (m_count[d.engine] < d.count) {
       m_wake_at[d.engine] = std::min(m_wake_at[d.engine], d.count);
       sc_core::wait(*m_event[d.engine]);

@@ -26,8 +26,9 @@ class Semaphores {
  public:
   explicit Semaphores(const isa::Program& p);
   // Blocks the calling SC_THREAD until every dep is met; returns the cycle the last was met
-  // (0 for none).
-  uint64_t wait_for(isa::DepSpan deps);
+  // (0 for none). In pass p of a program replayed several times (hw/pass_gate.h) a dep counts
+  // from the pass's start: engine e's count plus p times its queue's length.
+  uint64_t wait_for(isa::DepSpan deps, uint32_t pass = 0);
   void complete(uint16_t engine);
   uint64_t completed_at(const isa::Dep& d) const {  // the cycle dep d was met
     return d.count == 0 ? 0 : m_done_at[d.engine][d.count - 1];
@@ -40,6 +41,7 @@ class Semaphores {
   std::vector<uint32_t> m_wake_at;  // per engine: the smallest count a waiter needs
   std::vector<std::unique_ptr<sc_core::sc_event>> m_event;
   std::vector<std::vector<uint64_t>> m_done_at;
+  std::vector<uint32_t> m_queue_size;  // per engine
 };
 
 }  // namespace ncore::hw

@@ -69,8 +69,12 @@ uint64_t im2col_slot_bytes(const PlanInputs& in, const workload::Layer& l, const
 uint64_t lowered_instructions(const workload::Layer& l, const Lowered& low, const Tiling& t,
                               uint64_t lanes);
 
-// The planner's estimate of a layer's engine time under a lowering (core cycles): per tile the
-// longer of its MatMuls and its im2col copy (with the DMA's fixed costs), plus its eviction; or
+// The planner's estimate of a vector layer's engine time (core cycles): per chunk of positions
+// and lane-wide block of channels, its ops at vector_engine.passes, at least the engine's static
+// overhead each. (Transposes around reductions are not counted.)
+uint64_t estimate_vector_cycles(const PlanInputs& in, const Tiling& t, const workload::Layer& l);
+// The planner's estimate of a MatMul layer's engine time under a lowering (core cycles): per tile
+// the longer of its MatMuls and its im2col copy (with the DMA's fixed costs), plus its eviction; or
 // the vector ops; lane-engine instructions at least their static overhead.
 uint64_t estimate_cycles(const PlanInputs& in, const Tiling& t, const workload::Layer& l,
                          const Lowered& low);

@@ -15,15 +15,20 @@
 namespace ncore::planner {
 namespace {
 
-// Each layer's estimated engine time at batch b under the lowering the planner chooses (0 for a
-// layer that runs nothing: shape-only or external).
+// Each layer's estimated engine time at batch b: a MatMul layer's under the lowering the planner
+// chooses, a vector layer's ops; 0 for a layer that runs no engine (shape-only, external, an
+// embedding's DMA gather).
 std::vector<uint64_t> layer_estimates(const PlanInputs& in) {
   const Tiling t = array_tiling(in.hw, in.batch);
   const std::vector<Lowered> low = choose_lowerings(in, t);
   std::vector<uint64_t> est(in.g.layers.size(), 0);
   for (size_t l = 0; l < est.size(); ++l) {
     const workload::Layer& layer = in.g.layers[l];
-    if (!layer.shape_only && !layer.external) est[l] = estimate_cycles(in, t, layer, low[l]);
+    if (layer.shape_only || layer.external) continue;
+    if (layer.gemm)
+      est[l] = estimate_cycles(in, t, layer, low[l]);
+    else if (layer.vector)
+      est[l] = estimate_vector_cycles(in, t, layer);
   }
   return est;
 }
@@ -95,6 +100,20 @@ std::vector<StagePlan> cut_pipeline(const workload::Graph& g, const config::HwCo
              PlanInputs{sub.graph, view, batch, workload::dtype_bytes(dtype), so, dtype}, r))
       s.static_peak = std::max(s.static_peak, b);
     out.push_back(s);
+  }
+  return out;
+}
+
+std::vector<StageProgram> plan_pipeline(const workload::Graph& g, const config::HwConfig& hw,
+                                        uint64_t batch, workload::DType dtype,
+                                        const config::Options& opt, uint32_t stages, bool trace) {
+  std::vector<StageProgram> out;
+  for (const StagePlan& st : cut_pipeline(g, hw, batch, dtype, opt, stages)) {
+    StageProgram sp{st, workload::subgraph(g, st.first, st.last), {}};
+    config::Options so = opt;
+    so.static_weights = st.static_weights;
+    sp.program = plan(sp.sub.graph, planner_view(hw), batch, dtype, so, trace);
+    out.push_back(std::move(sp));
   }
   return out;
 }

@@ -10,7 +10,9 @@
 
 #include "config/hw_config.h"
 #include "config/run_config.h"
+#include "isa/program.h"
 #include "workload/graph.h"
+#include "workload/subgraph.h"
 
 namespace ncore::planner {
 
@@ -29,5 +31,17 @@ struct StagePlan {
 std::vector<StagePlan> cut_pipeline(const workload::Graph& g, const config::HwConfig& hw,
                                     uint64_t batch, workload::DType dtype,
                                     const config::Options& opt, uint32_t stages);
+
+// A stage ready to run: its cut, itself as a model, and its program (static weights where its
+// plan says so; streaming, and spilling if need be, elsewhere).
+struct StageProgram {
+  StagePlan plan;
+  workload::Subgraph sub;
+  isa::Program program;
+};
+std::vector<StageProgram> plan_pipeline(const workload::Graph& g, const config::HwConfig& hw,
+                                        uint64_t batch, workload::DType dtype,
+                                        const config::Options& opt, uint32_t stages,
+                                        bool trace = false);
 
 }  // namespace ncore::planner

@@ -159,12 +159,7 @@ json deployment_summary(const config::RunConfig& rc, const std::vector<CoreResul
   const double f = rc.hw.tensor_engine.clock_hz;
   const double peak_per_cycle = num(j["roofline"]["peak_macs_per_s"]) / f;
   const double dram_bw = chip.dram.bandwidth * static_cast<double>(chips.size());
-  j["bounds"]["compute_cycles"] = std::ceil(macs / (peak_per_cycle * n));
-  j["bounds"]["dram_cycles"] = std::ceil(bytes / (dram_bw / f));
-  j["roofline"]["peak_macs_per_s"] = peak_per_cycle * f * n;
-  j["roofline"]["peak_dram_bytes_per_s"] = dram_bw;
-  j["roofline"]["operational_intensity"] = bytes > 0 ? macs / bytes : 0.0;
-  j["roofline"]["achieved_macs_per_s"] = seconds > 0 ? macs / seconds : 0.0;
+  add_bounds(j, macs, bytes, peak_per_cycle, n, dram_bw, f, seconds);
   if (j.contains("energy")) add_energy(j, rc, cores, chips);
   if (rc.options.client_batch) add_client(j, rc, cores);
   double period = 0;
@@ -184,11 +179,22 @@ json deployment_summary(const config::RunConfig& rc, const std::vector<CoreResul
   return j;
 }
 
-std::string deployment_layers_csv(const config::RunConfig& rc, const isa::Program& p,
+void add_bounds(json& j, double macs, double bytes, double peak_per_cycle, double cores,
+                double dram_bw, double f, double seconds) {
+  j["bounds"]["compute_cycles"] = std::ceil(macs / (peak_per_cycle * cores));
+  j["bounds"]["dram_cycles"] = std::ceil(bytes / (dram_bw / f));
+  j["roofline"]["peak_macs_per_s"] = peak_per_cycle * f * cores;
+  j["roofline"]["peak_dram_bytes_per_s"] = dram_bw;
+  j["roofline"]["operational_intensity"] = bytes > 0 ? macs / bytes : 0.0;
+  j["roofline"]["achieved_macs_per_s"] = seconds > 0 ? macs / seconds : 0.0;
+}
+
+std::string deployment_layers_csv(const config::RunConfig& rc,
+                                  const std::vector<const isa::Program*>& programs,
                                   const std::vector<const base::Stats*>& cores) {
   std::string out;
   for (size_t c = 0; c < cores.size(); ++c) {
-    std::istringstream in(layers_csv(rc, p, *cores[c]));
+    std::istringstream in(layers_csv(rc, *programs[c], *cores[c]));
     std::string line;
     for (bool header = true; std::getline(in, line); header = false) {
       if (header && c > 0) continue;

@@ -31,8 +31,16 @@ nlohmann::ordered_json deployment_summary(const config::RunConfig& rc,
                                           const std::vector<CoreResult>& cores,
                                           const std::vector<const base::Stats*>& chips);
 
-// layers.csv with a first column `core`: every core's rows, core by core.
-std::string deployment_layers_csv(const config::RunConfig& rc, const isa::Program& p,
+// bounds.* and roofline.* of a deployment: `macs` and DRAM `bytes` of one invocation (of every
+// core), over `cores` arrays of `peak_per_cycle` MACs per cycle at `f` and `dram_bw` bytes/s of
+// DRAM in all; achieved MAC/s over `seconds`.
+void add_bounds(nlohmann::ordered_json& j, double macs, double bytes, double peak_per_cycle,
+                double cores, double dram_bw, double f, double seconds);
+
+// layers.csv with a first column `core`: every core's rows, core by core (each core's program:
+// the same for data-parallel copies, a stage's own in a pipeline).
+std::string deployment_layers_csv(const config::RunConfig& rc,
+                                  const std::vector<const isa::Program*>& programs,
                                   const std::vector<const base::Stats*>& cores);
 
 }  // namespace ncore::report

@@ -198,13 +198,18 @@ void add_nulls(json& j, const config::RunConfig& rc) {
 
 }  // namespace
 
-json make_summary(const config::RunConfig& rc, const isa::Program& p, const Stats* s) {
+json summary_head(const config::RunConfig& rc) {
   json j;
   j["version"] = version_string();
   j["model"] = rc.model.name;
   j["hw"] = rc.hw.name;
   j["dtype"] = workload::dtype_name(rc.dtype);
   j["batch"] = rc.batch;
+  return j;
+}
+
+json make_summary(const config::RunConfig& rc, const isa::Program& p, const Stats* s) {
+  json j = summary_head(rc);
   j["fits"] = p.fits;
   // The host moves the model's inputs and outputs in io_dtype.
   const double io = static_cast<double>(workload::dtype_bytes(rc.io_dtype)) /
@@ -345,20 +350,21 @@ void trace_json(const config::RunConfig& rc, const isa::Program& p,
     first = false;
   };
   auto it = std::back_inserter(out);
-  std::vector<std::string> layer_names;
-  for (const auto& l : p.layers) layer_names.push_back(quoted(l.name));
   uint64_t end = 0;
   for (size_t pid = 0; pid < procs.size(); ++pid) {
     const TraceProcess& proc = procs[pid];
+    const isa::Program& pp = proc.program ? *proc.program : p;
+    std::vector<std::string> layer_names;
+    for (const auto& l : pp.layers) layer_names.push_back(quoted(l.name));
     next();
     fmt::format_to(
         it, FMT_COMPILE(R"({{"name":"process_name","ph":"M","pid":{},"args":{{"name":{}}}}})"), pid,
         quoted(proc.name));
     if (!proc.core) continue;
-    for (size_t e = 0; e < p.engines(); ++e) {
-      const std::string name = e < p.first_dma()
-                                   ? std::string(isa::compute_engine_name(p.compute[e])) + " engine"
-                                   : "dma queue " + std::to_string(e - p.first_dma());
+    for (size_t e = 0; e < pp.engines(); ++e) {
+      const std::string name =
+          e < pp.first_dma() ? std::string(isa::compute_engine_name(pp.compute[e])) + " engine"
+                             : "dma queue " + std::to_string(e - pp.first_dma());
       next();
       fmt::format_to(
           it,
@@ -369,7 +375,7 @@ void trace_json(const config::RunConfig& rc, const isa::Program& p,
     for (const TraceRecord& r : proc.stats->trace) {
       end = std::max(end, r.end);
       next();
-      append_instr_event(out, p, r, layer_names[r.layer], us_per_cycle, static_cast<int>(pid));
+      append_instr_event(out, pp, r, layer_names[r.layer], us_per_cycle, static_cast<int>(pid));
     }
     for (const auto& [cycle, bytes] : proc.stats->sbuf_samples) {
       next();

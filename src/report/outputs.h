@@ -38,6 +38,9 @@ struct ClientTiming {
 };
 ClientTiming client_timing(uint64_t n, uint64_t b, double h, double d, double o);
 
+// A summary's first fields: version, model, hw, dtype, batch.
+nlohmann::ordered_json summary_head(const config::RunConfig& rc);
+
 // The summary of a simulated point (stats set) or an infeasible one (stats null: every timing,
 // traffic and rate field null).
 nlohmann::ordered_json make_summary(const config::RunConfig& rc, const isa::Program& p,
@@ -56,6 +59,7 @@ struct TraceProcess {
   const Stats* stats;
   bool core = true;
   bool dram = false;
+  const isa::Program* program = nullptr;  // a core's own (a pipeline stage's); null: trace_json's
 };
 // One process per entry, pid in order; the one-core form above is {{"NeuronCore <hw>", s, core,
 // dram}}.

@@ -59,8 +59,9 @@ int run_deployment(const config::RunConfig& rc, const isa::Program& program,
   for (const base::Stats& s : chip_stats) chip_ptrs.push_back(&s);
   const auto summary = report::deployment_summary(rc, results, chip_ptrs);
   report::write_file(out_dir + "/summary.json", summary.dump(2) + "\n");
-  report::write_file(out_dir + "/layers.csv",
-                     report::deployment_layers_csv(rc, program, core_ptrs));
+  report::write_file(
+      out_dir + "/layers.csv",
+      report::deployment_layers_csv(rc, std::vector<const isa::Program*>(n, &program), core_ptrs));
   if (opt.trace) {
     std::vector<report::TraceProcess> procs;
     for (uint32_t i = 0; i < n; ++i)

@@ -21,4 +21,15 @@ uint32_t deployment_chips(const config::RunConfig& rc);
 int run_deployment(const config::RunConfig& rc, const isa::Program& program,
                    const std::string& out_dir, const PointOptions& opt);
 
+// A `pipeline` deployment (sim/pipeline.cpp): the model cut into deployment.cores stages
+// (planner/pipeline.h), each stage's program on its own core, replayed once per invocation
+// (deployment.invocations, all queued at the start; hw/pass_gate.h): a stage starts invocation i
+// when it has finished i - 1 and every stage it reads from has finished i. A stage's outputs
+// cross chip.link to the next core (chip.chip_link to the next chip); the first stage reads the
+// model input and the last writes its output through the chip's DRAM. Writes summary.json
+// (throughput b / the steady state's period, `seconds` invocation 0's), config.yaml is the
+// caller's, layers.csv (a `core` column, each stage's layers, cycles and bytes summed over the
+// invocations) and trace.json. A stage that cannot fit: summary.json infeasible, exit 3.
+int run_pipeline(const config::RunConfig& rc, const std::string& out_dir, const PointOptions& opt);
+
 }  // namespace ncore::sim

@@ -23,6 +23,10 @@ constexpr double kFunctionalTolerance = 1e-4;
 
 int run_point(const config::RunConfig& rc, const std::string& out_dir, const PointOptions& opt) {
   report::make_dirs(out_dir);
+  if (rc.deployment.mode == config::DeploymentMode::pipeline) {  // plans its stages itself
+    report::write_file(out_dir + "/config.yaml", config::resolved_yaml(rc, out_dir));
+    return run_pipeline(rc, out_dir, opt);
+  }
   return run_planned(rc, planner::plan(rc, opt.trace), out_dir, opt);
 }
 
@@ -30,6 +34,8 @@ int run_planned(const config::RunConfig& rc, const isa::Program& program,
                 const std::string& out_dir, const PointOptions& opt) {
   report::make_dirs(out_dir);
   report::write_file(out_dir + "/config.yaml", config::resolved_yaml(rc, out_dir));
+  if (rc.deployment.mode == config::DeploymentMode::pipeline)
+    return run_pipeline(rc, out_dir, opt);  // its stages' own programs, not `program`
   spdlog::debug("{} at batch {}: {} instructions, planned SBUF peak {} bytes, {} tensors spilled",
                 rc.model.name, rc.batch, program.instructions(), program.sbuf_peak,
                 program.spilled_tensors);

@@ -141,3 +141,83 @@ TEST_CASE("bad deployments: one clear error naming the key, exit 2") {
     REQUIRE(r.output.find(c.words) != std::string::npos);
   }
 }
+
+namespace {
+
+// Four linear layers of 16 x 16 on tiny_chip: two stages of two layers each.
+test::Run four_stages(const std::string& name, int stages) {
+  std::string model = "name: four\ninput: {channels: 16}\nlayers:\n";
+  for (int i = 0; i < 4; ++i)
+    model += "  - {name: fc" + std::to_string(i) + ", kind: linear, out_features: 16}\n";
+  test::Run r(name, "");
+  r.model(model).hw(tiny_chip(r.dir(), 2)).batch(8);
+  r.set("deployment.mode", "pipeline").set("deployment.cores", std::to_string(stages));
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "a pipeline of two stages: static weights, activations over the link, the steady "
+    "state paced by the slower stage") {
+  const test::Outputs o = four_stages("pipe_two", 2).run();
+  const json& s = o.summary;
+  const json& d = s["deployment"];
+  INFO(s.dump(1));
+  REQUIRE(d["mode"] == "pipeline");
+  REQUIRE(d["invocations"] == 2 * 2 + 2);
+  REQUIRE(d["static_weights"] == true);
+  REQUIRE(s["dram"]["read_bytes"]["weights"] == 0);
+  // fc1's output crosses: 16 channels x 8 samples x 2 B = 256 B per invocation, 32 per inference
+  REQUIRE(num(d["link_bytes_per_inference"]) == 32);
+  // the host's DRAM sees the model input (16 x 8 x 2 B) and output, nothing between the stages
+  REQUIRE(s["dram"]["read_bytes"]["io"] == 256);
+  REQUIRE(s["dram"]["write_bytes"]["io"] == 256);
+  REQUIRE(s["macs"] == 4 * 16 * 16 * 8);
+  // Each stage runs one invocation at a time: the completions come no faster than the slower
+  // stage's passes, and no slower than one invocation's whole time.
+  double slowest = 0;
+  for (const json& st : d["stages"]) slowest = std::max(slowest, num(st["seconds"]));
+  REQUIRE(num(d["period_s"]) >= slowest * (1 - 1e-9));
+  REQUIRE(num(d["period_s"]) <= num(s["seconds"]));
+  REQUIRE(d["stages"][0]["first_layer"] == "fc0");
+  REQUIRE(d["stages"][1]["last_layer"] == "fc3");
+  const test::Csv layers = o.layers();
+  REQUIRE(layers.rows() == 4);
+  REQUIRE(layers.at(0, "core") == "0");
+  REQUIRE(layers.at(3, "core") == "1");
+  REQUIRE(layers.at(3, "layer") == "fc3");
+  // the same point again: the same files
+  const test::Outputs again = four_stages("pipe_two_again", 2).run();
+  REQUIRE(again.file("summary.json") == o.file("summary.json"));
+  REQUIRE(again.file("layers.csv") == o.file("layers.csv"));
+}
+
+TEST_CASE(
+    "a pipeline of one stage is the single core's program replayed: its period is one "
+    "invocation's device time") {
+  const json one = four_stages("pipe_one", 1).run().summary;
+  const json& d = one["deployment"];
+  // One stage, 4 invocations queued: each starts when the previous one ends, so completions
+  // come every pass and a pass is invocation 0's own time (nothing differs between passes but
+  // the weights, static here).
+  REQUIRE(d["invocations"] == 4);
+  REQUIRE(num(d["period_s"]) == Approx(num(one["seconds"])).epsilon(1e-9));
+  REQUIRE(num(d["stages"][0]["seconds"]) == Approx(num(one["seconds"])).epsilon(1e-9));
+}
+
+TEST_CASE("bad pipelines: more stages than layers, or dynamic batching, exit 2") {
+  const auto r = test::ncoresim("run '" + four_stages("pipe_bad", 5).file() + "' -q --out '" +
+                                test::scratch("pipe_bad_out") +
+                                "' --set deployment.mode=pipeline --set deployment.cores=5");
+  INFO(r.output);
+  REQUIRE(r.code == 2);
+  REQUIRE(r.output.find("5 stages") != std::string::npos);
+  const auto c = test::ncoresim("run '" + four_stages("pipe_bad2", 2).file() + "' -q --out '" +
+                                test::scratch("pipe_bad2_out") +
+                                "' --set deployment.mode=pipeline --set deployment.cores=2 "
+                                "--set options.client_batch=64");
+  INFO(c.output);
+  REQUIRE(c.code == 2);
+  REQUIRE(c.output.find("client_batch") != std::string::npos);
+}

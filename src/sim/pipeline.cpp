@@ -1,0 +1,175 @@
+// A NeuronCore Pipeline deployment: the cut, one core per stage replaying its program once per
+// invocation, the links between them, and the outputs (see deployment.h).
+#include "planner/pipeline.h"
+
+#include <spdlog/spdlog.h>
+
+#include <deque>
+#include <map>
+#include <memory>
+#include <stdexcept>
+#include <systemc>
+
+#include "base/stats.h"
+#include "hw/dram.h"
+#include "hw/neuron_core.h"
+#include "hw/pass_gate.h"
+#include "hw/stage_memory.h"
+#include "report/deployment.h"
+#include "report/files.h"
+#include "report/outputs.h"
+#include "report/pipeline.h"
+#include "sim/deployment.h"
+
+namespace ncore::sim {
+namespace {
+
+// A link as a one-channel DRAM model: a transfer takes latency + bytes / bandwidth, one at a
+// time.
+config::DramConfig link_as_channel(const config::LinkConfig& l) {
+  config::DramConfig d;
+  d.model = config::DramModel::simple;
+  d.channels = 1;
+  d.bandwidth = l.bandwidth;
+  d.latency_s = l.latency_s;
+  return d;
+}
+
+// The mean of finish(i) - start(i) over the second half of the passes.
+double mean_pass(const hw::PassGate& g, uint32_t inv, double f) {
+  const uint32_t h = inv / 2;
+  double s = 0;
+  for (uint32_t i = h; i < inv; ++i) s += static_cast<double>(g.finished_at(i) - g.started_at(i));
+  return s / (inv - h) / f;
+}
+
+// Which stage produced each of the model's tensors (-1: the model input).
+std::map<int, size_t> producers(const std::vector<planner::StageProgram>& stages) {
+  std::map<int, size_t> p;
+  for (size_t k = 0; k < stages.size(); ++k)
+    for (size_t l = stages[k].plan.first; l <= stages[k].plan.last; ++l)
+      p[static_cast<int>(l) + 1] = k;
+  return p;
+}
+
+// The deployment's modules and their stats. They live until the process ends (SystemC), as
+// run_planned's core: the stats in a deque, so that they stay put.
+struct Design {
+  std::deque<base::Stats> core_stats, chip_stats, link_stats;
+  std::vector<hw::PassGate*> gates;
+  std::vector<hw::NeuronCore*> cores;
+};
+
+// One core per stage, its gate after those of the stages it reads from; each chip's DRAM; the
+// links from each stage to the next.
+Design& elaborate(const config::RunConfig& rc, const std::vector<planner::StageProgram>& stages,
+                  uint32_t inv, bool trace) {
+  const config::ChipConfig& chip = *rc.hw.chip;
+  const uint32_t n = rc.deployment.cores, chips = deployment_chips(rc);
+  const double f = rc.hw.tensor_engine.clock_hz;
+  Design& d = *new Design;  // never freed, as the modules that point into it
+  d.core_stats.resize(n);
+  d.chip_stats.resize(chips);
+  d.link_stats.resize(n);
+  auto* changed = new sc_core::sc_event("pipeline_pass");
+  std::vector<hw::Dram*> drams;
+  for (uint32_t c = 0; c < chips; ++c) {
+    d.chip_stats[c].tracing = trace;
+    drams.push_back(new hw::Dram(("chip" + std::to_string(c) + "_dram").c_str(), chip.dram, f,
+                                 d.chip_stats[c]));
+  }
+  const auto made_by = producers(stages);
+  for (uint32_t k = 0; k < n; ++k) {
+    const uint32_t c = k / chip.cores;
+    hw::Dram* link = nullptr;
+    if (k + 1 < n) {  // to the next stage: on this chip, or over NeuronLink to the next chip
+      const bool same_chip = (k + 1) / chip.cores == c;
+      link =
+          new hw::Dram(("link" + std::to_string(k)).c_str(),
+                       link_as_channel(same_chip ? chip.link : chip.chip_link), f, d.link_stats[k]);
+    }
+    auto* mem = new hw::StageMemory(("stage" + std::to_string(k) + "_memory").c_str(), *drams[c],
+                                    link, k > 0);
+    const isa::Program& p = stages[k].program;
+    d.gates.push_back(new hw::PassGate(inv, static_cast<uint32_t>(p.engines()), *changed));
+    for (int t : stages[k].sub.inputs)
+      if (t > 0) d.gates[k]->add_producer(d.gates.at(made_by.at(t)));
+    d.core_stats[k].tracing = trace;
+    d.cores.push_back(new hw::NeuronCore(("core" + std::to_string(k)).c_str(), rc.hw, p, rc.dtype,
+                                         d.core_stats[k], nullptr, mem, d.gates[k]));
+  }
+  return d;
+}
+
+}  // namespace
+
+int run_pipeline(const config::RunConfig& rc, const std::string& out_dir, const PointOptions& opt) {
+  const config::ChipConfig& chip = *rc.hw.chip;
+  const uint32_t n = rc.deployment.cores, chips = deployment_chips(rc);
+  const uint32_t inv = rc.deployment.invocations ? rc.deployment.invocations : 2 * n + 2;
+  const double f = rc.hw.tensor_engine.clock_hz;
+  const auto stages =
+      planner::plan_pipeline(rc.model, rc.hw, rc.batch, rc.dtype, rc.options, n, opt.trace);
+  for (size_t k = 0; k < n; ++k)
+    if (!stages[k].program.feasible) {  // the stage's infeasible summary, as a single core's
+      auto j = report::make_summary(rc, stages[k].program, nullptr);
+      j["deployment"] = {{"mode", "pipeline"}, {"cores", n}, {"infeasible_stage", k}};
+      report::write_file(out_dir + "/summary.json", j.dump(2) + "\n");
+      spdlog::warn("{} at batch {}: pipeline stage {} does not fit: layer {} is short of {} bytes",
+                   rc.model.name, rc.batch, k, stages[k].program.infeasible.layer,
+                   stages[k].program.infeasible.shortfall_bytes);
+      return kExitInfeasible;
+    }
+  Design& d = elaborate(rc, stages, inv, opt.trace);
+  sc_core::sc_start();
+  for (const hw::NeuronCore* c : d.cores)
+    if (!c->drained())
+      throw std::logic_error("replay deadlocked: an engine did not finish its queue");
+
+  report::PipelineTiming timing;
+  timing.invocations = inv;
+  timing.chips = chips;
+  timing.first_cycles = d.gates.back()->finished_at(0) - d.gates.front()->started_at(0);
+  const uint32_t h = inv / 2;
+  timing.period_s = h == 0 ? static_cast<double>(d.gates.back()->finished_at(0)) / f
+                           : static_cast<double>(d.gates.back()->finished_at(inv - 1) -
+                                                 d.gates.back()->finished_at(h - 1)) /
+                                 (inv - h) / f;
+  std::vector<report::StageResult> results;
+  std::vector<const isa::Program*> programs;
+  std::vector<const base::Stats*> stats;
+  for (uint32_t k = 0; k < n; ++k) {
+    const planner::StagePlan& sp = stages[k].plan;
+    results.push_back({rc.model.layers[sp.first].name, rc.model.layers[sp.last].name,
+                       k / chip.cores, mean_pass(*d.gates[k], inv, f),
+                       static_cast<double>(sp.est_cycles) / f, sp.weight_bytes, sp.static_weights,
+                       &stages[k].program, &d.core_stats[k]});
+    programs.push_back(&stages[k].program);
+    stats.push_back(&d.core_stats[k]);
+  }
+  const auto summary = report::pipeline_summary(rc, results, timing);
+  report::write_file(out_dir + "/summary.json", summary.dump(2) + "\n");
+  report::write_file(out_dir + "/layers.csv", report::deployment_layers_csv(rc, programs, stats));
+  if (opt.trace) {
+    std::vector<report::TraceProcess> procs;
+    for (uint32_t k = 0; k < n; ++k)
+      procs.push_back({"NeuronCore " + std::to_string(k) + " (stage " + std::to_string(k) +
+                           ", chip " + std::to_string(k / chip.cores) + ", " + rc.hw.name + ")",
+                       stats[k], true, false, programs[k]});
+    for (uint32_t c = 0; c < chips; ++c)
+      procs.push_back({"chip " + std::to_string(c) + " DRAM", &d.chip_stats[c], false, true});
+    report::OutputFile trace(out_dir + "/trace.json");
+    report::trace_json(rc, *programs[0], procs,
+                       [&](std::string_view piece) { trace.write(piece); });
+    trace.commit();
+  }
+  spdlog::info(
+      "{} {} batch {} pipeline of {} stages ({} chips): period {:.6g} s, {:.6g} "
+      "inferences/s, weights {}",
+      rc.model.name, rc.hw.name, rc.batch, n, chips, timing.period_s,
+      summary["throughput_inferences_per_s"].get<double>(),
+      summary["deployment"]["static_weights"].get<bool>() ? "static" : "streamed");
+  return kExitOk;
+}
+
+}  // namespace ncore::sim
