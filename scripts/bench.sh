@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Benchmarks (figures for the notes, never asserted by tests): wall time and peak RSS of ResNet-50
 # points on inf1 (batch 8 and 64, with and without trace.json, with the simple DRAM model and the
-# banked one), on trn1, of the README demo sweep, and of a 100-point sweep and the 10,240-point
-# design sweep configs/sweeps/resnet50_inf1_dse.yaml (minutes). NCORESIM=PATH benchmarks that
-# binary instead of building build/ncoresim (to compare two builds on one machine).
+# banked one), on trn1, of multi-core deployments, of the README demo sweep, and of a 100-point
+# sweep and the 10,240-point design sweep configs/sweeps/resnet50_inf1_dse.yaml (minutes).
+# NCORESIM=PATH benchmarks that binary instead of building build/ncoresim (to compare two builds
+# on one machine).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=${NCORESIM:-build/ncoresim}
@@ -30,6 +31,16 @@ measure "resnet50 inf1 batch 64, dram banks ddr4-2400" \
   --set hw.dram.model=banks --set hw.dram.preset=ddr4-2400
 measure "resnet50 trn1 batch 64, no trace" \
   "$bin" run configs/runs/resnet50_trn1.yaml --batch 64 --no-trace -o "$out/t64"
+# Issue 15: data-parallel over 4 cores at most 5 x one core's wall time; a 16-core BERT-base
+# pipeline point under 10 s.
+measure "resnet50 inf1 batch 4, one core" \
+  "$bin" run configs/runs/resnet50_inf1.yaml --batch 4 -o "$out/dp1"
+measure "resnet50 inf1 batch 4, data_parallel 4 cores" \
+  "$bin" run configs/runs/resnet50_inf1.yaml --batch 4 -o "$out/dp4" \
+  --set deployment.mode=data_parallel --set deployment.cores=4
+measure "bert_base inf1 batch 1, pipeline 16 cores" \
+  "$bin" run configs/runs/bert_base_inf1.yaml --batch 1 -o "$out/pipe16" \
+  --set deployment.mode=pipeline --set deployment.cores=16
 measure "demo sweep (6 points, --jobs $(nproc))" \
   "$bin" sweep configs/sweeps/resnet50_batch.yaml -o "$out/demo"
 # A sweep's wall time and its own process's peak memory (the sweep logs it with -v; its point

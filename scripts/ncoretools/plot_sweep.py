@@ -24,9 +24,9 @@ CLASS_COLORS = {"weights": "#4c72b0", "io": "#55a868", "spill": "#c44e52"}
 ENERGY = ["tensor", "vector", "sbuf", "psum", "dram", "static"]  # energy.<name>_j columns
 ENERGY_COLORS = {"tensor": "#8172b2", "vector": "#dd8452", "sbuf": "#64b5cd", "psum": "#ccb974",
                  "dram": "#c44e52", "static": "#8c8c8c"}
-GROUP_HATCHES = ["", "//", ".."]
+GROUP_HATCHES = ["", "//", "..", "xx"]
 LINE_STYLES = ["-", "--", "-.", ":"]
-MAX_BAR_GROUPS = 3
+MAX_BAR_GROUPS = 4
 MIB = 1 << 20
 ROOFLINE = ["peak_macs_per_s", "peak_dram_bytes_per_s", "operational_intensity",
             "achieved_macs_per_s"]
@@ -88,12 +88,19 @@ def make_point(row, other_axes):
     }
     for k in ROOFLINE:
         p[k] = to_float(row.get("roofline." + k))
+    # Inferences the row's byte and energy counts cover: the batch, or for a data-parallel
+    # deployment every copy's (dram.bytes_per_inference and energy.per_inference_j say so).
+    totals = {c: sum(to_float(row.get(f"dram.{d}_bytes.{c}")) or 0.0 for d in ("read", "write"))
+              for c in CLASSES}
+    per_inf = to_float(row.get("dram.bytes_per_inference"))
+    inferences = sum(totals.values()) / per_inf if per_inf else batch
     for c in CLASSES:
-        total = sum(to_float(row.get(f"dram.{d}_bytes.{c}")) or 0.0 for d in ("read", "write"))
-        p["mb_" + c] = total / batch / 1e6
+        p["mb_" + c] = totals[c] / inferences / 1e6
+    e_total, e_per = to_float(row.get("energy.total_j")), to_float(row.get("energy.per_inference_j"))
+    e_inferences = e_total / e_per if e_total and e_per else batch
     for e in ENERGY:  # mJ per inference, when the hardware file has an energy table
         v = to_float(row.get(f"energy.{e}_j"))
-        p["mj_" + e] = v / batch * 1e3 if v is not None else None
+        p["mj_" + e] = v / e_inferences * 1e3 if v is not None else None
     p["has_energy"] = \
         to_float(row.get("energy.total_j")) is not None
     return p

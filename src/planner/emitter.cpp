@@ -143,6 +143,9 @@ void Emitter::output_chunk(int t, uint32_t l, uint64_t bytes, const Dep& produce
                            DepList& ready, const isa::DmaRegion& region) {
   if (tensor(t).resident) {
     merge(ready, produced);
+    if (tensor(t).io_home && !tensor(t).source)  // an output still read here: written out too
+      m_queues.write(bytes, isa::TrafficClass::io, l, {produced},
+                     moves(isa::DmaData::output, t, region));
     return;
   }
   m_scratch.assign(1, produced);

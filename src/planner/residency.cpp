@@ -373,7 +373,10 @@ Residency plan_residency(const PlanInputs& in) {
   const std::vector<Tensor> tensors = build_tensors(in);
   while (true) {
     r.tensors = tensors;
-    for (auto& t : r.tensors) t.resident = t.source ? t.last_use >= 0 : !t.io_home;
+    // An output that layers of the network still read stays in SBUF for them and is written
+    // out as well (a NeuronCore Pipeline stage's tensor for the next stage, a model's named
+    // output that its pooler reads).
+    for (auto& t : r.tensors) t.resident = t.source || t.io_home ? t.last_use >= 0 : true;
     r.fits = r.feasible = true;
     r.infeasible = {};
     r.spilled_tensors = 0;

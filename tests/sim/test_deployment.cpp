@@ -221,3 +221,27 @@ TEST_CASE("bad pipelines: more stages than layers, or dynamic batching, exit 2")
   REQUIRE(c.code == 2);
   REQUIRE(c.output.find("client_batch") != std::string::npos);
 }
+
+TEST_CASE("a sweep takes deployment.* as axes, and each point equals a run of its config.yaml") {
+  test::Run base = four_stages("pipe_sweep", 2);
+  const std::string dir = base.dir();
+  const std::string sweep =
+      test::write(dir + "/s.yaml", "base: " + base.file() +
+                                       "\naxes:\n  deployment.mode: [data_parallel, pipeline]\n"
+                                       "  deployment.cores: [2]\n  batch: [8]\n");
+  const auto r = test::ncoresim("sweep '" + sweep + "' -q --out '" + dir + "/sw' --jobs 2");
+  INFO(r.output);
+  REQUIRE(r.code == 0);
+  const test::Csv table(test::read(dir + "/sw/sweep.csv"));
+  REQUIRE(table.rows() == 2);
+  REQUIRE(table.at(0, "deployment.mode") == "data_parallel");
+  REQUIRE(table.at(1, "deployment.mode") == "pipeline");
+  REQUIRE(table.at(1, "deployment.static_weights") == "true");
+  for (const char* p : {"p00", "p01"}) {
+    const auto again = test::ncoresim("run '" + dir + "/sw/" + p + "/config.yaml' -q --out '" +
+                                      dir + "/again_" + p + "'");
+    REQUIRE(again.code == 0);
+    REQUIRE(test::read(dir + "/again_" + p + "/summary.json") ==
+            test::read(dir + "/sw/" + p + "/summary.json"));
+  }
+}
