@@ -31,6 +31,7 @@
 #include "sim/sweep.h"
 #include "workload/layer_kind.h"
 #include "workload/model_spec.h"
+#include "workload/subgraph.h"
 
 namespace {
 
@@ -232,6 +233,51 @@ int plan_max_batch(const config::RunConfig& rc, bool json) {
   return sim::kExitOk;
 }
 
+// plan --max-batch of a pipeline: per stage of the cut at the run's batch, the largest batch
+// that keeps its weights static and the largest that fits with them streamed (neither
+// spilling); the pipeline's are the least of its stages'.
+int plan_max_batch_stages(const config::RunConfig& rc, bool json) {
+  const auto stages =
+      planner::cut_pipeline(rc.model, rc.hw, rc.batch, rc.dtype, rc.options, rc.deployment.cores);
+  nlohmann::ordered_json j;
+  j["stages"] = nlohmann::ordered_json::array();
+  uint64_t least_static = UINT64_MAX, least = UINT64_MAX;
+  for (size_t k = 0; k < stages.size(); ++k) {
+    const auto sub = workload::subgraph(rc.model, stages[k].first, stages[k].last);
+    config::Options o = rc.options;
+    o.static_weights = true;
+    const auto st = planner::max_batch(sub.graph, rc.hw, rc.dtype, o);
+    o.static_weights = false;
+    const auto sw = planner::max_batch(sub.graph, rc.hw, rc.dtype, o);
+    least_static = std::min(least_static, st.max_batch);
+    least = std::min(least, sw.max_batch);
+    nlohmann::ordered_json e;
+    e["stage"] = k;
+    e["first_layer"] = rc.model.layers[stages[k].first].name;
+    e["last_layer"] = rc.model.layers[stages[k].last].name;
+    e["max_batch_static"] = st.max_batch;
+    e["max_batch"] = sw.max_batch;
+    j["stages"].push_back(e);
+    if (!json)
+      std::printf("stage %zu (%s .. %s): max batch %llu with static weights, %llu streamed\n", k,
+                  e["first_layer"].get<std::string>().c_str(),
+                  e["last_layer"].get<std::string>().c_str(),
+                  static_cast<unsigned long long>(st.max_batch),
+                  static_cast<unsigned long long>(sw.max_batch));
+  }
+  j["max_batch_static"] = least_static;
+  j["max_batch"] = least;
+  if (json)
+    std::printf("%s\n", j.dump().c_str());
+  else
+    std::printf(
+        "pipeline of %u stages (the cut at batch %llu): max batch %llu with every stage's "
+        "weights static, %llu streamed\n",
+        rc.deployment.cores, static_cast<unsigned long long>(rc.batch),
+        static_cast<unsigned long long>(least_static), static_cast<unsigned long long>(least));
+  return sim::kExitOk;
+}
+
 int import_model(const Args& a) {
   const auto spec = config::import_model_file(a.model_file);
   const auto g = workload::build_graph(spec);  // checks shapes before writing anything
@@ -280,11 +326,12 @@ int dispatch(const Commands& c, const Args& a) {
                           sim::PointOptions{a.trace && !a.no_trace});
   if (*c.sweep) return sweep(a, overrides);
   if (*c.merge) return sim::merge_shards(a.merge_dirs, a.merge_out);
-  if (*c.plan && a.max_batch)
-    return plan_max_batch(config::load_run(a.run_file, overrides), a.json);
-  if (*c.plan && a.stages) return plan_stages(config::load_run(a.run_file, overrides), a.stages);
   if (*c.plan) {
     const auto rc = config::load_run(a.run_file, overrides);
+    const bool pipeline = rc.deployment.mode == config::DeploymentMode::pipeline;
+    if (a.max_batch)
+      return pipeline ? plan_max_batch_stages(rc, a.json) : plan_max_batch(rc, a.json);
+    if (a.stages || pipeline) return plan_stages(rc, a.stages ? a.stages : rc.deployment.cores);
     const auto p = planner::plan(rc);
     print_plan(rc, p);
     return p.feasible ? sim::kExitOk : sim::kExitInfeasible;

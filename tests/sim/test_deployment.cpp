@@ -245,3 +245,30 @@ TEST_CASE("a sweep takes deployment.* as axes, and each point equals a run of it
             test::read(dir + "/sw/" + p + "/summary.json"));
   }
 }
+
+TEST_CASE("plan of a pipeline prints its cut, and --max-batch works per stage") {
+  test::Run r = four_stages("pipe_plan", 2);
+  const auto cut = test::ncoresim("plan '" + r.file() +
+                                  "' --set deployment.mode=pipeline --set deployment.cores=2");
+  INFO(cut.output);
+  REQUIRE(cut.code == 0);
+  REQUIRE(cut.output.find("NeuronCore Pipeline of 2 stages") != std::string::npos);
+  REQUIRE(cut.output.find("weights static on every stage") != std::string::npos);
+  const auto mb = test::ncoresim("plan '" + r.file() +
+                                 "' --max-batch --json --set deployment.mode=pipeline "
+                                 "--set deployment.cores=2");
+  INFO(mb.output);
+  REQUIRE(mb.code == 0);
+  const json j = json::parse(mb.output);
+  REQUIRE(j["stages"].size() == 2);
+  uint64_t least = UINT64_MAX, least_static = UINT64_MAX;
+  for (const json& st : j["stages"]) {
+    // keeping the weights takes SBUF: never a larger batch than streaming them
+    REQUIRE(st["max_batch_static"].get<uint64_t>() <= st["max_batch"].get<uint64_t>());
+    least = std::min(least, st["max_batch"].get<uint64_t>());
+    least_static = std::min(least_static, st["max_batch_static"].get<uint64_t>());
+  }
+  REQUIRE(j["max_batch"] == least);
+  REQUIRE(j["max_batch_static"] == least_static);
+  REQUIRE(least_static >= 1);
+}
