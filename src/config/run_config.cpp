@@ -131,6 +131,11 @@ const KeyTable<Deployment>& deployment_keys() {
         .integer("invocations", &S::invocations, 0, 4096, Need::optional,
                  "`pipeline`: invocations simulated, all queued at the start; the period is the "
                  "mean interval between the completions of the second half (0: 2 × `cores` + 2)")
+        .written_if([](const S& s) { return s.mode == DeploymentMode::pipeline; })
+        .integer("replicas", &S::replicas, 1, 1024, Need::optional,
+                 "`pipeline`: copies of the `cores`-stage pipeline, each on its own cores (filled "
+                 "chip by chip after the one before), sharing the chips' DRAM (Neuron's NeuronCore "
+                 "groups, \"NCG size 2 × 8\": `cores: 8`, `replicas: 2`)")
         .written_if([](const S& s) { return s.mode == DeploymentMode::pipeline; });
     return k;
   }();
@@ -171,6 +176,8 @@ void check_deployment(MapReader& dep, const RunConfig& rc) {
   if (d.mode == DeploymentMode::single && d.cores != 1)
     dep.fail("cores", "deployment.mode single runs one core (got " + std::to_string(d.cores) +
                           "): use data_parallel for more");
+  if (d.replicas != 1 && d.mode != DeploymentMode::pipeline)
+    dep.fail("replicas", "deployment.replicas copies a pipeline: it needs mode pipeline");
   if (d.mode == DeploymentMode::single) return;
   if (!rc.hw.chip)
     dep.fail("mode", "the hardware '" + rc.hw.name +

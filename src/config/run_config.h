@@ -36,6 +36,7 @@ struct Deployment {
   DeploymentMode mode = DeploymentMode::single;
   uint32_t cores = 1;
   uint32_t invocations = 0;  // pipeline: invocations simulated (0: 2 x cores + 2)
+  uint32_t replicas = 1;     // pipeline: copies of the `cores`-stage pipeline`
 };
 
 struct RunConfig {

@@ -26,16 +26,21 @@ uint64_t whole(double v) {
 
 // dram.*: weights and spill of every stage; io only where the deployment meets the host's DRAM
 // (the first stage's reads, the last stage's writes): the rest crossed the links.
-double add_traffic(json& j, const std::vector<StageResult>& stages, uint32_t inv) {
+double add_traffic(json& j, const std::vector<StageResult>& stages, size_t n, uint32_t inv) {
   double all = 0;
   for (const char* dir : {"read_bytes", "write_bytes"})
     for (int c = 0; c < isa::kTrafficClasses; ++c) {
       const char* cls = isa::traffic_class_name(static_cast<isa::TrafficClass>(c));
       const std::string key = std::string("dram.") + dir + "." + cls;
-      const bool io = c == static_cast<int>(isa::TrafficClass::io);
-      const StageResult& edge = std::string(dir) == "read_bytes" ? stages.front() : stages.back();
-      const double v =
-          io ? static_cast<double>(edge.stats->get(key)) / inv : per_invocation(stages, key, inv);
+      double v = per_invocation(stages, key, inv);
+      if (c == static_cast<int>(isa::TrafficClass::io)) {  // each replica's edge stage
+        v = 0;
+        for (size_t r = 0; r < stages.size(); r += n) {
+          const StageResult& edge =
+              std::string(dir) == "read_bytes" ? stages[r] : stages[r + n - 1];
+          v += static_cast<double>(edge.stats->get(key)) / inv;
+        }
+      }
       j["dram"][dir][cls] = whole(v);
       all += v;
     }
@@ -112,27 +117,30 @@ void add_engines(json& j, const config::RunConfig& rc, const std::vector<StageRe
 void add_deployment(json& j, const config::RunConfig& rc, const std::vector<StageResult>& stages,
                     const PipelineTiming& t, double peak) {
   const uint32_t inv = t.invocations;
+  const size_t n = rc.deployment.cores;
   size_t bottleneck = 0;
   bool all_static = true;
   double link = 0;
-  for (size_t k = 0; k < stages.size(); ++k) {
-    if (stages[k].seconds > stages[bottleneck].seconds) bottleneck = k;
-    all_static = all_static && stages[k].static_weights;
-    if (k + 1 < stages.size())
-      link += static_cast<double>(stages[k].stats->get("dram.write_bytes.io")) / inv;
+  for (size_t g = 0; g < stages.size(); ++g) {
+    if (g < n && stages[g].seconds > stages[bottleneck].seconds) bottleneck = g;
+    all_static = all_static && stages[g].static_weights;
+    if (g % n + 1 < n)
+      link += static_cast<double>(stages[g].stats->get("dram.write_bytes.io")) / inv;
   }
+  double period = 0;
+  for (double p : t.replica_periods) period += p;
   json& d = j["deployment"];
   d["mode"] = "pipeline";
-  d["cores"] = stages.size();
-  d["replicas"] = 1;
+  d["cores"] = n;
+  d["replicas"] = rc.deployment.replicas;
   d["chips"] = t.chips;
   d["invocations"] = inv;
-  d["period_s"] = t.period_s;
+  d["period_s"] = period / static_cast<double>(t.replica_periods.size());
   d["bottleneck_stage"] = bottleneck;
   d["static_weights"] = all_static;
-  d["link_bytes_per_inference"] = link / static_cast<double>(rc.batch);
+  d["link_bytes_per_inference"] = link / static_cast<double>(rc.batch * t.replica_periods.size());
   d["per_core"] = per_core(stages, inv, peak);
-  d["stages"] = stage_list(stages);
+  d["stages"] = stage_list(std::vector<StageResult>(stages.begin(), stages.begin() + n));
 }
 
 }  // namespace
@@ -141,7 +149,9 @@ json pipeline_summary(const config::RunConfig& rc, const std::vector<StageResult
                       const PipelineTiming& t) {
   const uint32_t inv = t.invocations;
   const auto& te = rc.hw.tensor_engine;
-  const double f = te.clock_hz, n = static_cast<double>(stages.size());
+  const double f = te.clock_hz, cores = static_cast<double>(stages.size());
+  const size_t n = rc.deployment.cores;
+  const double replicas = static_cast<double>(t.replica_periods.size());
   const double peak = double(te.rows) * te.cols * config::rate_for(te.rate, rc.dtype);
   json j = summary_head(rc);
   bool fits = true, tiled = false;
@@ -163,20 +173,25 @@ json pipeline_summary(const config::RunConfig& rc, const std::vector<StageResult
                     static_cast<double>(workload::dtype_bytes(rc.dtype)) /
                     host.hw.host.link_bandwidth;
   const double in_s = static_cast<double>(stages.front().program->input_bytes) * io;
-  const double out_s = static_cast<double>(stages.back().program->output_bytes) * io;
+  const double out_s = static_cast<double>(stages[n - 1].program->output_bytes) * io;
   const double latency = rc.hw.host.overhead_s + in_s + seconds + out_s;
   j["latency_s"] = latency;
-  // Requests in flight: host.requests_in_flight per core of the deployment.
-  const double period = invocation_period(t.period_s, latency, rc.hw.host.requests_in_flight * n);
-  j["throughput_inferences_per_s"] = static_cast<double>(rc.batch) / period;
+  // Each replica its own requests in flight: host.requests_in_flight per core of it.
+  double throughput = 0, period = 0;
+  for (double p : t.replica_periods) {
+    const double eff = invocation_period(p, latency, rc.hw.host.requests_in_flight * n);
+    throughput += static_cast<double>(rc.batch) / eff;
+    period += eff / replicas;
+  }
+  j["throughput_inferences_per_s"] = throughput;
   const double macs = per_invocation(stages, "tensor_engine.macs", inv) +
                       per_invocation(stages, "vector_engine.macs", inv);
   j["macs"] = whole(macs);
-  const double all = add_traffic(j, stages, inv);
-  j["dram"]["bytes_per_inference"] = all / static_cast<double>(rc.batch);
+  const double all = add_traffic(j, stages, n, inv);
+  j["dram"]["bytes_per_inference"] = all / (static_cast<double>(rc.batch) * replicas);
   add_engines(j, rc, stages, inv, peak);
-  // achieved: one invocation's MACs every period
-  add_bounds(j, macs, all, peak, n, rc.hw.chip->dram.bandwidth * t.chips, f, period);
+  // achieved: every replica's invocation's MACs every (mean) period
+  add_bounds(j, macs, all, peak, cores, rc.hw.chip->dram.bandwidth * t.chips, f, period);
   j["host"]["overhead_s"] = rc.hw.host.overhead_s;
   j["host"]["input_transfer_s"] = in_s;
   j["host"]["output_transfer_s"] = out_s;

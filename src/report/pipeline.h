@@ -1,6 +1,7 @@
 // summary.json of a NeuronCore Pipeline (issue 15): per-invocation figures of the whole
-// deployment from each stage core's counters (summed over `invocations` passes), the period the
-// steady state showed, and the `deployment` block with its stages.
+// deployment (every replica's one invocation) from each stage core's counters (summed over
+// `invocations` passes), the period the steady state showed, and the `deployment` block with its
+// stages. `stages`: every core's, replica by replica (deployment.cores stages each).
 #pragma once
 #include <cstdint>
 #include <nlohmann/json.hpp>
@@ -26,8 +27,9 @@ struct StageResult {
 
 struct PipelineTiming {
   uint32_t invocations = 0, chips = 0;
-  uint64_t first_cycles = 0;  // invocation 0, first instruction on any core to its last
-  double period_s = 0;        // mean completion interval of the second half
+  uint64_t first_cycles = 0;  // replica 0's invocation 0, first instruction to last
+  // per replica: the mean completion interval of the second half
+  std::vector<double> replica_periods;
 };
 
 nlohmann::ordered_json pipeline_summary(const config::RunConfig& rc,

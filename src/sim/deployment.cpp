@@ -18,7 +18,8 @@ namespace ncore::sim {
 
 uint32_t deployment_chips(const config::RunConfig& rc) {
   const uint32_t per_chip = rc.hw.chip ? rc.hw.chip->cores : 1;
-  return (rc.deployment.cores + per_chip - 1) / per_chip;
+  const uint32_t cores = rc.deployment.cores * rc.deployment.replicas;
+  return (cores + per_chip - 1) / per_chip;
 }
 
 int run_deployment(const config::RunConfig& rc, const isa::Program& program,

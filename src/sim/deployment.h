@@ -12,7 +12,7 @@
 
 namespace ncore::sim {
 
-// The chips a deployment of rc spans: ceil(cores / chip.cores).
+// The chips a deployment of rc spans: ceil(cores x replicas / chip.cores).
 uint32_t deployment_chips(const config::RunConfig& rc);
 
 // run_planned for a deployment other than `single` (a feasible program): simulates it and

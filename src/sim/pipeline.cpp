@@ -66,11 +66,12 @@ Design& elaborate(const config::RunConfig& rc, const std::vector<planner::StageP
                   uint32_t inv, bool trace) {
   const config::ChipConfig& chip = *rc.hw.chip;
   const uint32_t n = rc.deployment.cores, chips = deployment_chips(rc);
+  const uint32_t total = n * rc.deployment.replicas;
   const double f = rc.hw.tensor_engine.clock_hz;
   Design& d = *new Design;  // never freed, as the modules that point into it
-  d.core_stats.resize(n);
+  d.core_stats.resize(total);
   d.chip_stats.resize(chips);
-  d.link_stats.resize(n);
+  d.link_stats.resize(total);
   auto* changed = new sc_core::sc_event("pipeline_pass");
   std::vector<hw::Dram*> drams;
   for (uint32_t c = 0; c < chips; ++c) {
@@ -79,24 +80,24 @@ Design& elaborate(const config::RunConfig& rc, const std::vector<planner::StageP
                                  d.chip_stats[c]));
   }
   const auto made_by = producers(stages);
-  for (uint32_t k = 0; k < n; ++k) {
-    const uint32_t c = k / chip.cores;
+  for (uint32_t g = 0; g < total; ++g) {  // core g: replica g / n, stage g % n
+    const uint32_t k = g % n, first = g - k, c = g / chip.cores;
     hw::Dram* link = nullptr;
     if (k + 1 < n) {  // to the next stage: on this chip, or over NeuronLink to the next chip
-      const bool same_chip = (k + 1) / chip.cores == c;
+      const bool same_chip = (g + 1) / chip.cores == c;
       link =
-          new hw::Dram(("link" + std::to_string(k)).c_str(),
-                       link_as_channel(same_chip ? chip.link : chip.chip_link), f, d.link_stats[k]);
+          new hw::Dram(("link" + std::to_string(g)).c_str(),
+                       link_as_channel(same_chip ? chip.link : chip.chip_link), f, d.link_stats[g]);
     }
-    auto* mem = new hw::StageMemory(("stage" + std::to_string(k) + "_memory").c_str(), *drams[c],
+    auto* mem = new hw::StageMemory(("stage" + std::to_string(g) + "_memory").c_str(), *drams[c],
                                     link, k > 0);
     const isa::Program& p = stages[k].program;
     d.gates.push_back(new hw::PassGate(inv, static_cast<uint32_t>(p.engines()), *changed));
     for (int t : stages[k].sub.inputs)
-      if (t > 0) d.gates[k]->add_producer(d.gates.at(made_by.at(t)));
-    d.core_stats[k].tracing = trace;
-    d.cores.push_back(new hw::NeuronCore(("core" + std::to_string(k)).c_str(), rc.hw, p, rc.dtype,
-                                         d.core_stats[k], nullptr, mem, d.gates[k]));
+      if (t > 0) d.gates[g]->add_producer(d.gates.at(first + made_by.at(t)));
+    d.core_stats[g].tracing = trace;
+    d.cores.push_back(new hw::NeuronCore(("core" + std::to_string(g)).c_str(), rc.hw, p, rc.dtype,
+                                         d.core_stats[g], nullptr, mem, d.gates[g]));
   }
   return d;
 }
@@ -126,36 +127,40 @@ int run_pipeline(const config::RunConfig& rc, const std::string& out_dir, const 
     if (!c->drained())
       throw std::logic_error("replay deadlocked: an engine did not finish its queue");
 
+  const uint32_t total = n * rc.deployment.replicas;
   report::PipelineTiming timing;
   timing.invocations = inv;
   timing.chips = chips;
-  timing.first_cycles = d.gates.back()->finished_at(0) - d.gates.front()->started_at(0);
+  timing.first_cycles = d.gates[n - 1]->finished_at(0) - d.gates[0]->started_at(0);
   const uint32_t h = inv / 2;
-  timing.period_s = h == 0 ? static_cast<double>(d.gates.back()->finished_at(0)) / f
-                           : static_cast<double>(d.gates.back()->finished_at(inv - 1) -
-                                                 d.gates.back()->finished_at(h - 1)) /
-                                 (inv - h) / f;
+  for (uint32_t last = n - 1; last < total; last += n) {  // each replica's last stage
+    const hw::PassGate& g = *d.gates[last];
+    timing.replica_periods.push_back(
+        h == 0
+            ? static_cast<double>(g.finished_at(0)) / f
+            : static_cast<double>(g.finished_at(inv - 1) - g.finished_at(h - 1)) / (inv - h) / f);
+  }
   std::vector<report::StageResult> results;
   std::vector<const isa::Program*> programs;
   std::vector<const base::Stats*> stats;
-  for (uint32_t k = 0; k < n; ++k) {
-    const planner::StagePlan& sp = stages[k].plan;
+  for (uint32_t g = 0; g < total; ++g) {
+    const planner::StagePlan& sp = stages[g % n].plan;
     results.push_back({rc.model.layers[sp.first].name, rc.model.layers[sp.last].name,
-                       k / chip.cores, mean_pass(*d.gates[k], inv, f),
+                       g / chip.cores, mean_pass(*d.gates[g], inv, f),
                        static_cast<double>(sp.est_cycles) / f, sp.weight_bytes, sp.static_weights,
-                       &stages[k].program, &d.core_stats[k]});
-    programs.push_back(&stages[k].program);
-    stats.push_back(&d.core_stats[k]);
+                       &stages[g % n].program, &d.core_stats[g]});
+    programs.push_back(&stages[g % n].program);
+    stats.push_back(&d.core_stats[g]);
   }
   const auto summary = report::pipeline_summary(rc, results, timing);
   report::write_file(out_dir + "/summary.json", summary.dump(2) + "\n");
   report::write_file(out_dir + "/layers.csv", report::deployment_layers_csv(rc, programs, stats));
   if (opt.trace) {
     std::vector<report::TraceProcess> procs;
-    for (uint32_t k = 0; k < n; ++k)
-      procs.push_back({"NeuronCore " + std::to_string(k) + " (stage " + std::to_string(k) +
-                           ", chip " + std::to_string(k / chip.cores) + ", " + rc.hw.name + ")",
-                       stats[k], true, false, programs[k]});
+    for (uint32_t g = 0; g < total; ++g)
+      procs.push_back({"NeuronCore " + std::to_string(g) + " (stage " + std::to_string(g % n) +
+                           ", chip " + std::to_string(g / chip.cores) + ", " + rc.hw.name + ")",
+                       stats[g], true, false, programs[g]});
     for (uint32_t c = 0; c < chips; ++c)
       procs.push_back({"chip " + std::to_string(c) + " DRAM", &d.chip_stats[c], false, true});
     report::OutputFile trace(out_dir + "/trace.json");
@@ -166,7 +171,8 @@ int run_pipeline(const config::RunConfig& rc, const std::string& out_dir, const 
   spdlog::info(
       "{} {} batch {} pipeline of {} stages ({} chips): period {:.6g} s, {:.6g} "
       "inferences/s, weights {}",
-      rc.model.name, rc.hw.name, rc.batch, n, chips, timing.period_s,
+      rc.model.name, rc.hw.name, rc.batch, n, chips,
+      summary["deployment"]["period_s"].get<double>(),
       summary["throughput_inferences_per_s"].get<double>(),
       summary["deployment"]["static_weights"].get<bool>() ? "static" : "streamed");
   return kExitOk;

@@ -272,3 +272,29 @@ TEST_CASE("plan of a pipeline prints its cut, and --max-batch works per stage") 
   REQUIRE(j["max_batch_static"] == least_static);
   REQUIRE(least_static >= 1);
 }
+
+TEST_CASE("replicas of a pipeline: two copies of the two-stage pipeline, each its own cores") {
+  const json one = four_stages("pipe_rep1", 2).run().summary;
+  const json two = four_stages("pipe_rep2", 2).set("deployment.replicas", "2").run().summary;
+  INFO(two.dump(1));
+  // tiny_chip has 2 cores a chip: each replica on a chip of its own, so no DRAM or link shared
+  // between them: the same period, twice the throughput and MACs, the same bytes per inference.
+  REQUIRE(two["deployment"]["replicas"] == 2);
+  REQUIRE(two["deployment"]["chips"] == 2);
+  REQUIRE(two["deployment"]["per_core"].size() == 4);
+  REQUIRE(two["deployment"]["stages"].size() == 2);
+  REQUIRE(two["deployment"]["period_s"] == one["deployment"]["period_s"]);
+  REQUIRE(num(two["throughput_inferences_per_s"]) ==
+          Approx(2 * num(one["throughput_inferences_per_s"])).epsilon(1e-12));
+  REQUIRE(two["macs"] == 2 * one["macs"].get<uint64_t>());
+  REQUIRE(two["dram"]["bytes_per_inference"] == one["dram"]["bytes_per_inference"]);
+  REQUIRE(two["deployment"]["link_bytes_per_inference"] ==
+          one["deployment"]["link_bytes_per_inference"]);
+  const auto bad = test::ncoresim("run '" + four_stages("pipe_rep_bad", 2).file() + "' -q --out '" +
+                                  test::scratch("pipe_rep_bad_out") +
+                                  "' --set deployment.mode=data_parallel --set deployment.cores=2 "
+                                  "--set deployment.replicas=2");
+  INFO(bad.output);
+  REQUIRE(bad.code == 2);
+  REQUIRE(bad.output.find("deployment.replicas") != std::string::npos);
+}
