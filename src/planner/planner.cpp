@@ -214,6 +214,12 @@ MaxBatch max_batch(const workload::Graph& g, const config::HwConfig& hw, workloa
   return r;
 }
 
+void check_deployment_cost(const config::RunConfig& rc, uint64_t compute_instructions, bool trace) {
+  const PlanInputs in{rc.model,   rc.hw,    rc.batch, workload::dtype_bytes(rc.dtype),
+                      rc.options, rc.dtype, trace};
+  check_cost(in, estimate_cost(in, compute_instructions), "about");
+}
+
 config::HwConfig planner_view(const config::HwConfig& hw) {
   config::HwConfig v = hw;
   v.name.clear();

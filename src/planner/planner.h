@@ -36,6 +36,10 @@ namespace ncore::planner {
 isa::Program plan(const workload::Graph& g, const config::HwConfig& hw, uint64_t batch,
                   workload::DType dtype, const config::Options& opt, bool trace = false);
 
+// The cost bound (estimate.h) of a multi-core deployment: `compute_instructions` the compute
+// instructions all its cores replay (each copy's, each pass); throws PlanError beyond it.
+void check_deployment_cost(const config::RunConfig& rc, uint64_t compute_instructions, bool trace);
+
 // The hardware as the planner sees it: `hw` with what no planning decision reads (the DRAM, the
 // host, the energy table, the name, the chip block) at their defaults.
 config::HwConfig planner_view(const config::HwConfig& hw);

@@ -382,7 +382,10 @@ Residency plan_residency(const PlanInputs& in) {
     r.spilled_tensors = 0;
     r.lowering = choose_lowerings(in, r.tiling);
     r.weight_region_bytes = weight_region_bytes(in, r);
-    if (spill_until_fits(in, r) != Outcome::working_set_too_big || !tile_finer(r.tiling)) return r;
+    // Static weights stay whole whatever the tiling: finer tiles cannot make them fit.
+    if (spill_until_fits(in, r) != Outcome::working_set_too_big || in.opt.static_weights ||
+        !tile_finer(r.tiling))
+      return r;
     check_cost(in, estimate_cost(in, r.tiling), "at least");  // finer tiles: more instructions
   }
 }

@@ -173,7 +173,7 @@ json deployment_summary(const config::RunConfig& rc, const std::vector<CoreResul
   d["chips"] = chips.size();
   d["period_s"] = period;
   d["bottleneck_stage"] = nullptr;
-  d["static_weights"] = false;
+  d["static_weights"] = rc.options.static_weights;
   d["per_core"] = per_core(cores);
   d["stages"] = json::array();
   return j;

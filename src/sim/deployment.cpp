@@ -10,11 +10,18 @@
 #include "base/stats.h"
 #include "hw/dram.h"
 #include "hw/neuron_core.h"
+#include "planner/planner.h"
 #include "report/deployment.h"
 #include "report/files.h"
 #include "report/outputs.h"
 
 namespace ncore::sim {
+
+uint64_t compute_instructions(const isa::Program& p) {
+  uint64_t n = 0;
+  for (size_t e = 0; e < p.first_dma(); ++e) n += p.queues[e].size();
+  return n;
+}
 
 uint32_t deployment_chips(const config::RunConfig& rc) {
   const uint32_t per_chip = rc.hw.chip ? rc.hw.chip->cores : 1;
@@ -29,8 +36,11 @@ int run_deployment(const config::RunConfig& rc, const isa::Program& program,
   const config::ChipConfig& chip = *rc.hw.chip;
   const uint32_t n = rc.deployment.cores, chips = deployment_chips(rc);
   const double f = rc.hw.tensor_engine.clock_hz;
-  // Stats and modules stay put (deque) and live until the process ends, as run_planned's core.
-  std::deque<base::Stats> core_stats(n), chip_stats(chips);
+  planner::check_deployment_cost(rc, compute_instructions(program) * n, opt.trace);
+  // Stats and modules stay put (deques never freed) and live until the process ends, as
+  // run_planned's core: the modules keep references into them.
+  auto& core_stats = *new std::deque<base::Stats>(n);
+  auto& chip_stats = *new std::deque<base::Stats>(chips);
   std::vector<hw::Dram*> drams;
   for (uint32_t c = 0; c < chips; ++c) {
     chip_stats[c].tracing = opt.trace;

@@ -12,6 +12,9 @@
 
 namespace ncore::sim {
 
+// The compute instructions of a program (its DMAs not counted), as the cost bound counts them.
+uint64_t compute_instructions(const isa::Program& p);
+
 // The chips a deployment of rc spans: ceil(cores x replicas / chip.cores).
 uint32_t deployment_chips(const config::RunConfig& rc);
 

@@ -15,6 +15,7 @@
 #include "hw/neuron_core.h"
 #include "hw/pass_gate.h"
 #include "hw/stage_memory.h"
+#include "planner/planner.h"
 #include "report/deployment.h"
 #include "report/files.h"
 #include "report/outputs.h"
@@ -121,6 +122,9 @@ int run_pipeline(const config::RunConfig& rc, const std::string& out_dir, const 
                    stages[k].program.infeasible.shortfall_bytes);
       return kExitInfeasible;
     }
+  uint64_t per_pass = 0;
+  for (const auto& st : stages) per_pass += compute_instructions(st.program);
+  planner::check_deployment_cost(rc, per_pass * inv * rc.deployment.replicas, opt.trace);
   Design& d = elaborate(rc, stages, inv, opt.trace);
   sc_core::sc_start();
   for (const hw::NeuronCore* c : d.cores)

@@ -298,3 +298,32 @@ TEST_CASE("replicas of a pipeline: two copies of the two-stage pipeline, each it
   REQUIRE(bad.code == 2);
   REQUIRE(bad.output.find("deployment.replicas") != std::string::npos);
 }
+
+TEST_CASE("a pipeline's activations cross the link: a slower link lengthens the period") {
+  // Two stages of four 16 x 16 linear layers, static weights: the link carries fc1's 256 B per
+  // invocation. At 1 MB/s that alone takes 256 us, far beyond either stage's compute, so the
+  // period grows to it; the DRAM, which only the input and output cross, matters little.
+  const json fast = four_stages("pipe_link_fast", 2).run().summary;
+  const json slow =
+      four_stages("pipe_link_slow", 2).set("hw.chip.link.bandwidth", "1 MB/s").run().summary;
+  INFO(fast.dump(1) << slow.dump(1));
+  REQUIRE(num(slow["deployment"]["period_s"]) >= 256e-6);
+  REQUIRE(num(fast["deployment"]["period_s"]) < 0.1 * num(slow["deployment"]["period_s"]));
+}
+
+TEST_CASE("a pipeline cut across a residual: a stage reads from a stage before the previous one") {
+  // tiny_cnn in 4 stages: res.add reads conv2's output, produced two or more stages before it
+  // whatever the balanced cut, so its stage waits for that stage as well. One invocation: the
+  // period is the whole run's.
+  test::Run r = test::tiny_run("pipe_residual");
+  r.set("hw", tiny_chip(r.dir(), 4))
+      .set("deployment.mode", "pipeline")
+      .set("deployment.cores", "4")
+      .set("deployment.invocations", "1");
+  const json s = r.run().summary;
+  INFO(s.dump(1));
+  REQUIRE(s["deployment"]["invocations"] == 1);
+  REQUIRE(s["macs"] == test::kTinyCnnMacs);
+  REQUIRE(num(s["deployment"]["period_s"]) > 0);
+  REQUIRE(num(s["deployment"]["period_s"]) >= num(s["seconds"]));
+}
