@@ -130,7 +130,8 @@ const KeyTable<Deployment>& deployment_keys() {
                  "than 1 needs a mode other than `single`")
         .integer("invocations", &S::invocations, 0, 4096, Need::optional,
                  "`pipeline`: invocations simulated, all queued at the start; the period is the "
-                 "mean interval between the completions of the second half (0: 2 × `cores` + 2)")
+                 "slowest stage's mean interval between completions over the second half (0: "
+                 "2 × `cores` + 2)")
         .written_if([](const S& s) { return s.mode == DeploymentMode::pipeline; })
         .integer("replicas", &S::replicas, 1, 1024, Need::optional,
                  "`pipeline`: copies of the `cores`-stage pipeline, each on its own cores (filled "

@@ -17,6 +17,9 @@ PassGate::PassGate(uint32_t passes, uint32_t engines, sc_core::sc_event& changed
 
 bool PassGate::may_start(uint32_t p) const {
   if (p > 0 && !finished(p - 1)) return false;
+  if (p >= kAhead && !std::all_of(m_consumers.begin(), m_consumers.end(),
+                                  [p](const PassGate* g) { return g->finished(p - kAhead); }))
+    return false;
   return std::all_of(m_producers.begin(), m_producers.end(),
                      [p](const PassGate* g) { return g->finished(p); });
 }

@@ -28,7 +28,7 @@ struct StageResult {
 struct PipelineTiming {
   uint32_t invocations = 0, chips = 0;
   uint64_t first_cycles = 0;  // replica 0's invocation 0, first instruction to last
-  // per replica: the mean completion interval of the second half
+  // per replica: the slowest stage's mean completion interval over the second half
   std::vector<double> replica_periods;
 };
 

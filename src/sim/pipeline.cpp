@@ -4,6 +4,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <deque>
 #include <map>
 #include <memory>
@@ -95,12 +96,36 @@ Design& elaborate(const config::RunConfig& rc, const std::vector<planner::StageP
     const isa::Program& p = stages[k].program;
     d.gates.push_back(new hw::PassGate(inv, static_cast<uint32_t>(p.engines()), *changed));
     for (int t : stages[k].sub.inputs)
-      if (t > 0) d.gates[g]->add_producer(d.gates.at(first + made_by.at(t)));
+      if (t > 0) {
+        hw::PassGate* producer = d.gates.at(first + made_by.at(t));
+        d.gates[g]->add_producer(producer);
+        producer->add_consumer(d.gates[g]);
+      }
     d.core_stats[g].tracing = trace;
     d.cores.push_back(new hw::NeuronCore(("core" + std::to_string(g)).c_str(), rc.hw, p, rc.dtype,
                                          d.core_stats[g], nullptr, mem, d.gates[g]));
   }
   return d;
+}
+
+// Each replica's period: the slowest of its stages' mean intervals between completions over
+// the second half. (Its last stage's alone would read the drain at the end, once the stages
+// before it are done and no longer contend for the DRAM: faster than the steady state.) With one
+// invocation, the longest stage pass.
+std::vector<double> replica_periods(const Design& d, uint32_t n, uint32_t inv, double f) {
+  const uint32_t h = inv / 2;
+  std::vector<double> out;
+  for (uint32_t first = 0; first < d.gates.size(); first += n) {
+    double period = 0;
+    for (uint32_t g = first; g < first + n; ++g) {
+      const hw::PassGate& gate = *d.gates[g];
+      const uint64_t span = h == 0 ? gate.finished_at(0) - gate.started_at(0)
+                                   : gate.finished_at(inv - 1) - gate.finished_at(h - 1);
+      period = std::max(period, static_cast<double>(span) / (h == 0 ? 1 : inv - h) / f);
+    }
+    out.push_back(period);
+  }
+  return out;
 }
 
 }  // namespace
@@ -136,14 +161,7 @@ int run_pipeline(const config::RunConfig& rc, const std::string& out_dir, const 
   timing.invocations = inv;
   timing.chips = chips;
   timing.first_cycles = d.gates[n - 1]->finished_at(0) - d.gates[0]->started_at(0);
-  const uint32_t h = inv / 2;
-  for (uint32_t last = n - 1; last < total; last += n) {  // each replica's last stage
-    const hw::PassGate& g = *d.gates[last];
-    timing.replica_periods.push_back(
-        h == 0
-            ? static_cast<double>(g.finished_at(0)) / f
-            : static_cast<double>(g.finished_at(inv - 1) - g.finished_at(h - 1)) / (inv - h) / f);
-  }
+  timing.replica_periods = replica_periods(d, n, inv, f);
   std::vector<report::StageResult> results;
   std::vector<const isa::Program*> programs;
   std::vector<const base::Stats*> stats;
