@@ -37,10 +37,11 @@ int run_deployment(const config::RunConfig& rc, const isa::Program& program,
   const uint32_t n = rc.deployment.cores, chips = deployment_chips(rc);
   const double f = rc.hw.tensor_engine.clock_hz;
   planner::check_deployment_cost(rc, compute_instructions(program) * n, opt.trace);
-  // Stats and modules stay put (deques never freed) and live until the process ends, as
-  // run_planned's core: the modules keep references into them.
-  auto& core_stats = *new std::deque<base::Stats>(n);
-  auto& chip_stats = *new std::deque<base::Stats>(chips);
+  // The stats stay put and live until the process ends (a static deque of them: its elements
+  // never move), as the modules that keep references into them.
+  static std::deque<std::deque<base::Stats>> kept;
+  auto& core_stats = kept.emplace_back(n);
+  auto& chip_stats = kept.emplace_back(chips);
   std::vector<hw::Dram*> drams;
   for (uint32_t c = 0; c < chips; ++c) {
     chip_stats[c].tracing = opt.trace;

@@ -70,7 +70,8 @@ Design& elaborate(const config::RunConfig& rc, const std::vector<planner::StageP
   const uint32_t n = rc.deployment.cores, chips = deployment_chips(rc);
   const uint32_t total = n * rc.deployment.replicas;
   const double f = rc.hw.tensor_engine.clock_hz;
-  Design& d = *new Design;  // never freed, as the modules that point into it
+  static std::deque<Design> kept;  // until the process ends, as the modules that point into it
+  Design& d = kept.emplace_back();
   d.core_stats.resize(total);
   d.chip_stats.resize(chips);
   d.link_stats.resize(total);
