@@ -82,10 +82,10 @@ def _run_file(tmp, model_file, hw_file, batch, dtype):
     return path
 
 
-def _plan(run_file, sets, batch, binary=None, depth=2):
+def _plan(run_file, sets, batch, binary=None):
     args = ["plan", run_file, "--batch", batch] + runner._sets(
         dict(sets, **{"hw.state_buffer.capacity": "64GiB", "options.allow_spill": False,
-                      "options.prefetch": "fixed", "options.prefetch_depth": depth}))
+                      "options.prefetch": "fixed", "options.prefetch_depth": 2}))
     return runner.call(args, binary).stdout
 
 

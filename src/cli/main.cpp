@@ -243,12 +243,12 @@ int plan_max_batch_stages(const config::RunConfig& rc, bool json) {
   j["stages"] = nlohmann::ordered_json::array();
   uint64_t least_static = UINT64_MAX, least = UINT64_MAX;
   for (size_t k = 0; k < stages.size(); ++k) {
-    const auto sub = workload::subgraph(rc.model, stages[k].first, stages[k].last);
+    const workload::Graph& sub = stages[k].sub.graph;
     config::Options o = rc.options;
     o.static_weights = true;
-    const auto st = planner::max_batch(sub.graph, rc.hw, rc.dtype, o);
+    const auto st = planner::max_batch(sub, rc.hw, rc.dtype, o);
     o.static_weights = false;
-    const auto sw = planner::max_batch(sub.graph, rc.hw, rc.dtype, o);
+    const auto sw = planner::max_batch(sub, rc.hw, rc.dtype, o);
     least_static = std::min(least_static, st.max_batch);
     least = std::min(least, sw.max_batch);
     nlohmann::ordered_json e;

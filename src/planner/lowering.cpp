@@ -153,14 +153,20 @@ uint64_t lowered_instructions(const workload::Layer& l, const Lowered& low, cons
   return tiles * chunks * (k_steps(l, low, t).size() + 1);
 }
 
+uint64_t vector_pass_cycles(const config::VectorEngineConfig& ve, workload::VectorOp op,
+                            uint64_t ops) {
+  // vector_pass_keys() lists the op classes in workload::VectorOp's order
+  const double f = ve.passes.*config::vector_pass_keys()[static_cast<size_t>(op)].second;
+  return base::ceil_cycles(static_cast<double>(ops) * f);
+}
+
 uint64_t estimate_vector_cycles(const PlanInputs& in, const Tiling& t, const workload::Layer& l) {
   const workload::VectorWork& vw = *l.vector;
   const auto& ve = in.hw.vector_engine;
-  const double f = ve.passes.*config::vector_pass_keys()[static_cast<size_t>(vw.op)].second;
   const uint64_t blocks = ceil_div(vw.channels, ve.lanes);
   uint64_t cycles = 0;
   for_chunks(chunking(l, t), [&](uint64_t, uint64_t nn) {
-    const auto s = base::ceil_cycles(static_cast<double>(nn * vw.ops_per_position) * f);
+    const uint64_t s = vector_pass_cycles(ve, vw.op, nn * vw.ops_per_position);
     cycles += blocks * lane_estimate(in.hw, ve.clock_hz, ve.fixed, s);
   });
   return cycles;

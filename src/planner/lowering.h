@@ -69,6 +69,9 @@ uint64_t im2col_slot_bytes(const PlanInputs& in, const workload::Layer& l, const
 uint64_t lowered_instructions(const workload::Layer& l, const Lowered& low, const Tiling& t,
                               uint64_t lanes);
 
+// Lane-cycles of `ops` element operations of class `op`: ops x the configured passes.
+uint64_t vector_pass_cycles(const config::VectorEngineConfig& ve, workload::VectorOp op,
+                            uint64_t ops);
 // The planner's estimate of a vector layer's engine time (core cycles): per chunk of positions
 // and lane-wide block of channels, its ops at vector_engine.passes, at least the engine's static
 // overhead each. (Transposes around reductions are not counted.)

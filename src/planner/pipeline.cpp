@@ -88,18 +88,16 @@ std::vector<StagePlan> cut_pipeline(const workload::Graph& g, const config::HwCo
       s.est_cycles = base::sat_add(s.est_cycles, est[l]);
       s.weight_bytes += g.layers[l].dense_weight_elems() * workload::dtype_bytes(dtype);
     }
-    const workload::Subgraph sub = workload::subgraph(g, s.first, s.last);
+    s.sub = workload::subgraph(g, s.first, s.last);
     config::Options so = opt;
     so.static_weights = true;
     so.allow_spill = false;
-    const Residency r =
-        plan_residency(PlanInputs{sub.graph, view, batch, workload::dtype_bytes(dtype), so, dtype});
+    const PlanInputs in{s.sub.graph, view, batch, workload::dtype_bytes(dtype), so, dtype};
+    const Residency r = plan_residency(in);
     s.static_weights = r.feasible;
     s.static_shortfall = r.feasible ? 0 : r.infeasible.shortfall_bytes;
-    for (uint64_t b : occupancies(
-             PlanInputs{sub.graph, view, batch, workload::dtype_bytes(dtype), so, dtype}, r))
-      s.static_peak = std::max(s.static_peak, b);
-    out.push_back(s);
+    for (uint64_t b : occupancies(in, r)) s.static_peak = std::max(s.static_peak, b);
+    out.push_back(std::move(s));
   }
   return out;
 }
@@ -108,12 +106,11 @@ std::vector<StageProgram> plan_pipeline(const workload::Graph& g, const config::
                                         uint64_t batch, workload::DType dtype,
                                         const config::Options& opt, uint32_t stages, bool trace) {
   std::vector<StageProgram> out;
-  for (const StagePlan& st : cut_pipeline(g, hw, batch, dtype, opt, stages)) {
-    StageProgram sp{st, workload::subgraph(g, st.first, st.last), {}};
+  for (StagePlan& st : cut_pipeline(g, hw, batch, dtype, opt, stages)) {
     config::Options so = opt;
     so.static_weights = st.static_weights;
-    sp.program = plan(sp.sub.graph, planner_view(hw), batch, dtype, so, trace);
-    out.push_back(std::move(sp));
+    isa::Program p = plan(st.sub.graph, planner_view(hw), batch, dtype, so, trace);
+    out.push_back(StageProgram{std::move(st), std::move(p)});
   }
   return out;
 }

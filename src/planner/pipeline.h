@@ -23,6 +23,7 @@ struct StagePlan {
   bool static_weights = false;
   // The planned SBUF peak with static weights, and how far it is beyond capacity (0: fits).
   uint64_t static_peak = 0, static_shortfall = 0;
+  workload::Subgraph sub;  // the stage as a model of its own
 };
 
 // Cuts g into `stages` contiguous non-empty stages (1 <= stages <= layers; else PlanError) so
@@ -32,11 +33,10 @@ std::vector<StagePlan> cut_pipeline(const workload::Graph& g, const config::HwCo
                                     uint64_t batch, workload::DType dtype,
                                     const config::Options& opt, uint32_t stages);
 
-// A stage ready to run: its cut, itself as a model, and its program (static weights where its
-// plan says so; streaming, and spilling if need be, elsewhere).
+// A stage ready to run: its cut (with itself as a model) and its program (static weights where
+// its plan says so; streaming, and spilling if need be, elsewhere).
 struct StageProgram {
   StagePlan plan;
-  workload::Subgraph sub;
   isa::Program program;
 };
 std::vector<StageProgram> plan_pipeline(const workload::Graph& g, const config::HwConfig& hw,

@@ -21,13 +21,6 @@ uint32_t u32(uint64_t x) {
   return static_cast<uint32_t>(x);
 }
 
-// Lane-cycles of `ops` element operations of class `op`: ops x the configured passes.
-uint64_t passes(const config::VectorEngineConfig& ve, workload::VectorOp op, uint64_t ops) {
-  // vector_pass_keys() lists the op classes in workload::VectorOp's order
-  const double f = ve.passes.*config::vector_pass_keys()[static_cast<size_t>(op)].second;
-  return base::ceil_cycles(static_cast<double>(ops) * f);
-}
-
 // The (first channel, first position) of each op in program order. Softmax and layernorm
 // reduce over every channel of a position: their chunks go outermost.
 std::vector<std::pair<uint64_t, uint64_t>> vector_order(const workload::VectorWork& vw,
@@ -163,8 +156,9 @@ void emit_vector(Emitter& e, size_t l) {
     const uint64_t nn = std::min(c.chunk, c.total - c0);
     isa::Instr v;
     v.layer = lid;
-    v.payload = isa::Vector{passes(in.hw.vector_engine, vw.op, nn * vw.ops_per_position), c0,
-                            u32(ch0), u32(cw), u32(nn)};
+    v.payload =
+        isa::Vector{vector_pass_cycles(in.hw.vector_engine, vw.op, nn * vw.ops_per_position), c0,
+                    u32(ch0), u32(cw), u32(nn)};
     DepList deps = params;
     std::vector<int> slots(ins.size(), -1);
     for (size_t k = 0; k < ins.size(); ++k) {

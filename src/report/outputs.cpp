@@ -13,6 +13,7 @@
 #include <string_view>
 
 #include "ncore_version.h"  // generated at build time: NCORE_VERSION_STRING
+#include "report/files.h"
 
 namespace ncore::report {
 
@@ -326,11 +327,6 @@ std::vector<double> dram_bins(const Stats& s, uint64_t end, uint64_t bin) {
 }  // namespace
 
 // Written as text line by line (a DOM of 10^5..10^6 events costs gigabytes): one event per line.
-void trace_json(const config::RunConfig& rc, const isa::Program& p, const Stats& s,
-                const std::function<void(std::string_view)>& sink) {
-  trace_json(rc, p, {TraceProcess{"NeuronCore " + rc.hw.name, &s, true, true}}, sink);
-}
-
 void trace_json(const config::RunConfig& rc, const isa::Program& p,
                 const std::vector<TraceProcess>& procs,
                 const std::function<void(std::string_view)>& sink) {
@@ -407,6 +403,13 @@ void trace_json(const config::RunConfig& rc, const isa::Program& p,
       "\"batch\":{}}}}}\n",
       quoted(version_string()), quoted(rc.model.name), quoted(rc.hw.name), rc.batch);
   sink(out);
+}
+
+void write_trace(const std::string& path, const config::RunConfig& rc, const isa::Program& p,
+                 const std::vector<TraceProcess>& procs) {
+  OutputFile trace(path);
+  trace_json(rc, p, procs, [&](std::string_view piece) { trace.write(piece); });
+  trace.commit();
 }
 
 }  // namespace ncore::report

@@ -47,13 +47,9 @@ nlohmann::ordered_json make_summary(const config::RunConfig& rc, const isa::Prog
                                     const Stats* stats);
 
 std::string layers_csv(const config::RunConfig& rc, const isa::Program& p, const Stats& s);
-// trace.json (Chrome trace-event format), handed to `sink` in pieces of about 1 MiB as it is
-// formatted: ~200 bytes per instruction, never held whole.
-void trace_json(const config::RunConfig& rc, const isa::Program& p, const Stats& s,
-                const std::function<void(std::string_view)>& sink);
-// A process of a multi-core trace.json: a core (its engine and queue tracks, its SBUF
-// occupancy) or a chip, each with the DRAM bandwidth counter when `dram` (its stats hold the
-// DRAM's busy records).
+// A process of trace.json: a core (its engine and queue tracks, its SBUF occupancy) or a chip,
+// each with the DRAM bandwidth counter when `dram` (its stats hold the DRAM's busy records). A
+// single core's run is one process, {"NeuronCore <hw>", stats, core, dram}.
 struct TraceProcess {
   std::string name;
   const Stats* stats;
@@ -61,11 +57,14 @@ struct TraceProcess {
   bool dram = false;
   const isa::Program* program = nullptr;  // a core's own (a pipeline stage's); null: trace_json's
 };
-// One process per entry, pid in order; the one-core form above is {{"NeuronCore <hw>", s, core,
-// dram}}.
+// trace.json (Chrome trace-event format), one process per entry, pid in order, handed to `sink`
+// in pieces of about 1 MiB as it is formatted: ~200 bytes per instruction, never held whole.
 void trace_json(const config::RunConfig& rc, const isa::Program& p,
                 const std::vector<TraceProcess>& procs,
                 const std::function<void(std::string_view)>& sink);
+// trace_json into `path` through an OutputFile (a temporary, renamed into place once whole).
+void write_trace(const std::string& path, const config::RunConfig& rc, const isa::Program& p,
+                 const std::vector<TraceProcess>& procs);
 
 // A CSV cell: empty for null, a string as is (in quotes, with "" for a quote, when it holds a
 // comma, a quote or a newline), any other value as JSON.

@@ -29,25 +29,38 @@ uint32_t deployment_chips(const config::RunConfig& rc) {
   return (cores + per_chip - 1) / per_chip;
 }
 
+std::vector<hw::Dram*> chip_drams(const config::RunConfig& rc, std::deque<base::Stats>& stats,
+                                  bool trace) {
+  std::vector<hw::Dram*> drams;
+  for (size_t c = 0; c < stats.size(); ++c) {
+    stats[c].tracing = trace;
+    drams.push_back(new hw::Dram(("chip" + std::to_string(c) + "_dram").c_str(), rc.hw.chip->dram,
+                                 rc.hw.tensor_engine.clock_hz, stats[c]));
+  }
+  return drams;
+}
+
+void write_deployment_trace(const std::string& out_dir, const config::RunConfig& rc,
+                            const isa::Program& p, std::vector<report::TraceProcess> cores,
+                            const std::deque<base::Stats>& chips) {
+  for (size_t c = 0; c < chips.size(); ++c)
+    cores.push_back({"chip " + std::to_string(c) + " DRAM", &chips[c], false, true});
+  report::write_trace(out_dir + "/trace.json", rc, p, cores);
+}
+
 int run_deployment(const config::RunConfig& rc, const isa::Program& program,
                    const std::string& out_dir, const PointOptions& opt) {
   if (rc.options.functional)
     throw std::logic_error("functional mode with a multi-core deployment");  // load_run refuses
   const config::ChipConfig& chip = *rc.hw.chip;
   const uint32_t n = rc.deployment.cores, chips = deployment_chips(rc);
-  const double f = rc.hw.tensor_engine.clock_hz;
   planner::check_deployment_cost(rc, compute_instructions(program) * n, opt.trace);
   // The stats stay put and live until the process ends (a static deque of them: its elements
   // never move), as the modules that keep references into them.
   static std::deque<std::deque<base::Stats>> kept;
   auto& core_stats = kept.emplace_back(n);
   auto& chip_stats = kept.emplace_back(chips);
-  std::vector<hw::Dram*> drams;
-  for (uint32_t c = 0; c < chips; ++c) {
-    chip_stats[c].tracing = opt.trace;
-    drams.push_back(
-        new hw::Dram(("chip" + std::to_string(c) + "_dram").c_str(), chip.dram, f, chip_stats[c]));
-  }
+  const std::vector<hw::Dram*> drams = chip_drams(rc, chip_stats, opt.trace);
   std::vector<hw::NeuronCore*> cores;
   for (uint32_t i = 0; i < n; ++i) {
     core_stats[i].tracing = opt.trace;
@@ -80,11 +93,7 @@ int run_deployment(const config::RunConfig& rc, const isa::Program& program,
       procs.push_back({"NeuronCore " + std::to_string(i) + " (chip " +
                            std::to_string(i / chip.cores) + ", " + rc.hw.name + ")",
                        core_ptrs[i], true, false});
-    for (uint32_t c = 0; c < chips; ++c)
-      procs.push_back({"chip " + std::to_string(c) + " DRAM", chip_ptrs[c], false, true});
-    report::OutputFile trace(out_dir + "/trace.json");
-    report::trace_json(rc, program, procs, [&](std::string_view piece) { trace.write(piece); });
-    trace.commit();
+    write_deployment_trace(out_dir, rc, program, std::move(procs), chip_stats);
   }
   spdlog::info(
       "{} {} batch {} data_parallel over {} cores ({} chips): {:.6g} s, {:.6g} "

@@ -4,10 +4,15 @@
 // queues to one shared DRAM, the chip's (`chip.dram`, its whole bandwidth), so the bandwidth a
 // core gets is an outcome of the contention, not a setting.
 #pragma once
+#include <deque>
 #include <string>
+#include <vector>
 
+#include "base/stats.h"
 #include "config/run_config.h"
+#include "hw/dram.h"
 #include "isa/program.h"
+#include "report/outputs.h"
 #include "sim/run_point.h"
 
 namespace ncore::sim {
@@ -17,6 +22,17 @@ uint64_t compute_instructions(const isa::Program& p);
 
 // The chips a deployment of rc spans: ceil(cores x replicas / chip.cores).
 uint32_t deployment_chips(const config::RunConfig& rc);
+
+// Each chip's DRAM, built from chip.dram (its whole bandwidth), counting into `stats` (one per
+// chip, tracing as `trace`); never freed, as every module.
+std::vector<hw::Dram*> chip_drams(const config::RunConfig& rc, std::deque<base::Stats>& stats,
+                                  bool trace);
+
+// trace.json of a deployment into out_dir: the cores' processes, then one per chip holding its
+// DRAM's bandwidth counter.
+void write_deployment_trace(const std::string& out_dir, const config::RunConfig& rc,
+                            const isa::Program& p, std::vector<report::TraceProcess> cores,
+                            const std::deque<base::Stats>& chips);
 
 // run_planned for a deployment other than `single` (a feasible program): simulates it and
 // writes summary.json (the whole deployment, with its `deployment` block), config.yaml,

@@ -76,12 +76,7 @@ Design& elaborate(const config::RunConfig& rc, const std::vector<planner::StageP
   d.chip_stats.resize(chips);
   d.link_stats.resize(total);
   auto* changed = new sc_core::sc_event("pipeline_pass");
-  std::vector<hw::Dram*> drams;
-  for (uint32_t c = 0; c < chips; ++c) {
-    d.chip_stats[c].tracing = trace;
-    drams.push_back(new hw::Dram(("chip" + std::to_string(c) + "_dram").c_str(), chip.dram, f,
-                                 d.chip_stats[c]));
-  }
+  const std::vector<hw::Dram*> drams = chip_drams(rc, d.chip_stats, trace);
   const auto made_by = producers(stages);
   for (uint32_t g = 0; g < total; ++g) {  // core g: replica g / n, stage g % n
     const uint32_t k = g % n, first = g - k, c = g / chip.cores;
@@ -96,7 +91,7 @@ Design& elaborate(const config::RunConfig& rc, const std::vector<planner::StageP
                                     link, k > 0);
     const isa::Program& p = stages[k].program;
     d.gates.push_back(new hw::PassGate(inv, static_cast<uint32_t>(p.engines()), *changed));
-    for (int t : stages[k].sub.inputs)
+    for (int t : stages[k].plan.sub.inputs)
       if (t > 0) {
         hw::PassGate* producer = d.gates.at(first + made_by.at(t));
         d.gates[g]->add_producer(producer);
@@ -184,12 +179,7 @@ int run_pipeline(const config::RunConfig& rc, const std::string& out_dir, const 
       procs.push_back({"NeuronCore " + std::to_string(g) + " (stage " + std::to_string(g % n) +
                            ", chip " + std::to_string(g / chip.cores) + ", " + rc.hw.name + ")",
                        stats[g], true, false, programs[g]});
-    for (uint32_t c = 0; c < chips; ++c)
-      procs.push_back({"chip " + std::to_string(c) + " DRAM", &d.chip_stats[c], false, true});
-    report::OutputFile trace(out_dir + "/trace.json");
-    report::trace_json(rc, *programs[0], procs,
-                       [&](std::string_view piece) { trace.write(piece); });
-    trace.commit();
+    write_deployment_trace(out_dir, rc, *programs[0], std::move(procs), d.chip_stats);
   }
   spdlog::info(
       "{} {} batch {} pipeline of {} stages ({} chips): period {:.6g} s, {:.6g} "

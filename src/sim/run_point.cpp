@@ -86,9 +86,8 @@ int run_planned(const config::RunConfig& rc, const isa::Program& program,
                            " differs from the reference by " +
                            std::to_string(summary["functional"]["max_rel_error"].get<double>()));
   if (opt.trace) {
-    report::OutputFile trace(out_dir + "/trace.json");
-    report::trace_json(rc, program, stats, [&](std::string_view piece) { trace.write(piece); });
-    trace.commit();
+    report::write_trace(out_dir + "/trace.json", rc, program,
+                        {{"NeuronCore " + rc.hw.name, &stats, true, true}});
   }
   spdlog::info(
       "{} {} batch {}: {} cycles, {:.6g} s, {:.6g} inferences/s, {:.4g} MB DRAM per "
