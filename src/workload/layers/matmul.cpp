@@ -4,6 +4,8 @@
 // output (heads * b.tokens, a.tokens). Without (context = P V): a is (heads * keys, queries),
 // K = keys = b.tokens, M = b.features / heads, output (b.features, a.tokens).
 // MACs per sample = heads * K * M * a.tokens; no parameters (the stationary tile comes from SBUF).
+// A third input (a decode step's KV cache: kv_cache, the model loader adds it) holds earlier
+// tokens of b: the stationary operand is that input's tokens, then b's (keys = both).
 #include "workload/layer_kind.h"
 
 namespace ncore::workload {
@@ -11,7 +13,14 @@ namespace {
 
 void build_matmul(Params& p, Layer& l) {
   const Shape& a = l.in_shapes[0];
-  const Shape& b = l.in_shapes[1];
+  const Shape& b0 = l.in_shapes[1];
+  Shape b = b0;  // the stationary operand: the cached tokens (a third input), then b's
+  if (l.in_shapes.size() > 2) {
+    if (l.in_shapes[2].c != b0.c || l.in_shapes[2].w != 1)
+      p.fail("inputs", "the cache (third input, " + l.in_shapes[2].str() +
+                           ") needs the second input's features (" + b0.str() + ")");
+    b.h += l.in_shapes[2].h;
+  }
   const uint64_t heads = p.count("heads", 1);
   const bool transpose_b = p.flag("transpose_b", false);
   l.activation = read_activation(p);
@@ -45,9 +54,11 @@ void build_matmul(Params& p, Layer& l) {
 
 }  // namespace
 
-NCORE_REGISTER_LAYER("matmul", 2, 2, build_matmul, nullptr, nullptr, KindFlags{false, true},
-                     KindDoc{"two inputs, `heads`, `transpose_b`, `activation`",
-                             "tensor engine with an activation as the stationary operand "
-                             "(attention Q·Kᵀ and P·V), per sample and head; no parameters"});
+NCORE_REGISTER_LAYER(
+    "matmul", 2, 3, build_matmul, nullptr, nullptr, KindFlags{false, true},
+    KindDoc{"two inputs (a third: a KV cache's earlier tokens of the second), `heads`, "
+            "`transpose_b`, `activation`",
+            "tensor engine with an activation as the stationary operand "
+            "(attention Q·Kᵀ and P·V), per sample and head; no parameters"});
 
 }  // namespace ncore::workload
