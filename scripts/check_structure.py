@@ -6,7 +6,8 @@ from the first line of its signature to its closing brace (a brace matcher over 
 comments and literals blanked: a `{` at namespace or class level whose header ends in `)` and
 qualifiers opens a function; lambdas and blocks inside count toward their function).
 --includes: a file under src/FOLDER includes project headers only from FOLDER and the folders
-before it in the layering base < workload < config < isa < planner < hw < report < sim < cli.
+before it in the layering base < workload < config < isa < planner < hw < report < sim < serve
+< cli.
 Prints one line per violation (file:line: what) and exits 1 when there is any.
 """
 import argparse
@@ -15,7 +16,7 @@ import re
 import sys
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-LAYERS = ["base", "workload", "config", "isa", "planner", "hw", "report", "sim", "cli"]
+LAYERS = ["base", "workload", "config", "isa", "planner", "hw", "report", "sim", "serve", "cli"]
 MAX_FILE_LINES = 600
 MAX_FUNCTION_LINES = 80
 GENERATED = {"ncore_version.h"}  # written by cmake/version.cmake into the build tree

@@ -18,6 +18,7 @@
 #include "config/config_error.h"
 #include "config/keys.h"
 #include "config/run_config.h"
+#include "config/serve_config.h"
 #include "config/sweep_config.h"
 #include "config/units.h"
 #include "hw/dram_efficiency.h"
@@ -27,6 +28,7 @@
 #include "report/files.h"
 #include "report/inspect.h"
 #include "report/outputs.h"
+#include "serve/serve_run.h"
 #include "sim/merge.h"
 #include "sim/run_point.h"
 #include "sim/sweep.h"
@@ -127,6 +129,7 @@ void print_dram_efficiency() {
 // Everything the command line sets.
 struct Args {
   std::string run_file, out_dir = "traces/run", sweep_file, sweep_out = "traces/sweep";
+  std::string serve_out = "traces/serve";
   std::vector<std::string> sets;
   int64_t batch = -1;   // -1: not given
   uint32_t stages = 0;  // plan --stages N (0: not given)
@@ -149,6 +152,7 @@ struct Commands {
   CLI::App* dram;
   CLI::App* import;
   CLI::App* keys;
+  CLI::App* serve;
 };
 
 Commands add_commands(CLI::App& app, Args& a) {
@@ -175,6 +179,14 @@ Commands add_commands(CLI::App& app, Args& a) {
   c.sweep->add_option("--shard", a.shard,
                       "run shard i of N: the points whose index is i - 1 modulo N (1 <= i <= N)");
 
+  c.serve = app.add_subcommand(
+      "serve", "play a request stream against a decoder: static or continuous batching");
+  c.serve->add_option("config", a.run_file, "serve file (configs/serve/*.yaml)")->required();
+  c.serve->add_option("-o,--out", a.serve_out, "output directory")->capture_default_str();
+  c.serve->add_option("--jobs", a.jobs, "step-grid points simulated at once")
+      ->check(CLI::PositiveNumber);
+  c.serve->add_option("--set", a.sets, "override a key: --set arrivals.rate=20")
+      ->allow_extra_args(false);
   c.merge = app.add_subcommand("merge",
                                "join the folders of a sweep's shards into sweep.csv and best.csv");
   c.merge->add_option("dirs", a.merge_dirs, "the shard folders (sweep --shard i/N -o DIR)")
@@ -337,10 +349,18 @@ int sweep(const Args& a, const std::vector<config::Override>& overrides) {
   opt.resume = a.resume;
   opt.sets = a.sets;
   if (!a.shard.empty()) opt.shard = sim::parse_shard(a.shard);  // before the sweep file
+  const config::SweepConfig sc = config::load_sweep(a.sweep_file, overrides);
+  if (config::is_serve_file(sc.base_run)) {
+    if (!a.shard.empty() || a.resume || a.sweep_trace)
+      throw config::ConfigError(a.sweep_file +
+                                ": a serve sweep runs whole: --shard, --resume and --trace are "
+                                "for sweeps of runs");
+    return serve::run_serve_sweep(sc, serve::ServeOptions{a.sweep_out, a.jobs});
+  }
   opt.progress = progress_in_place(a);
   // On a terminal each message first erases the status line it may land on.
   if (opt.progress) spdlog::set_pattern("\r\033[K%^%l%$: %v");
-  return sim::run_sweep(config::load_sweep(a.sweep_file, overrides), opt);
+  return sim::run_sweep(sc, opt);
 }
 
 int dispatch(const Commands& c, const Args& a) {
@@ -351,6 +371,9 @@ int dispatch(const Commands& c, const Args& a) {
     return sim::run_point(config::load_run(a.run_file, overrides), a.out_dir,
                           sim::PointOptions{a.trace && !a.no_trace});
   if (*c.sweep) return sweep(a, overrides);
+  if (*c.serve)
+    return serve::run_serve(config::load_serve(a.run_file, overrides),
+                            serve::ServeOptions{a.serve_out, a.jobs});
   if (*c.merge) return sim::merge_shards(a.merge_dirs, a.merge_out);
   if (*c.plan) {
     const auto rc = config::load_run(a.run_file, overrides);

@@ -13,6 +13,7 @@
 namespace fs = std::filesystem;
 
 namespace ncore::config {
+
 namespace {
 
 std::vector<std::string> split_dots(const std::string& key) {
@@ -26,6 +27,8 @@ std::vector<std::string> split_dots(const std::string& key) {
   }
   return parts;
 }
+
+}  // namespace
 
 // Sets tree[a][b][c] = value for key "a.b.c", creating mappings on the way.
 void set_path(YAML::Node root, const std::string& key, const YAML::Node& value,
@@ -45,6 +48,9 @@ void set_path(YAML::Node root, const std::string& key, const YAML::Node& value,
   if (parts.back().empty()) throw ConfigError(origin + ": " + key + ": empty key segment");
   cur[parts.back()] = value;
 }
+
+namespace {
+
 
 std::string stem(const std::string& path) {
   return fs::path(path).stem().string();

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include <yaml-cpp/yaml.h>
+
 #include "config/hw_config.h"
 #include "workload/graph.h"
 #include "workload/model_spec.h"
@@ -74,6 +76,11 @@ workload::Graph load_model_file(const std::string& path, const workload::Variant
 // `ncoresim import`: an ONNX file or SCALE-Sim CSV as a ModelSpec, and the spec as model YAML.
 workload::ModelSpec import_model_file(const std::string& path);
 std::string model_yaml(const workload::ModelSpec& spec);
+
+// Sets tree[a][b][c] = value for dotted key "a.b.c", creating mappings on the way; `origin` names
+// the override in messages.
+void set_path(YAML::Node root, const std::string& key, const YAML::Node& value,
+              const std::string& origin);
 
 // Parses "key=value" from the command line.
 Override parse_set(const std::string& arg);

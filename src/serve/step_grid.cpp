@@ -1,0 +1,190 @@
+#include "serve/step_grid.h"
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <stdexcept>
+
+#include "config/sweep_config.h"
+#include "report/files.h"
+#include "sim/sweep.h"
+
+namespace ncore::serve {
+namespace {
+
+// n + 1 points from 1 to `most`, evenly spaced (deduplicated, increasing).
+std::vector<uint64_t> spaced(uint64_t most, uint64_t n) {
+  std::vector<uint64_t> v{1};
+  for (uint64_t k = 1; k <= n; ++k) {
+    const uint64_t x = std::max<uint64_t>(1, most * k / n);
+    if (x > v.back()) v.push_back(x);
+  }
+  return v;
+}
+
+// The index i with axis[i] <= x < axis[i + 1] (clamped to the first and last intervals), and
+// x's fraction of that interval (below 0 or above 1 outside the axis: extrapolation).
+double locate(const std::vector<uint64_t>& axis, double x, size_t& i) {
+  if (axis.size() == 1) {
+    i = 0;
+    return 0;
+  }
+  i = 0;
+  while (i + 2 < axis.size() && x >= static_cast<double>(axis[i + 1])) ++i;
+  const double lo = static_cast<double>(axis[i]), hi = static_cast<double>(axis[i + 1]);
+  return (x - lo) / (hi - lo);
+}
+
+double bilinear(const std::vector<uint64_t>& rows, const std::vector<uint64_t>& cols,
+                const std::vector<double>& v, double r, double c) {
+  size_t i = 0, j = 0;
+  const double fr = locate(rows, r, i), fc = locate(cols, c, j);
+  auto at = [&](size_t a, size_t b) { return v[a * cols.size() + b]; };
+  auto row = [&](size_t a) {
+    return cols.size() == 1 ? at(a, 0) : at(a, j) + fc * (at(a, j + 1) - at(a, j));
+  };
+  if (rows.size() == 1) return row(0);
+  return row(i) + fr * (row(i + 1) - row(i));
+}
+
+std::vector<std::string> texts(const std::vector<uint64_t>& v) {
+  std::vector<std::string> out;
+  for (uint64_t x : v) out.push_back(std::to_string(x));
+  return out;
+}
+
+// One phase's grid through the sweep driver: axes batch and `tokens_key`, every point with
+// `phase` and an unbounded DRAM (the scheduler keeps to the capacity itself).
+std::vector<double> run_grid(const config::ServeConfig& sc, const char* phase,
+                             const std::vector<uint64_t>& batches, const char* tokens_key,
+                             const std::vector<uint64_t>& tokens, const std::string& dir,
+                             unsigned jobs) {
+  config::SweepConfig sw;
+  sw.file = sc.file;
+  sw.base_run = sc.base_file;
+  sw.sets = sc.base_overrides;
+  const std::string origin = "serve step grid";
+  sw.sets.push_back({"phase", phase, origin});
+  sw.sets.push_back({"hw.dram.capacity", std::to_string(uint64_t{1} << 50), origin});
+  sw.sets.push_back({"options.functional", "false", origin});
+  sw.axes.push_back(
+      config::SweepAxis{"batch", texts(batches), std::vector<std::string>(batches.size(), origin)});
+  sw.axes.push_back(config::SweepAxis{tokens_key, texts(tokens),
+                                      std::vector<std::string>(tokens.size(), origin)});
+  sw.points = batches.size() * tokens.size();
+  sim::SweepOptions opt;
+  opt.out_dir = dir;
+  opt.jobs = jobs;
+  opt.force = true;
+  opt.resume = true;  // a serve run again over the same grid reuses its points
+  const int code = sim::run_sweep(sw, opt);
+  if (code != 0)
+    throw std::runtime_error("the step grid's " + std::string(phase) + " points failed (exit " +
+                             std::to_string(code) + "): see " + dir);
+  std::vector<double> s;
+  for (size_t i = 0; i < sw.points; ++i) {
+    const auto j =
+        nlohmann::json::parse(std::ifstream(dir + "/" + sw.point(i).id + "/summary.json"));
+    if (j["seconds"].is_null())
+      throw std::runtime_error("step grid point " + sw.point(i).id + " is infeasible: see " + dir);
+    s.push_back(j["seconds"].get<double>() + j["host"]["overhead_s"].get<double>());
+  }
+  return s;
+}
+
+}  // namespace
+
+double StepTable::decode(double batch, double context) const {
+  return bilinear(batches, contexts, decode_s, batch, context);
+}
+
+double StepTable::prefill(double batch, double sequence) const {
+  return bilinear(batches, sequences, prefill_s, batch, sequence);
+}
+
+config::GridConfig choose_grid(const config::ServeConfig& sc) {
+  config::GridConfig g = sc.grid;
+  const auto& s = sc.scheduler;
+  const auto& a = sc.arrivals;
+  if (g.batches.empty()) {
+    if (s.policy == config::SchedulerPolicy::static_batching) {
+      g.batches = {s.max_batch};
+    } else {
+      for (uint64_t b = 1; b < s.max_batch; b *= 2) g.batches.push_back(b);
+      g.batches.push_back(s.max_batch);
+    }
+  }
+  uint64_t prompt = a.prompt.largest(), output = a.output.largest();
+  if (!a.trace_rows.empty()) {
+    prompt = output = 1;
+    for (const auto& t : a.trace_rows) {
+      prompt = std::max(prompt, t.prompt_tokens);
+      output = std::max(output, t.output_tokens);
+    }
+  }
+  if (g.contexts.empty()) g.contexts = spaced(prompt + output, 8);
+  if (g.sequences.empty()) g.sequences = spaced(s.chunked ? std::min(prompt, s.chunk) : prompt, 5);
+  return g;
+}
+
+StepTable simulate_steps(const config::ServeConfig& sc, const config::GridConfig& g,
+                         const std::string& dir, unsigned jobs) {
+  StepTable t;
+  t.batches = g.batches;
+  t.contexts = g.contexts;
+  t.sequences = g.sequences;
+  t.decode_s = run_grid(sc, "decode", g.batches, "context", g.contexts, dir + "/grid/decode", jobs);
+  t.prefill_s =
+      run_grid(sc, "prefill", g.batches, "sequence", g.sequences, dir + "/grid/prefill", jobs);
+  return t;
+}
+
+std::string steps_csv(const StepTable& t) {
+  std::ostringstream o;
+  o.precision(17);
+  o << "phase,batch,tokens,seconds\n";
+  for (size_t i = 0; i < t.batches.size(); ++i) {
+    for (size_t j = 0; j < t.contexts.size(); ++j)
+      o << "decode," << t.batches[i] << ',' << t.contexts[j] << ','
+        << t.decode_s[i * t.contexts.size() + j] << '\n';
+    for (size_t j = 0; j < t.sequences.size(); ++j)
+      o << "prefill," << t.batches[i] << ',' << t.sequences[j] << ','
+        << t.prefill_s[i * t.sequences.size() + j] << '\n';
+  }
+  return o.str();
+}
+
+StepTable read_steps_csv(const std::string& text) {
+  StepTable t;
+  std::istringstream in(text);
+  std::string line;
+  std::getline(in, line);
+  struct Row {
+    bool decode;
+    uint64_t b, n;
+    double s;
+  };
+  std::vector<Row> rows;
+  while (std::getline(in, line)) {
+    std::istringstream ls(line);
+    std::string phase, b, n, s;
+    std::getline(ls, phase, ',');
+    std::getline(ls, b, ',');
+    std::getline(ls, n, ',');
+    std::getline(ls, s, ',');
+    rows.push_back(Row{phase == "decode", std::stoull(b), std::stoull(n), std::stod(s)});
+  }
+  auto add = [](std::vector<uint64_t>& v, uint64_t x) {
+    if (std::find(v.begin(), v.end(), x) == v.end()) v.push_back(x);
+  };
+  for (const auto& r : rows) {
+    add(t.batches, r.b);
+    add(r.decode ? t.contexts : t.sequences, r.n);
+  }
+  for (const auto& r : rows) (r.decode ? t.decode_s : t.prefill_s).push_back(r.s);
+  return t;
+}
+
+}  // namespace ncore::serve

@@ -1,0 +1,40 @@
+// Step times of a serving run (issue 16): a grid of simulated prefill(b, sequence) and
+// decode(b, context) points, each a run of the base through the sweep driver (child processes,
+// `jobs` at once), written to DIR/steps.csv and interpolated bilinearly in between (linear
+// extrapolation below the first point). A step's time is the device's (`seconds`) plus the
+// host's per-invocation overhead: the logits are sampled on the device and only token ids cross
+// the host link (an assumption, as transformers-neuronx samples on the device).
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "config/serve_config.h"
+
+namespace ncore::serve {
+
+struct StepTable {
+  std::vector<uint64_t> batches, contexts, sequences;
+  std::vector<double> decode_s;   // batches x contexts, row-major
+  std::vector<double> prefill_s;  // batches x sequences, row-major
+  double decode(double batch, double context) const;
+  double prefill(double batch, double sequence) const;
+};
+
+// The grid's axes: the serve file's `grid`, or chosen from the scheduler and the lengths: batches
+// 1, 2, 4, ... up to max_batch (static: max_batch alone), 9 contexts from 1 to the longest
+// prompt plus output, 6 sequences from 1 to the longest prompt (or prefill chunk).
+config::GridConfig choose_grid(const config::ServeConfig& sc);
+
+// Simulates the grid's points into dir/grid/{decode,prefill}/ and returns their step times;
+// throws std::runtime_error when a point failed.
+StepTable simulate_steps(const config::ServeConfig& sc, const config::GridConfig& g,
+                         const std::string& dir, unsigned jobs);
+
+// steps.csv: phase, batch, tokens (context or sequence), seconds.
+std::string steps_csv(const StepTable& t);
+
+// Reads a steps.csv back (tests, and a serve sweep's points).
+StepTable read_steps_csv(const std::string& text);
+
+}  // namespace ncore::serve
