@@ -100,8 +100,8 @@ size_t WeightPrefetch::next(Queues& q) {
         moves(isa::DmaData::weights, -1,
               isa::DmaRegion{static_cast<uint32_t>(w.group), 0, 0, static_cast<uint32_t>(w.m0)});
     what.weight_slot = slot(b);
-    m_loaded[b] = q.read(w.bytes, isa::TrafficClass::weights, static_cast<uint32_t>(w.layer),
-                         m_slot_free[slot(b)], what);
+    m_loaded[b] = q.read(w.bytes, w.kv ? isa::TrafficClass::kv : isa::TrafficClass::weights,
+                         static_cast<uint32_t>(w.layer), m_slot_free[slot(b)], what);
   }
   return j;
 }

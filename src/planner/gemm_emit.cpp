@@ -298,11 +298,14 @@ void GemmLayer::activation_operands() {
   for (uint64_t s0 = 0; s0 < m_c.total; s0 += m_c.span) {
     for (uint64_t g = 0; g < m_gm.groups; ++g) {
       int cache_slot = -1;
+      const bool prefetched = kv_bytes && !m_in.opt.static_weights;  // residency.h weight_blocks
+      const size_t j = prefetched ? m_e.weights().next(m_e.queues()) : 0;
       const DepList cache =
-          kv_bytes ? m_e.input_chunk(m_ins[2], m_lid, kv_bytes, 2, cache_slot,
-                                     moves(DmaData::stationary_input, -1,
-                                           DmaRegion{u32(g), 0, 0, 0, u32(m_gm.m), 0, s0}))
-                   : DepList{};
+          prefetched ? m_e.weights().loaded(j)
+          : kv_bytes ? m_e.input_chunk(m_ins[2], m_lid, kv_bytes, 2, cache_slot,
+                                       moves(DmaData::stationary_input, -1,
+                                             DmaRegion{u32(g), 0, 0, 0, u32(m_gm.m), 0, s0}))
+                     : DepList{};
       Dep last_mm{};
       for (uint64_t m0 = 0; m0 < m_gm.m; m0 += m_mb) {
         const uint64_t m = std::min(m_mb, m_gm.m - m0);
@@ -322,6 +325,7 @@ void GemmLayer::activation_operands() {
         m_e.release_slot(1, sta_slot, last_mm);
       }
       m_e.release_slot(2, cache_slot, last_mm);
+      if (prefetched) m_e.weights().release(j, last_mm);
     }
     flush();
   }

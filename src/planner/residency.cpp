@@ -76,6 +76,7 @@ uint64_t weight_region_bytes(const PlanInputs& in, const Residency& r) {
   for (size_t i = 0; i < in.g.layers.size(); ++i) {
     const Layer& l = in.g.layers[i];
     const Lowered& low = r.lowering[i];
+    largest = std::max(largest, kv_tile_bytes(in, l));  // weight_blocks: KV tiles stream there
     if (!has_weight_blocks(l) || low.kind == isa::Lowering::vector) continue;
     largest = std::max(
         largest, block_bytes(*l.gemm, tile_m(*l.gemm, low, r.tiling), in.dtype_bytes) * low.pack);
@@ -101,7 +102,8 @@ uint64_t input_slot_bytes(const PlanInputs& in, const Residency& r, size_t l) {
   for (size_t k = 0; k < ins.size(); ++k) {
     if (tensor(r, ins[k]).resident || layer.gather) continue;
     if (layer.gemm && k == 2) {  // a decode step's KV cache, per sample and KV head
-      occ += r.kv_slots * kv_tile_bytes(in, layer);
+      // streamed weights: in the weight buffers (weight_blocks); static: its own ring
+      if (in.opt.static_weights) occ += r.kv_slots * kv_tile_bytes(in, layer);
       continue;
     }
     if (layer.gemm && k == 1) {  // a stationary activation tile
@@ -332,6 +334,12 @@ std::vector<WeightBlock> weight_blocks(const PlanInputs& in, const Residency& r,
   for (size_t l = 0; l < in.g.layers.size(); ++l) {
     const workload::Layer& layer = in.g.layers[l];
     const Lowered& low = r.lowering[l];
+    if (const uint64_t kv = kv_tile_bytes(in, layer); kv && !once && !in.opt.static_weights) {
+      for (uint64_t s = 0; s < in.batch; ++s)
+        for (uint64_t g = 0; g < layer.gemm->groups; ++g)
+          blocks.push_back(WeightBlock{l, kv, g, 0, true});
+      continue;
+    }
     if (!has_weight_blocks(layer) || low.kind == isa::Lowering::vector) continue;
     const auto& gm = *layer.gemm;
     const uint64_t mb = tile_m(gm, low, r.tiling);

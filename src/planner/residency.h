@@ -44,9 +44,12 @@ struct WeightBlock {
   size_t layer;
   uint64_t bytes;
   uint64_t group, m0;
+  bool kv = false;  // a decode step's KV cache tile of one sample and KV head (class kv)
 };
 // The weight blocks of the program in order (an activation_stationary layer's once per chunk of
 // positions; with `once`, every block once whatever the order: the bytes static weights keep).
+// Streamed weights: a decode step's KV cache tiles (kv_tile_bytes, per sample and KV head) go
+// through the same prefetch buffers, in program order, as the stationary operands they are.
 std::vector<WeightBlock> weight_blocks(const PlanInputs& in, const Residency& r, bool once = false);
 
 // A decode step's KV cache part of attention matmul l's stationary operand, per sample and group
