@@ -291,21 +291,29 @@ DepList GemmLayer::stationary_tile(uint64_t g, uint64_t m0, uint64_t m, uint64_t
 
 // Attention: per sample, per head (KV head), per block of the stationary tile (stationary_tile),
 // the first input's columns of that sample stream through. A decode step's KV cache is read per
-// sample and KV head, all its tokens at once, into the cache's stream ring (kv_slots deep).
+// sample in tiles of kv_tile_heads() heads (residency.h), through the weight prefetch buffers
+// (streamed weights) or the cache's stream ring (static weights, kv_slots deep).
 void GemmLayer::activation_operands() {
-  const uint64_t kv_bytes = kv_tile_bytes(m_in, m_layer);
-  m_pack.on = kv_bytes > 0;
+  const uint64_t head_bytes = kv_head_bytes(m_in, m_layer), hp = kv_tile_heads(m_in, m_layer);
+  const bool prefetched = head_bytes && !m_in.opt.static_weights;  // residency.h weight_blocks
+  m_pack.on = head_bytes > 0;
   for (uint64_t s0 = 0; s0 < m_c.total; s0 += m_c.span) {
+    DepList cache;
+    size_t j = 0;
+    int cache_slot = -1;
     for (uint64_t g = 0; g < m_gm.groups; ++g) {
-      int cache_slot = -1;
-      const bool prefetched = kv_bytes && !m_in.opt.static_weights;  // residency.h weight_blocks
-      const size_t j = prefetched ? m_e.weights().next(m_e.queues()) : 0;
-      const DepList cache =
-          prefetched ? m_e.weights().loaded(j)
-          : kv_bytes ? m_e.input_chunk(m_ins[2], m_lid, kv_bytes, 2, cache_slot,
-                                       moves(DmaData::stationary_input, -1,
-                                             DmaRegion{u32(g), 0, 0, 0, u32(m_gm.m), 0, s0}))
-                     : DepList{};
+      const uint64_t tile_end = hp ? std::min(m_gm.groups, g - g % hp + hp) : 0;
+      if (head_bytes && g % hp == 0) {  // the next tile of the cache
+        const uint64_t heads = tile_end - g;
+        if (prefetched) {
+          j = m_e.weights().next(m_e.queues());
+          cache = m_e.weights().loaded(j);
+        } else {
+          cache = m_e.input_chunk(
+              m_ins[2], m_lid, head_bytes * heads, 2, cache_slot,
+              moves(DmaData::stationary_input, -1, DmaRegion{u32(g), 0, 0, 0, u32(m_gm.m), 0, s0}));
+        }
+      }
       Dep last_mm{};
       for (uint64_t m0 = 0; m0 < m_gm.m; m0 += m_mb) {
         const uint64_t m = std::min(m_mb, m_gm.m - m0);
@@ -324,8 +332,10 @@ void GemmLayer::activation_operands() {
         }
         m_e.release_slot(1, sta_slot, last_mm);
       }
-      m_e.release_slot(2, cache_slot, last_mm);
-      if (prefetched) m_e.weights().release(j, last_mm);
+      if (head_bytes && g + 1 == tile_end) {  // the tile's last head done
+        m_e.release_slot(2, cache_slot, last_mm);
+        if (prefetched) m_e.weights().release(j, last_mm);
+      }
     }
     flush();
   }

@@ -238,6 +238,7 @@ std::string plan_key(const config::RunConfig& rc, bool trace) {
   v.dtype = rc.dtype;
   v.io_dtype = rc.io_dtype;
   v.options = rc.options;
+  v.variant = rc.variant;  // a decoder's phase, sequence and context shape its graph
   return config::resolved_yaml(v, ".") + "model_file: " + rc.model_file +
          "\ntrace: " + (trace ? "true" : "false") + "\n";
 }

@@ -334,10 +334,11 @@ std::vector<WeightBlock> weight_blocks(const PlanInputs& in, const Residency& r,
   for (size_t l = 0; l < in.g.layers.size(); ++l) {
     const workload::Layer& layer = in.g.layers[l];
     const Lowered& low = r.lowering[l];
-    if (const uint64_t kv = kv_tile_bytes(in, layer); kv && !once && !in.opt.static_weights) {
+    if (const uint64_t kv = kv_head_bytes(in, layer); kv && !once && !in.opt.static_weights) {
+      const uint64_t hp = kv_tile_heads(in, layer), groups = layer.gemm->groups;
       for (uint64_t s = 0; s < in.batch; ++s)
-        for (uint64_t g = 0; g < layer.gemm->groups; ++g)
-          blocks.push_back(WeightBlock{l, kv, g, 0, true});
+        for (uint64_t g = 0; g < groups; g += hp)
+          blocks.push_back(WeightBlock{l, kv * std::min(hp, groups - g), g, 0, true});
       continue;
     }
     if (!has_weight_blocks(layer) || low.kind == isa::Lowering::vector) continue;
@@ -409,10 +410,19 @@ Residency plan_residency(const PlanInputs& in) {
   }
 }
 
-uint64_t kv_tile_bytes(const PlanInputs& in, const Layer& l) {
+uint64_t kv_head_bytes(const PlanInputs& in, const Layer& l) {
   if (!l.gemm || l.in_shapes.size() < 3) return 0;
   const uint64_t other = l.gemm->transpose_b ? l.gemm->k : l.gemm->m;  // the head's features
   return l.in_shapes[2].h * other * in.dtype_bytes;
+}
+
+uint64_t kv_tile_heads(const PlanInputs& in, const Layer& l) {
+  const uint64_t head = kv_head_bytes(in, l);
+  return head ? std::clamp<uint64_t>(kMaxKvTileBytes / head, 1, l.gemm->groups) : 0;
+}
+
+uint64_t kv_tile_bytes(const PlanInputs& in, const Layer& l) {
+  return kv_head_bytes(in, l) * kv_tile_heads(in, l);
 }
 
 uint32_t kv_slots(const PlanInputs& in) {

@@ -52,8 +52,15 @@ struct WeightBlock {
 // through the same prefetch buffers, in program order, as the stationary operands they are.
 std::vector<WeightBlock> weight_blocks(const PlanInputs& in, const Residency& r, bool once = false);
 
-// A decode step's KV cache part of attention matmul l's stationary operand, per sample and group
-// (KV head): all its cached tokens, read as one transfer (0: the layer reads no cache).
+// A decode step's KV cache part of attention matmul l's stationary operand is read per sample in
+// tiles of kv_tile_heads() consecutive KV heads, all their cached tokens, each one transfer: as
+// many heads as 2 MiB holds (a sequence's cache of a layer is contiguous in DRAM), so that
+// short caches still move in transfers long enough to use every DMA queue. An assumption, with
+// the 2 MiB a bound on the SBUF it takes.
+constexpr uint64_t kMaxKvTileBytes = uint64_t{2} << 20;
+uint64_t kv_head_bytes(const PlanInputs& in, const workload::Layer& l);  // 0: no cache input
+uint64_t kv_tile_heads(const PlanInputs& in, const workload::Layer& l);
+// The largest tile (0: the layer reads no cache).
 uint64_t kv_tile_bytes(const PlanInputs& in, const workload::Layer& l);
 // The stream slots of those transfers (the emitter's ring 2), the same for every layer: deep
 // enough that the transfers in flight cover the DMA start latency at the queues' bandwidth (the

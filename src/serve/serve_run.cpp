@@ -62,6 +62,9 @@ json play(const config::ServeConfig& sc, const StepTable& steps, const std::stri
   json j = report::summary_head(sc.base);
   j.erase("batch");
   j["serve"] = serve_summary(sc, reqs, s, kv);
+  j["steps"]["decode_points"] = steps.decode_s.size();
+  j["steps"]["prefill_points"] = steps.prefill_s.size();
+  j["steps"]["decode_fit_max_error"] = steps.fit_max_error();
   report::write_file(dir + "/summary.json", j.dump(2) + "\n");
   return j;
 }

@@ -96,8 +96,62 @@ std::vector<double> run_grid(const config::ServeConfig& sc, const char* phase,
 
 }  // namespace
 
+void StepTable::fit_rows() {
+  fit.clear();
+  if (!tile || contexts.size() < 4) return;
+  for (size_t i = 0; i < batches.size(); ++i) {
+    // The normal equations of min |X w - y|^2, X rows (1, L, ceil((L+1)/T)), by Cramer's rule.
+    double m[3][3] = {}, v[3] = {};
+    for (size_t j = 0; j < contexts.size(); ++j) {
+      const double L = static_cast<double>(contexts[j]);
+      const double x[3] = {1, L, std::ceil((L + 1) / static_cast<double>(tile))};
+      for (int r = 0; r < 3; ++r) {
+        v[r] += x[r] * decode_s[i * contexts.size() + j];
+        for (int c = 0; c < 3; ++c) m[r][c] += x[r] * x[c];
+      }
+    }
+    auto det = [](const double a[3][3]) {
+      return a[0][0] * (a[1][1] * a[2][2] - a[1][2] * a[2][1]) -
+             a[0][1] * (a[1][0] * a[2][2] - a[1][2] * a[2][0]) +
+             a[0][2] * (a[1][0] * a[2][1] - a[1][1] * a[2][0]);
+    };
+    const double d = det(m);
+    if (std::abs(d) < 1e-30) {  // degenerate (all contexts within one tile): no fit
+      fit.clear();
+      return;
+    }
+    for (int k = 0; k < 3; ++k) {
+      double a[3][3];
+      for (int r = 0; r < 3; ++r)
+        for (int c = 0; c < 3; ++c) a[r][c] = c == k ? v[r] : m[r][c];
+      fit.push_back(det(a) / d);
+    }
+  }
+}
+
+double StepTable::fit_max_error() const {
+  double worst = 0;
+  for (size_t i = 0; i < batches.size(); ++i)
+    for (size_t j = 0; j < contexts.size(); ++j) {
+      const double y = decode_s[i * contexts.size() + j];
+      worst = std::max(
+          worst,
+          std::abs(decode(static_cast<double>(batches[i]), static_cast<double>(contexts[j])) / y -
+                   1));
+    }
+  return worst;
+}
+
 double StepTable::decode(double batch, double context) const {
-  return bilinear(batches, contexts, decode_s, batch, context);
+  if (fit.empty()) return bilinear(batches, contexts, decode_s, batch, context);
+  const double steps = std::ceil((context + 1) / static_cast<double>(tile));
+  auto row = [&](size_t i) {
+    return fit[3 * i] + fit[3 * i + 1] * context + fit[3 * i + 2] * steps;
+  };
+  size_t i = 0;
+  const double f = locate(batches, batch, i);
+  if (batches.size() == 1) return row(0);
+  return row(i) + f * (row(i + 1) - row(i));
 }
 
 double StepTable::prefill(double batch, double sequence) const {
@@ -112,7 +166,10 @@ config::GridConfig choose_grid(const config::ServeConfig& sc) {
     if (s.policy == config::SchedulerPolicy::static_batching) {
       g.batches = {s.max_batch};
     } else {
-      for (uint64_t b = 1; b < s.max_batch; b *= 2) g.batches.push_back(b);
+      for (uint64_t b = 1; b < s.max_batch; b *= 2) {  // 1, 2, 3, 4, 6, 8, 12, ...
+        g.batches.push_back(b);
+        if (b >= 2 && b + b / 2 < s.max_batch) g.batches.push_back(b + b / 2);
+      }
       g.batches.push_back(s.max_batch);
     }
   }
@@ -138,6 +195,8 @@ StepTable simulate_steps(const config::ServeConfig& sc, const config::GridConfig
   t.decode_s = run_grid(sc, "decode", g.batches, "context", g.contexts, dir + "/grid/decode", jobs);
   t.prefill_s =
       run_grid(sc, "prefill", g.batches, "sequence", g.sequences, dir + "/grid/prefill", jobs);
+  t.tile = sc.base.hw.tensor_engine.cols;
+  t.fit_rows();
   return t;
 }
 
@@ -156,8 +215,9 @@ std::string steps_csv(const StepTable& t) {
   return o.str();
 }
 
-StepTable read_steps_csv(const std::string& text) {
+StepTable read_steps_csv(const std::string& text, uint64_t tile) {
   StepTable t;
+  t.tile = tile;
   std::istringstream in(text);
   std::string line;
   std::getline(in, line);
@@ -184,6 +244,7 @@ StepTable read_steps_csv(const std::string& text) {
     add(r.decode ? t.contexts : t.sequences, r.n);
   }
   for (const auto& r : rows) (r.decode ? t.decode_s : t.prefill_s).push_back(r.s);
+  t.fit_rows();
   return t;
 }
 
