@@ -239,7 +239,8 @@ void GemmLayer::activation_stationary() {
 
 // Attention: per sample, per head, per block of the second input's stationary tile (from SBUF,
 // or first read from DRAM if that tensor was spilled), the first input's columns of that sample
-// stream through.
+// stream through. With grouped-query attention a group is a K/V head, loaded once, and its
+// columns are the tokens of every query head sharing it (input_share: Q is read whole once).
 void GemmLayer::activation_operands() {
   const int t_sta = m_ins[1];
   for (uint64_t s0 = 0; s0 < m_c.total; s0 += m_c.span) {
