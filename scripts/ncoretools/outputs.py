@@ -10,8 +10,9 @@ import os
 
 import pandas as pd
 
-CLASSES = ("weights", "io", "spill")                  # DRAM traffic classes
-LAYER_DRAM = ("read_weights", "read_io", "read_spill", "write_io", "write_spill")
+CLASSES = ("weights", "io", "spill", "kv")            # DRAM traffic classes
+LAYER_DRAM = ("read_weights", "read_io", "read_spill", "write_io", "write_spill", "read_kv",
+              "write_kv")
 
 
 class OutputError(ValueError):

@@ -20,7 +20,7 @@ from . import cli, outputs
 from .outputs import CLASSES, OutputError, to_float, to_text
 
 REQUIRED = ["batch", "throughput_inferences_per_s", "latency_s"]
-CLASS_COLORS = {"weights": "#4c72b0", "io": "#55a868", "spill": "#c44e52"}
+CLASS_COLORS = {"weights": "#4c72b0", "io": "#55a868", "spill": "#c44e52", "kv": "#8172b2"}
 ENERGY = ["tensor", "vector", "sbuf", "psum", "dram", "static"]  # energy.<name>_j columns
 ENERGY_COLORS = {"tensor": "#8172b2", "vector": "#dd8452", "sbuf": "#64b5cd", "psum": "#ccb974",
                  "dram": "#c44e52", "static": "#8c8c8c"}

@@ -17,7 +17,7 @@ from . import cli, outputs
 from .outputs import CLASSES, OutputError
 
 DMA_CLASSES = list(CLASSES)
-CLASS_COLORS = {"weights": "#4c72b0", "io": "#55a868", "spill": "#c44e52", "other": "#8c8c8c"}
+CLASS_COLORS = {"weights": "#4c72b0", "io": "#55a868", "spill": "#c44e52", "kv": "#8172b2", "other": "#8c8c8c"}
 ENGINE_COLORS = {"tensor engine": "#8172b2", "vector engine": "#dd8452",
                  "scalar engine": "#937860", "gpsimd engine": "#da8bc3"}
 COMPUTE_ENGINES = ["tensor engine", "vector engine", "scalar engine", "gpsimd engine"]

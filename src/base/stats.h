@@ -24,12 +24,15 @@ class IntervalUnion {
   std::vector<std::pair<uint64_t, uint64_t>> m_runs;  // [start, end), sorted, not touching
 };
 
+constexpr int kStatsTrafficClasses = 4;  // isa::kTrafficClasses (hw/dma.cpp checks)
+
 struct LayerStats {
   uint64_t start = UINT64_MAX, end = 0;  // first instruction start, last instruction end
   uint64_t tensor_busy = 0, vector_busy = 0, stall = 0, macs = 0;
   uint64_t scalar_busy = 0, gpsimd_busy = 0;  // engines only some hardware has
   uint64_t port_stall = 0;  // cycles instructions waited on a state-buffer port beyond their own
-  uint64_t read_bytes[3] = {0, 0, 0}, write_bytes[3] = {0, 0, 0};  // by traffic class
+  // By traffic class (isa::TrafficClass: weights, io, spill, kv).
+  uint64_t read_bytes[kStatsTrafficClasses] = {}, write_bytes[kStatsTrafficClasses] = {};
   IntervalUnion dma_intervals;  // when the DMA queues moved this layer's bytes
   uint64_t dma_busy() const { return dma_intervals.length(); }  // cycles with at least one
 };

@@ -58,13 +58,13 @@ void print_plan(const config::RunConfig& rc, const isa::Program& p) {
     std::printf("tiled finer to fit: output-channel blocks <= %llu, chunks <= %llu positions\n",
                 static_cast<unsigned long long>(p.tiling_m_cap),
                 static_cast<unsigned long long>(p.tiling_chunk_cap));
-  std::printf("%-24s %-14s %-21s %13s %9s %7s %6s %10s %-6s %11s %9s %11s %11s %11s\n", "layer",
-              "kind", "order", "macs", "weights_B", "matmuls", "chunks", "sbuf_B", "output",
-              "rd_weights", "rd_io", "rd_spill", "wr_io", "wr_spill");
+  std::printf("%-24s %-14s %-21s %13s %9s %7s %6s %10s %-6s %11s %9s %11s %11s %11s %11s %11s\n",
+              "layer", "kind", "order", "macs", "weights_B", "matmuls", "chunks", "sbuf_B",
+              "output", "rd_weights", "rd_io", "rd_spill", "wr_io", "wr_spill", "rd_kv", "wr_kv");
   for (const auto& l : p.layers)
     std::printf(
         "%-24s %-14s %-21s %13llu %9llu %7llu %6llu %10llu %-6s %11llu %9llu %11llu "
-        "%11llu %11llu\n",
+        "%11llu %11llu %11llu %11llu\n",
         l.name.c_str(), l.kind.c_str(), isa::order_name(l.order),
         static_cast<unsigned long long>(l.macs), static_cast<unsigned long long>(l.weight_bytes),
         static_cast<unsigned long long>(l.matmuls), static_cast<unsigned long long>(l.n_chunks),
@@ -73,7 +73,9 @@ void print_plan(const config::RunConfig& rc, const isa::Program& p) {
         static_cast<unsigned long long>(l.read_bytes[1]),
         static_cast<unsigned long long>(l.read_bytes[2]),
         static_cast<unsigned long long>(l.write_bytes[1]),
-        static_cast<unsigned long long>(l.write_bytes[2]));
+        static_cast<unsigned long long>(l.write_bytes[2]),
+        static_cast<unsigned long long>(l.read_bytes[3]),
+        static_cast<unsigned long long>(l.write_bytes[3]));
   if (!p.feasible)
     std::printf("infeasible: layer %s is short of %llu bytes: %s\n", p.infeasible.layer.c_str(),
                 static_cast<unsigned long long>(p.infeasible.shortfall_bytes),

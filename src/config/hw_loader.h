@@ -24,6 +24,9 @@ void emit_chip(YAML::Emitter& out, const ChipConfig& chip);
 
 // Loads a model file (.yaml) into the graph IR, building each layer through the registry;
 // `yaml_text` is the file's (read_yaml_text), `path` names it in messages and in Graph::file.
-workload::Graph load_model(const std::string& path, const std::string& yaml_text);
+// `variant` (a decoder's phase, sequence, context) is applied as model_loader.cpp says; the
+// caller checks it against the model (run_config.cpp: its errors name the run file's keys).
+workload::Graph load_model(const std::string& path, const std::string& yaml_text,
+                           const workload::Variant& variant = {});
 
 }  // namespace ncore::config

@@ -151,23 +151,68 @@ std::string exact(double v) {
 
 namespace {
 
-// A YAML model's graph, kept per path and exact text: a sweep loads its model once per point,
-// and parsing ResNet-50's 8 KB takes about 2 ms where comparing it takes microseconds.
-workload::Graph load_yaml_model(const std::string& path) {
+// A YAML model's graph, kept per path, variant and exact text: a sweep loads its model once per
+// point, and parsing ResNet-50's 8 KB takes about 2 ms where comparing it takes microseconds.
+workload::Graph load_yaml_model(const std::string& path, const workload::Variant& v) {
   constexpr size_t kMostKept = 16;  // models; then the cache starts again
   static std::mutex mu;
   static std::map<std::string, std::pair<std::string, workload::Graph>> kept;
   std::string text = read_yaml_text(path);
+  const std::string key = path + '\n' + workload::phase_name(v.phase) + ' ' +
+                          std::to_string(v.sequence) + ' ' + std::to_string(v.context);
   {
     const std::lock_guard<std::mutex> lock(mu);
-    const auto it = kept.find(path);
+    const auto it = kept.find(key);
     if (it != kept.end() && it->second.first == text) return it->second.second;
   }
-  workload::Graph g = load_model(path, text);
+  workload::Graph g = load_model(path, text, v);
   const std::lock_guard<std::mutex> lock(mu);
   if (kept.size() >= kMostKept) kept.clear();
-  kept[path] = {std::move(text), g};
+  kept[key] = {std::move(text), g};
   return g;
+}
+
+// The run's `phase`, `sequence` and `context` (issue 16), read before the model is loaded.
+workload::Variant read_variant(MapReader& run) {
+  workload::Variant v;
+  const std::string phase = run.get("phase", one_of({"none", "prefill", "decode"}), "none");
+  v.phase = phase == "prefill"  ? workload::Phase::prefill
+            : phase == "decode" ? workload::Phase::decode
+                                : workload::Phase::none;
+  if (run.has("sequence")) {
+    v.sequence = static_cast<uint64_t>(run.get("sequence", integer_in(1, 1 << 24)));
+    if (v.phase == workload::Phase::decode)
+      run.fail("sequence",
+               "a decode step has one token per sequence: set `context` (the tokens "
+               "already in the KV cache) instead");
+  }
+  if (run.has("context")) {
+    v.context = static_cast<uint64_t>(run.get("context", integer_in(1, 1 << 24)));
+    if (v.phase != workload::Phase::decode)
+      run.fail("context", "the tokens already in the KV cache need `phase: decode`");
+  }
+  return v;
+}
+
+// The variant against the model: a phase only for a decoder, a sequence only for a model whose
+// input is a token sequence (channels 1, width 1), positions within the model's max_context.
+void check_variant(MapReader& run, const workload::Graph& g, const workload::Variant& v) {
+  if (v.phase != workload::Phase::none && !g.decoder)
+    run.fail("phase", "the model '" + g.name + "' (" + g.file +
+                          ") is not a decoder-only language model (its file has no "
+                          "`decoder: true`): run it without `phase`");
+  if (v.sequence && (g.input.c != 1 || g.input.w != 1))
+    run.fail("sequence", "the model '" + g.name + "' takes a " + g.input.str() +
+                             " input, not a token sequence (channels 1, width 1)");
+  const uint64_t most = g.max_context;
+  if (most && v.sequence > most)
+    run.fail("sequence", std::to_string(v.sequence) + " tokens exceed the model's max_context (" +
+                             std::to_string(most) + ")");
+  if (most && v.context > most)
+    run.fail("context", std::to_string(v.context) +
+                            " cached tokens exceed the model's "
+                            "max_context (" +
+                            std::to_string(most) + ")");
 }
 
 // A deployment the hardware can hold: one core alone in `single` mode; a chip block for the
@@ -190,13 +235,29 @@ void check_deployment(MapReader& dep, const RunConfig& rc) {
     dep.fail("mode", "options.client_batch (dynamic batching) is not modelled for a pipeline");
 }
 
+// The model built for the run's variant (a decode step's default context: the model file's
+// sequence), checked against it.
+void load_variant_model(MapReader& run, RunConfig& rc) {
+  if (rc.variant.phase == workload::Phase::decode && !rc.variant.context)
+    rc.variant.context = load_model_file(rc.model_file).input.h;  // the model file's sequence
+  rc.model = load_model_file(rc.model_file, rc.variant);
+  check_variant(run, rc.model, rc.variant);
+  const bool cached =
+      std::any_of(rc.model.layers.begin(), rc.model.layers.end(),
+                  [](const workload::Layer& l) { return l.inputs.size() > 2 && l.gemm; });
+  if (cached && rc.options.functional)
+    run.fail(rc.variant.phase == workload::Phase::decode ? "phase" : "options",
+             "options.functional does not compute a decode step (its KV cache): run "
+             "the decode step without functional mode, or functional mode with prefill");
+}
+
 }  // namespace
 
-workload::Graph load_model_file(const std::string& path) {
+workload::Graph load_model_file(const std::string& path, const workload::Variant& v) {
   const std::string ext = fs::path(path).extension().string();
   if (ext == ".onnx") return workload::build_graph(workload::import_onnx(path));
   if (ext == ".csv") return workload::build_graph(workload::import_scalesim(path));
-  return load_yaml_model(path);
+  return load_yaml_model(path, v);
 }
 
 workload::ModelSpec import_model_file(const std::string& path) {
@@ -328,8 +389,9 @@ RunConfig load_run(const std::string& path, const std::vector<Override>& overrid
     check_deployment(*dep, rc);
     dep->finish();
   }
+  rc.variant = read_variant(run);
   run.finish();
-  rc.model = load_model_file(rc.model_file);
+  load_variant_model(run, rc);
   return rc;
 }
 
@@ -345,6 +407,10 @@ std::string resolved_yaml(const RunConfig& rc, const std::string& out_dir) {
   out << YAML::Key << "batch" << YAML::Value << rc.batch;
   out << YAML::Key << "dtype" << YAML::Value << workload::dtype_name(rc.dtype);
   out << YAML::Key << "io_dtype" << YAML::Value << workload::dtype_name(rc.io_dtype);
+  if (rc.variant.phase != workload::Phase::none)  // other runs' files stay as they were
+    out << YAML::Key << "phase" << YAML::Value << workload::phase_name(rc.variant.phase);
+  if (rc.variant.sequence) out << YAML::Key << "sequence" << YAML::Value << rc.variant.sequence;
+  if (rc.variant.context) out << YAML::Key << "context" << YAML::Value << rc.variant.context;
   out << YAML::Key << "options" << YAML::Value << YAML::BeginMap;
   options_keys().write(out, rc.options);
   out << YAML::EndMap;

@@ -53,6 +53,8 @@ struct RunConfig {
   workload::DType io_dtype = workload::DType::fp16;
   Options options;
   Deployment deployment;
+  // A decoder's `phase`, `sequence` and `context` (issue 16); `model` is built for it.
+  workload::Variant variant;
 };
 
 // One override: a dotted key of the run namespace, its value as YAML text, and where it came
@@ -66,7 +68,8 @@ struct Override {
 RunConfig load_run(const std::string& path, const std::vector<Override>& overrides = {});
 
 // Loads a model file on its own: a model YAML, an ONNX file or a SCALE-Sim CSV (by extension).
-workload::Graph load_model_file(const std::string& path);
+// A YAML model is built for `variant` (a decoder's phase, sequence and context; model_loader).
+workload::Graph load_model_file(const std::string& path, const workload::Variant& variant = {});
 
 // `ncoresim import`: an ONNX file or SCALE-Sim CSV as a ModelSpec, and the spec as model YAML.
 workload::ModelSpec import_model_file(const std::string& path);

@@ -19,6 +19,7 @@ DmaQueue::DmaQueue(sc_core::sc_module_name n, const config::DmaConfig& c, double
       m_bytes_per_cycle(c.queue_bandwidth / core_hz),
       m_start_latency(base::ceil_cycles(c.start_latency_s * core_hz)),
       m_overhead(base::ceil_cycles(c.transfer_overhead_s * core_hz)) {
+  static_assert(isa::kTrafficClasses == base::kStatsTrafficClasses);
   for (int k = 0; k < isa::kTrafficClasses; ++k) {
     const std::string cls = isa::traffic_class_name(static_cast<isa::TrafficClass>(k));
     m_read[static_cast<size_t>(k)] = &w.stats.counter("dram.read_bytes." + cls);

@@ -12,6 +12,8 @@ const char* traffic_class_name(TrafficClass c) {
       return "io";
     case TrafficClass::spill:
       return "spill";
+    case TrafficClass::kv:
+      return "kv";
   }
   return "?";
 }

@@ -11,8 +11,11 @@
 
 namespace ncore::isa {
 
-enum class TrafficClass : uint8_t { weights = 0, io = 1, spill = 2 };
-constexpr int kTrafficClasses = 3;
+// DRAM traffic by what it moves: weights, the model's inputs and outputs (io), activations that
+// did not fit in SBUF (spill), and a decoder's KV cache (kv: read by a decode step's attention,
+// written as a prefill or decode step appends to it; issue 16).
+enum class TrafficClass : uint8_t { weights = 0, io = 1, spill = 2, kv = 3 };
+constexpr int kTrafficClasses = 4;
 const char* traffic_class_name(TrafficClass c);
 
 // Engine ids: the compute engines first (tensor 0, vector 1, then the program's others, see

@@ -43,8 +43,8 @@ struct LayerPlan {
   uint64_t sbuf_bytes = 0;  // planned state-buffer occupancy while this layer runs
   uint64_t matmuls = 0, weight_blocks = 0, n_chunks = 0;
   bool output_resident = true;  // false: the output lives in DRAM (io by design, or spilled)
-  uint64_t read_bytes[kTrafficClasses] = {0, 0, 0};  // planned DRAM traffic by class
-  uint64_t write_bytes[kTrafficClasses] = {0, 0, 0};
+  uint64_t read_bytes[kTrafficClasses] = {};  // planned DRAM traffic by class
+  uint64_t write_bytes[kTrafficClasses] = {};
 };
 
 struct Infeasible {

@@ -115,6 +115,7 @@ Emitter::Emitter(const PlanInputs& in, const Residency& r, isa::Program& p)
       m_psum(in.hw.psum.banks) {}
 
 isa::TrafficClass Emitter::home_class(int t) const {
+  if (tensor(t).kv) return isa::TrafficClass::kv;
   return tensor(t).io_home ? isa::TrafficClass::io : isa::TrafficClass::spill;
 }
 
@@ -144,8 +145,7 @@ void Emitter::output_chunk(int t, uint32_t l, uint64_t bytes, const Dep& produce
   if (tensor(t).resident) {
     merge(ready, produced);
     if (tensor(t).io_home && !tensor(t).source)  // an output still read here: written out too
-      m_queues.write(bytes, isa::TrafficClass::io, l, {produced},
-                     moves(isa::DmaData::output, t, region));
+      m_queues.write(bytes, home_class(t), l, {produced}, moves(isa::DmaData::output, t, region));
     return;
   }
   m_scratch.assign(1, produced);

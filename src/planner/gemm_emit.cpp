@@ -47,6 +47,8 @@ class GemmLayer {
 
   void weight_stationary();
   void activation_stationary();
+  DepList stationary_tile(uint64_t g, uint64_t m0, uint64_t m, uint64_t s0, int& slot,
+                          int& cache_slot);
   void activation_operands();
   // The output is complete when every tile's eviction (or write) is.
   void finish() { m_e.ready(m_out) = std::move(m_ready); }
@@ -237,20 +239,40 @@ void GemmLayer::activation_stationary() {
   });
 }
 
-// Attention: per sample, per head, per block of the second input's stationary tile (from SBUF,
-// or first read from DRAM if that tensor was spilled), the first input's columns of that sample
-// stream through. With grouped-query attention a group is a K/V head, loaded once, and its
-// columns are the tokens of every query head sharing it (input_share: Q is read whole once).
+// The deps under which the stationary tile of keys-block m0 (m wide) of group g, sample s0, is in
+// SBUF: the second input's part (from SBUF, or read from DRAM if that tensor was spilled), and
+// in a decode step the KV cache's (its earlier tokens, the third input, read from DRAM as class
+// kv). The keys are the tile's columns in Q·Kᵀ (m) and its rows in P·V (all K of them).
+DepList GemmLayer::stationary_tile(uint64_t g, uint64_t m0, uint64_t m, uint64_t s0, int& slot,
+                                   int& cache_slot) {
+  const isa::Dma what =
+      moves(DmaData::stationary_input, -1, DmaRegion{u32(g), 0, 0, u32(m0), u32(m), 0, s0});
+  const uint64_t bytes = m_gm.k * m * m_in.dtype_bytes;
+  cache_slot = -1;
+  if (m_ins.size() < 3) return m_e.input_chunk(m_ins[1], m_lid, bytes, 1, slot, what);
+  const uint64_t cached = m_layer.in_shapes[2].h;  // keys [0, cached) are in the cache
+  const uint64_t keys = m_gm.transpose_b ? m : m_gm.k;
+  const uint64_t first = m_gm.transpose_b ? m0 : 0;
+  const uint64_t from_cache = std::min(keys, cached > first ? cached - first : 0);
+  const uint64_t cache_bytes = part(bytes, 0, from_cache, keys);
+  DepList deps;
+  if (from_cache < keys)
+    deps = m_e.input_chunk(m_ins[1], m_lid, bytes - cache_bytes, 1, slot, what);
+  if (from_cache) merge(deps, m_e.input_chunk(m_ins[2], m_lid, cache_bytes, 2, cache_slot, what));
+  return deps;
+}
+
+// Attention: per sample, per head, per block of the stationary tile (stationary_tile), the first
+// input's columns of that sample stream through. With grouped-query attention a group is a K/V
+// head, loaded once, and its columns are the tokens of every query head sharing it (input_share:
+// Q is read whole once).
 void GemmLayer::activation_operands() {
-  const int t_sta = m_ins[1];
   for (uint64_t s0 = 0; s0 < m_c.total; s0 += m_c.span) {
     for (uint64_t g = 0; g < m_gm.groups; ++g) {
       for (uint64_t m0 = 0; m0 < m_gm.m; m0 += m_mb) {
         const uint64_t m = std::min(m_mb, m_gm.m - m0);
-        int sta_slot = -1;
-        const DepList stationary = m_e.input_chunk(
-            t_sta, m_lid, m_gm.k * m * m_in.dtype_bytes, 1, sta_slot,
-            moves(DmaData::stationary_input, -1, DmaRegion{u32(g), 0, 0, u32(m0), u32(m), 0, s0}));
+        int sta_slot = -1, cache_slot = -1;
+        const DepList stationary = stationary_tile(g, m0, m, s0, sta_slot, cache_slot);
         ++m_lp.weight_blocks;
         Dep last_mm{};
         for (uint64_t c0 = s0; c0 < s0 + m_c.span; c0 += m_c.chunk) {
@@ -264,6 +286,7 @@ void GemmLayer::activation_operands() {
               [&](const Dep& mm) { m_e.release_slot(0, slot, mm); });
         }
         m_e.release_slot(1, sta_slot, last_mm);
+        m_e.release_slot(2, cache_slot, last_mm);
       }
     }
   }

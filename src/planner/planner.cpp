@@ -113,8 +113,8 @@ void emit_network_input(Emitter& e) {
 void emit_external(Emitter& e, size_t l) {
   const int t = static_cast<int>(l + 1);
   if (!e.tensor(t).resident) return;
-  e.ready(t) = e.queues().read(e.tensor(t).bytes, isa::TrafficClass::io, static_cast<uint32_t>(l),
-                               {}, moves(isa::DmaData::whole, t));
+  e.ready(t) = e.queues().read(e.tensor(t).bytes, e.home_class(t), static_cast<uint32_t>(l), {},
+                               moves(isa::DmaData::whole, t));
 }
 
 void emit_layer(Emitter& e, size_t l, isa::LayerPlan& lp) {

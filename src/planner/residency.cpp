@@ -41,6 +41,9 @@ std::vector<Tensor> build_tensors(const PlanInputs& in) {
     t[i + 1].bytes = bytes(g.layers[i].out);
     t[i + 1].producer = static_cast<int>(i);
     t[i + 1].io_home = t[i + 1].source = g.layers[i].external;
+    // A new K or V entry lives in the cache in DRAM as well: written out as it is produced.
+    t[i + 1].kv = g.layers[i].kv_read || g.layers[i].kv_write;
+    if (g.layers[i].kv_write) t[i + 1].io_home = true;
   }
   for (size_t i = 0; i < n; ++i) {
     if (g.layers[i].shape_only) continue;
@@ -96,7 +99,7 @@ uint64_t input_slot_bytes(const PlanInputs& in, const Residency& r, size_t l) {
   uint64_t occ = 0;
   for (size_t k = 0; k < ins.size(); ++k) {
     if (tensor(r, ins[k]).resident || layer.gather) continue;
-    if (layer.gemm && k == 1) {  // a stationary activation tile
+    if (layer.gemm && k >= 1) {  // a stationary activation tile (and a KV cache's part of it)
       occ += kStreamSlots * layer.gemm->k * block_m(*layer.gemm, r.tiling) * in.dtype_bytes;
       continue;
     }

@@ -22,6 +22,7 @@ struct Tensor {
   int last_use = -1;  // last consuming layer index
   bool io_home = false;
   bool source = false;  // the network input or an external layer's: read from DRAM by design
+  bool kv = false;      // a KV cache's (read) or a new entry of it (written too): class kv
   bool resident = false;
 };
 

@@ -207,7 +207,7 @@ void emit_gather(Emitter& e, size_t l) {
     const uint64_t rows = ga.broadcast ? ga.rows : ga.rows * in.batch;
     e.ready(t_out) = e.queues().read(rows * row_bytes, isa::TrafficClass::weights, lid, ids);
     if (e.tensor(t_out).io_home)  // an output still read here: written out too
-      e.queues().write(ga.rows * in.batch * row_bytes, isa::TrafficClass::io, lid, e.ready(t_out),
+      e.queues().write(ga.rows * in.batch * row_bytes, e.home_class(t_out), lid, e.ready(t_out),
                        moves(DmaData::output, t_out,
                              DmaRegion{0, 0, 0, 0, u32(ga.row_elems), u32(ga.rows * in.batch), 0}));
     return;

@@ -248,7 +248,7 @@ std::string layers_csv(const config::RunConfig& rc, const isa::Program& p, const
   o << "layer,kind,order,macs,start_cycle,end_cycle,tensor_busy_cycles,vector_busy_cycles,"
     << (scalar ? "scalar_busy_cycles," : "") << (gpsimd ? "gpsimd_busy_cycles," : "")
     << "dma_busy_cycles,stall_cycles,tensor_utilization,read_weights,read_io,read_spill,"
-       "write_io,write_spill,sbuf_bytes,sbuf_port_stall_cycles,lowering\n";
+       "write_io,write_spill,read_kv,write_kv,sbuf_bytes,sbuf_port_stall_cycles,lowering\n";
   for (size_t i = 0; i < p.layers.size(); ++i) {
     const isa::LayerPlan& lp = p.layers[i];
     const LayerStats& ls = s.layers()[i];
@@ -268,8 +268,9 @@ std::string layers_csv(const config::RunConfig& rc, const isa::Program& p, const
                 (double(te.rows) * te.cols * peak_rate(rc) * static_cast<double>(ls.tensor_busy)))
                .dump();
     o << ',' << ls.read_bytes[0] << ',' << ls.read_bytes[1] << ',' << ls.read_bytes[2] << ','
-      << ls.write_bytes[1] << ',' << ls.write_bytes[2] << ',' << lp.sbuf_bytes << ','
-      << ls.port_stall << ',' << isa::lowering_name(lp.lowering) << '\n';
+      << ls.write_bytes[1] << ',' << ls.write_bytes[2] << ',' << ls.read_bytes[3] << ','
+      << ls.write_bytes[3] << ',' << lp.sbuf_bytes << ',' << ls.port_stall << ','
+      << isa::lowering_name(lp.lowering) << '\n';
   }
   return o.str();
 }

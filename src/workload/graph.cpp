@@ -38,6 +38,18 @@ std::optional<DType> parse_dtype(const std::string& s) {
   return std::nullopt;
 }
 
+const char* phase_name(Phase p) {
+  switch (p) {
+    case Phase::none:
+      return "none";
+    case Phase::prefill:
+      return "prefill";
+    case Phase::decode:
+      return "decode";
+  }
+  return "?";
+}
+
 const char* vector_op_name(VectorOp op) {
   switch (op) {
     case VectorOp::elementwise:

@@ -107,7 +107,12 @@ struct Layer {
   uint64_t position0 = 0;
   bool shape_only = false;  // no data moves: the output aliases the input (flatten)
   bool external = false;    // the output is read from DRAM (class io), not computed
-  uint32_t line = 0;        // the model file's line of this layer, for messages
+  // A decoder's KV cache (issue 16): kv_read, an external layer holding the cache's earlier
+  // tokens, read from DRAM as class kv; kv_write, a layer whose output is a new K or V entry,
+  // also written to the cache in DRAM (class kv).
+  bool kv_read = false;
+  bool kv_write = false;
+  uint32_t line = 0;  // the model file's line of this layer, for messages
 
   uint64_t macs_per_sample() const;
   uint64_t weight_elems() const;  // parameters: weights, biases, tables, norm scales (tied once)
@@ -128,10 +133,31 @@ std::string shape_bound_error(const Shape& s, const std::string& what);
 // What is wrong with a built layer's sizes ("" when they are within the bounds).
 std::string layer_bound_error(const Layer& l);
 
+// What a run of a decoder-only language model computes (issue 16): the model file's full
+// forward (none: no KV cache), a prefill of `sequence` tokens that writes the KV cache it
+// creates, or one decode step of one token per sequence that reads `context` cached tokens per
+// layer and KV head and appends one.
+enum class Phase { none, prefill, decode };
+const char* phase_name(Phase p);
+
+struct Variant {
+  Phase phase = Phase::none;
+  uint64_t sequence = 0;  // tokens per sample (0: the model file's); none or prefill
+  uint64_t context = 0;   // decode: the tokens already in the KV cache
+  bool operator==(const Variant& o) const {
+    return phase == o.phase && sequence == o.sequence && context == o.context;
+  }
+};
+
 struct Graph {
   std::string name;
   std::string file;  // where it was loaded from (for messages)
   Shape input;
+  // A decoder-only language model (the model file's `decoder: true`): `phase` applies; its
+  // positions (sequence, context) go up to max_context (0: unbounded).
+  bool decoder = false;
+  uint64_t max_context = 0;
+  Variant variant;  // what the graph was built for
   std::vector<Layer> layers;
   // Tensor ids the model file names as outputs (its `outputs:` key) beside those nobody
   // consumes: a consumed tensor the model also returns (a Hugging Face encoder's last hidden

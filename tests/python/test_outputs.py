@@ -12,7 +12,7 @@ from support import TINY_MACS, folder, tiny_run, tiny_sweep
 LAYER_COLUMNS = ["layer", "kind", "order", "macs", "start_cycle", "end_cycle",
                  "tensor_busy_cycles", "vector_busy_cycles", "dma_busy_cycles", "stall_cycles",
                  "tensor_utilization", "read_weights", "read_io", "read_spill", "write_io",
-                 "write_spill"]
+                 "write_spill", "read_kv", "write_kv"]
 
 
 class SummaryTest(unittest.TestCase):

@@ -94,8 +94,8 @@ TEST_CASE("summary.json of one MatMul holds the hand-computed figures") {
   REQUIRE(s["throughput_inferences_per_s"].get<double>() == Approx(8 / 37e-9));
   REQUIRE(s["macs"] == 4 * 4 * 8);
   // weights (16 + 4 biases) x 2 B; the input in and the output out, 64 B each
-  REQUIRE(s["dram"]["read_bytes"] == json{{"weights", 40}, {"io", 64}, {"spill", 0}});
-  REQUIRE(s["dram"]["write_bytes"] == json{{"weights", 0}, {"io", 64}, {"spill", 0}});
+  REQUIRE(s["dram"]["read_bytes"] == json{{"weights", 40}, {"io", 64}, {"spill", 0}, {"kv", 0}});
+  REQUIRE(s["dram"]["write_bytes"] == json{{"weights", 0}, {"io", 64}, {"spill", 0}, {"kv", 0}});
   REQUIRE(s["dram"]["bytes_per_inference"].get<double>() == Approx(168.0 / 8));
   REQUIRE(s["tensor_engine"]["busy_cycles"] == 18);
   REQUIRE(s["tensor_engine"]["utilization"].get<double>() == Approx(128.0 / (16 * 18)));

@@ -39,6 +39,10 @@ const std::map<std::string, Example>& examples() {
        {kImage,
         "- {name: e, kind: external, channels: 8, height: 6, width: 6}\n"
         "- {name: x, kind: add, inputs: [input, e]}\n"}},
+      {"kv_cache",
+       {kSequence,
+        "- {name: e, kind: kv_cache, channels: 8, tokens: 4}\n"
+        "- {name: x, kind: add, inputs: [input, e]}\n"}},
       {"flatten",
        {kImage, "- {name: f, kind: flatten}\n- {name: x, kind: linear, out_features: 4}\n"}},
       {"gelu", {kImage, "- {name: x, kind: gelu}\n"}},

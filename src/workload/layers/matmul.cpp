@@ -2,23 +2,30 @@
 // each (features, tokens); `heads` splits a's features, `kv_heads` (grouped-query attention,
 // default heads) b's: query head h uses b's head h / (heads / kv_heads). With transpose_b
 // (scores = Q K^T): per head K = a.features / heads = b.features / kv_heads, the stationary
-// operand is b's head slice (M = b.tokens keys), output (heads * b.tokens, a.tokens). Without
+// operand is b's head slice (M = b.tokens keys), output (heads * keys, a.tokens). Without
 // (context = P V): a is (heads * keys, queries), K = keys = b.tokens, M = b.features / kv_heads,
 // output (heads * M, a.tokens). On the array, as a GQA kernel runs it, each K or V head is loaded
 // once and the heads / kv_heads query heads sharing it stream as its moving columns: groups =
 // kv_heads, positions = heads / kv_heads x a.tokens (Gemm::heads_per_group).
 // MACs per sample = heads * K * M * a.tokens; no parameters (the stationary tile comes from SBUF).
+// A third input (a decode step's KV cache: kv_cache, the model loader adds it) holds earlier
+// tokens of b: the stationary operand is that input's tokens, then b's (keys = both).
 #include "workload/layer_kind.h"
 
 namespace ncore::workload {
 namespace {
 
-// The tokens of the stationary operand (the keys): b's tokens.
+// The tokens of the stationary operand (the keys): the cached ones (a third input), then b's.
 uint64_t stationary_tokens(const Layer& l) {
-  return l.in_shapes[1].h;
+  return l.in_shapes[1].h + (l.in_shapes.size() > 2 ? l.in_shapes[2].h : 0);
 }
 
-void check_heads(Params& p, const Shape& a, const Shape& b, uint64_t heads, uint64_t kv_heads) {
+void check_inputs(Params& p, const Layer& l, uint64_t heads, uint64_t kv_heads) {
+  const Shape& a = l.in_shapes[0];
+  const Shape& b = l.in_shapes[1];
+  if (l.in_shapes.size() > 2 && (l.in_shapes[2].c != b.c || l.in_shapes[2].w != 1))
+    p.fail("inputs", "the cache (third input, " + l.in_shapes[2].str() +
+                         ") needs the second input's features (" + b.str() + ")");
   if (a.w != 1 || b.w != 1) p.fail("inputs", "matmul takes (features, tokens) tensors (width 1)");
   if (heads % kv_heads != 0)
     p.fail("kv_heads", "heads (" + std::to_string(heads) + ") are not divisible by kv_heads (" +
@@ -36,7 +43,7 @@ void build_matmul(Params& p, Layer& l) {
   const uint64_t kv_heads = p.count("kv_heads", heads);
   const bool transpose_b = p.flag("transpose_b", false);
   l.activation = read_activation(p);
-  check_heads(p, a, b, heads, kv_heads);
+  check_inputs(p, l, heads, kv_heads);
   const uint64_t shared = heads / kv_heads, keys = stationary_tokens(l);
   Gemm g;
   g.groups = kv_heads;
@@ -47,11 +54,11 @@ void build_matmul(Params& p, Layer& l) {
   g.transpose_b = transpose_b;
   if (transpose_b) {
     if (a.c != shared * b.c)
-      p.fail("inputs", shared == 1
-                           ? "Q K^T needs equal features, got " + a.str() + " and " + b.str()
-                           : "Q K^T needs the first input's features to be heads / "
-                             "kv_heads x the second's, got " +
-                                 a.str() + " and " + b.str());
+      p.fail("inputs", shared == 1 ? "Q K^T needs equal features, got " + a.str() + " and " +
+                                         Shape{b.c, keys, 1}.str()
+                                   : "Q K^T needs the first input's features to be heads / "
+                                     "kv_heads x the second's, got " +
+                                         a.str() + " and " + b.str());
     g.k = b.c / kv_heads;
     g.m = keys;
     l.out = Shape{heads * keys, a.h, 1};
@@ -69,11 +76,12 @@ void build_matmul(Params& p, Layer& l) {
 
 }  // namespace
 
-NCORE_REGISTER_LAYER("matmul", 2, 2, build_matmul, nullptr, nullptr, KindFlags{false, true},
-                     KindDoc{"two inputs, `heads`, `kv_heads` (grouped-query attention; default "
-                             "`heads`), `transpose_b`, `activation`",
-                             "tensor engine with an activation as the stationary operand "
-                             "(attention Q·Kᵀ and P·V), per sample and K/V head, the query heads "
-                             "sharing it as moving columns; no parameters"});
+NCORE_REGISTER_LAYER(
+    "matmul", 2, 3, build_matmul, nullptr, nullptr, KindFlags{false, true},
+    KindDoc{"two inputs (a third: a KV cache's earlier tokens of the second), `heads`, "
+            "`kv_heads` (grouped-query attention; default `heads`), `transpose_b`, `activation`",
+            "tensor engine with an activation as the stationary operand (attention Q·Kᵀ and "
+            "P·V), per sample and K/V head, the query heads sharing it as moving columns; no "
+            "parameters"});
 
 }  // namespace ncore::workload
