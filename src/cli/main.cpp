@@ -21,6 +21,7 @@
 #include "config/sweep_config.h"
 #include "config/units.h"
 #include "hw/dram_efficiency.h"
+#include "planner/capacity.h"
 #include "planner/pipeline.h"
 #include "planner/planner.h"
 #include "report/files.h"
@@ -210,16 +211,39 @@ Commands add_commands(CLI::App& app, Args& a) {
   return c;
 }
 
+// The largest batch the SBUF holds without spilling, or the DRAM capacity (weights and KV
+// caches, planner/capacity.h) when that is smaller: `binding` says which.
 int plan_max_batch(const config::RunConfig& rc, bool json) {
-  const auto m = planner::max_batch(rc.model, rc.hw, rc.dtype, rc.options);
+  auto m = planner::max_batch(rc.model, rc.hw, rc.dtype, rc.options);
+  const planner::DramNeed need = planner::dram_need(rc);
+  const uint64_t by_dram = planner::capacity_max_batch(need);
+  const bool dram = by_dram < m.max_batch || (m.limit_reached && by_dram <= m.max_batch);
+  if (dram) {
+    m.max_batch = by_dram;
+    m.limit_reached = false;
+  }
   if (json) {
     nlohmann::ordered_json j;
     j["max_batch"] = m.max_batch;
-    j["binding_layer"] =
-        m.limit_reached ? nlohmann::ordered_json() : nlohmann::ordered_json(m.binding_layer);
+    j["binding"] = m.limit_reached ? nlohmann::ordered_json()
+                                   : nlohmann::ordered_json(dram ? "dram_capacity" : "sbuf");
+    j["binding_layer"] = m.limit_reached || dram ? nlohmann::ordered_json()
+                                                 : nlohmann::ordered_json(m.binding_layer);
     j["shortfall_bytes"] =
-        m.limit_reached ? nlohmann::ordered_json() : nlohmann::ordered_json(m.shortfall_bytes);
+        m.limit_reached ? nlohmann::ordered_json()
+                        : nlohmann::ordered_json(dram ? need.bytes(m.max_batch + 1) - need.capacity
+                                                      : m.shortfall_bytes);
+    if (need.kv_bytes_per_seq) j["kv_bytes_per_sequence"] = need.kv_bytes_per_seq;
     std::printf("%s\n", j.dump().c_str());
+  } else if (dram) {
+    std::printf(
+        "max batch: %llu, bound by the DRAM capacity (%s): weights %s%s\n",
+        static_cast<unsigned long long>(m.max_batch), config::format_size(need.capacity).c_str(),
+        config::format_size(need.weight_bytes).c_str(),
+        need.kv_bytes_per_seq
+            ? (" and " + config::format_size(need.kv_bytes_per_seq) + " of KV cache per sequence")
+                  .c_str()
+            : "");
   } else if (m.limit_reached) {
     std::printf("max batch without spilling: at least %llu (the search limit)\n",
                 static_cast<unsigned long long>(m.max_batch));

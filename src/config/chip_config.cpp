@@ -38,23 +38,10 @@ const KeyTable<ChipConfig>& chip_keys() {
   return t;
 }
 
-const KeyTable<DramConfig>& chip_dram_keys() {
-  using S = DramConfig;
-  static const KeyTable<S> t = [] {
-    KeyTable<S> k;
-    k.size("capacity", &S::capacity, 1, uint64_t{1} << 50, Need::optional,
-           "the chip's DRAM bytes (weights, activations and inputs of all its cores)")
-        .written_if([](const S& s) { return s.capacity > 0; })
-        .fallback_text("unbounded");
-    return k;
-  }();
-  return t;
-}
-
 ChipConfig read_chip(MapReader r, const HostConfig& host) {
   ChipConfig c;
   chip_keys().read(r, c);
-  c.dram = read_dram(r.map("dram"), true);
+  c.dram = read_dram(r.map("dram"));
   r.finish();
   if (c.host_link_bandwidth == 0) c.host_link_bandwidth = c.cores * host.link_bandwidth;
   return c;
@@ -64,7 +51,7 @@ void emit_chip(YAML::Emitter& out, const ChipConfig& chip) {
   out << YAML::Key << "chip" << YAML::Value << YAML::BeginMap;
   chip_keys().write(out, chip);
   out << YAML::Key << "dram" << YAML::Value << YAML::BeginMap;
-  write_dram(out, chip.dram, true);
+  write_dram(out, chip.dram);
   out << YAML::EndMap << YAML::EndMap;
 }
 

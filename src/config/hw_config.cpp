@@ -264,7 +264,13 @@ const KeyTable<DramConfig>& dram_keys() {
         .applies_if([](const S& s) { return s.model != DramModel::banks; })
         .number("latency", &S::latency_s, time_s(), Need::required,
                 "first-byte latency (`simple`; `ideal` has none)")
-        .applies_if([](const S& s) { return s.model == DramModel::simple; });
+        .applies_if([](const S& s) { return s.model == DramModel::simple; })
+        .size("capacity", &S::capacity, 1, uint64_t{1} << 50, Need::optional,
+              "DRAM bytes (`dram`: this core's share; `chip.dram`: the chip's, shared by its "
+              "cores): they hold the weights and a decoder's KV caches, which bound the batch "
+              "(planner/capacity.h)")
+        .written_if([](const S& s) { return s.capacity > 0; })
+        .fallback_text("unbounded");
     return k;
   }();
   return t;
@@ -413,11 +419,10 @@ void check_dram_timing(MapReader& r, const DramTimingConfig& t) {
 
 }  // namespace
 
-DramConfig read_dram(MapReader r, bool chip) {
+DramConfig read_dram(MapReader r) {
   // The simple model's keys may stay in a file switched to banks (--set hw.dram.model=banks):
   // still validated, then superseded by the preset's timing (config.yaml shows what ran).
   DramConfig c = read_section(r, dram_keys());
-  if (chip) chip_dram_keys().read(r, c);
   if (c.model != DramModel::banks) {
     if (c.model == DramModel::ideal) c.latency_s = 0;
     if (r.has("preset")) r.fail("preset", "a preset needs model: banks");
@@ -439,9 +444,8 @@ DramConfig read_dram(MapReader r, bool chip) {
   return c;
 }
 
-void write_dram(YAML::Emitter& out, const DramConfig& d, bool chip) {
+void write_dram(YAML::Emitter& out, const DramConfig& d) {
   dram_keys().write(out, d);
-  if (chip) chip_dram_keys().write(out, d);
   if (d.model == DramModel::banks) {
     out << YAML::Key << "preset" << YAML::Value << d.timing.preset;
     dram_timing_keys_table().write(out, d.timing);

@@ -159,7 +159,7 @@ struct DramConfig {
   double bandwidth = 12.5 * 1073741824.0;  // this core's share, bytes/s (simple, ideal)
   double latency_s = 100e-9;               // first byte of a transfer (simple)
   DramTimingConfig timing;                 // banks
-  uint64_t capacity = 0;                   // bytes (0: unbounded); a key of chip.dram only, for now
+  uint64_t capacity = 0;                   // bytes (0: unbounded): weights plus KV caches
 };
 
 struct DmaConfig {

@@ -12,10 +12,10 @@ namespace ncore::config {
 HwConfig read_hw(MapReader r, const std::string& default_name);
 void emit_hw(YAML::Emitter& out, const HwConfig& hw);
 
-// A `dram` section (the core's, or with `chip` the chip's, which also has `capacity`), read and
-// finished, and its keys written into the caller's open mapping.
-DramConfig read_dram(MapReader r, bool chip = false);
-void write_dram(YAML::Emitter& out, const DramConfig& d, bool chip = false);
+// A `dram` section (the core's, or the chip's), read and finished, and its keys written into the
+// caller's open mapping.
+DramConfig read_dram(MapReader r);
+void write_dram(YAML::Emitter& out, const DramConfig& d);
 
 // The `chip` block (chip_config.cpp), read after the core's sections (`host` is the core's: the
 // chip's host link defaults to cores x its link_bandwidth), and written back.

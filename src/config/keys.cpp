@@ -35,7 +35,6 @@ std::string config_reference(const std::string& which) {
   md += energy_keys().markdown("energy.");
   md += chip_keys().markdown("chip.");
   md += dram_keys().markdown("chip.dram.");
-  md += chip_dram_keys().markdown("chip.dram.");
   md +=
       "| `chip.dram.preset` and the `banks` keys | as under `dram` | with `model: banks`: the "
       "chip's DRAM standard, read as the core's `dram` is | required with `banks` |\n";

@@ -21,7 +21,6 @@ const KeyTable<DmaConfig>& dma_keys();
 const KeyTable<HostConfig>& host_keys();
 const KeyTable<EnergyConfig>& energy_keys();
 const KeyTable<ChipConfig>& chip_keys();       // chip.* but chip.dram
-const KeyTable<DramConfig>& chip_dram_keys();  // chip.dram.* beyond the core's dram keys
 const KeyTable<Options>& options_keys();
 const KeyTable<Deployment>& deployment_keys();
 

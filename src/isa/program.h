@@ -48,9 +48,10 @@ struct LayerPlan {
 };
 
 struct Infeasible {
-  std::string layer;
+  std::string layer;  // "" when no layer binds (the DRAM capacity)
   uint64_t shortfall_bytes = 0;
   std::string reason;
+  std::string resource = "sbuf";  // what is short: sbuf, or dram_capacity (planner/capacity.h)
 };
 
 struct Program {

@@ -48,8 +48,10 @@ class GemmLayer {
   void weight_stationary();
   void activation_stationary();
   DepList stationary_tile(uint64_t g, uint64_t m0, uint64_t m, uint64_t s0, int& slot,
-                          int& cache_slot);
+                          const DepList& cache);
   void activation_operands();
+  // Evicts the PSUM bank that packed tiles share (m_pack), if any.
+  void flush();
   // The output is complete when every tile's eviction (or write) is.
   void finish() { m_e.ready(m_out) = std::move(m_ready); }
 
@@ -84,6 +86,16 @@ class GemmLayer {
   isa::LayerPlan& m_lp;
   DepList m_ready;  // the output is complete when these are
   DepList m_deps;   // the instruction being emitted's (its capacity reused)
+  // A decode step's attention: tiles of a few columns (one per sequence) share a PSUM bank at
+  // column offsets until it is full (the tiling's chunk cap) or the sample ends, and one
+  // eviction moves them all, as a decode kernel fills a PSUM tile's free dimension.
+  struct Pack {
+    bool on = false;
+    uint32_t bank = 0;
+    uint64_t cols = 0, m = 0;
+    TileAt at{};
+    Dep last{};
+  } m_pack;
 };
 
 // The MatMuls wait on `stationary` (the tile's weights: the first deps, which background
@@ -93,7 +105,9 @@ class GemmLayer {
 template <class KInput, class KDone>
 Dep GemmLayer::tile(const TileAt& at, uint64_t m, uint64_t nn, const DepList& stationary,
                     KInput k_input, KDone k_done) {
-  const auto bank = static_cast<uint32_t>(m_e.psum_banks().take());
+  const bool join = m_pack.on && m_pack.cols && m_pack.cols + nn <= m_tiling.chunk_cap;
+  if (!join) flush();
+  const auto bank = join ? m_pack.bank : static_cast<uint32_t>(m_e.psum_banks().take());
   Dep last_mm{};
   DepList input, copied;
   size_t copy_slot = 0;
@@ -133,8 +147,22 @@ Dep GemmLayer::tile(const TileAt& at, uint64_t m, uint64_t nn, const DepList& st
     k_done(last_mm);
     ++m_lp.matmuls;
   }
-  evict(at, m, nn, bank, last_mm);
+  if (!m_pack.on) {
+    evict(at, m, nn, bank, last_mm);
+    return last_mm;
+  }
+  if (!join) m_pack.at = at;
+  m_pack.bank = bank;
+  m_pack.cols += nn;
+  m_pack.m = std::max(m_pack.m, m);
+  m_pack.last = last_mm;
   return last_mm;
+}
+
+void GemmLayer::flush() {
+  if (!m_pack.cols) return;
+  evict(m_pack.at, m_pack.m, m_pack.cols, m_pack.bank, m_pack.last);
+  m_pack.cols = m_pack.m = 0;
 }
 
 // The tile's PSUM bank to SBUF, then (an output in DRAM) its write.
@@ -240,41 +268,49 @@ void GemmLayer::activation_stationary() {
 }
 
 // The deps under which the stationary tile of keys-block m0 (m wide) of group g, sample s0, is in
-// SBUF: the second input's part (from SBUF, or read from DRAM if that tensor was spilled), and
-// in a decode step the KV cache's (its earlier tokens, the third input, read from DRAM as class
-// kv). The keys are the tile's columns in Q·Kᵀ (m) and its rows in P·V (all K of them).
+// SBUF: the second input's part (from SBUF, or read from DRAM if that tensor was spilled), and in
+// a decode step the KV cache's (its earlier tokens, the third input: `cache`, read per sample and
+// group by activation_operands). The keys are the tile's columns in Q·Kᵀ (m), its rows in P·V.
 DepList GemmLayer::stationary_tile(uint64_t g, uint64_t m0, uint64_t m, uint64_t s0, int& slot,
-                                   int& cache_slot) {
+                                   const DepList& cache) {
   const isa::Dma what =
       moves(DmaData::stationary_input, -1, DmaRegion{u32(g), 0, 0, u32(m0), u32(m), 0, s0});
   const uint64_t bytes = m_gm.k * m * m_in.dtype_bytes;
-  cache_slot = -1;
+  slot = -1;
   if (m_ins.size() < 3) return m_e.input_chunk(m_ins[1], m_lid, bytes, 1, slot, what);
   const uint64_t cached = m_layer.in_shapes[2].h;  // keys [0, cached) are in the cache
   const uint64_t keys = m_gm.transpose_b ? m : m_gm.k;
   const uint64_t first = m_gm.transpose_b ? m0 : 0;
   const uint64_t from_cache = std::min(keys, cached > first ? cached - first : 0);
-  const uint64_t cache_bytes = part(bytes, 0, from_cache, keys);
-  DepList deps;
+  DepList deps = cache;
   if (from_cache < keys)
-    deps = m_e.input_chunk(m_ins[1], m_lid, bytes - cache_bytes, 1, slot, what);
-  if (from_cache) merge(deps, m_e.input_chunk(m_ins[2], m_lid, cache_bytes, 2, cache_slot, what));
+    merge(deps, m_e.input_chunk(m_ins[1], m_lid, bytes - part(bytes, 0, from_cache, keys), 1, slot,
+                                what));
   return deps;
 }
 
-// Attention: per sample, per head, per block of the stationary tile (stationary_tile), the first
-// input's columns of that sample stream through. With grouped-query attention a group is a K/V
-// head, loaded once, and its columns are the tokens of every query head sharing it (input_share:
-// Q is read whole once).
+// Attention: per sample, per head (KV head), per block of the stationary tile (stationary_tile),
+// the first input's columns of that sample stream through. With grouped-query attention a group
+// is a KV head, loaded once, and its columns are the tokens of every query head sharing it
+// (input_share: Q is read whole once). A decode step's KV cache is read per sample and KV head,
+// all its tokens at once, into the cache's stream ring (kv_slots deep).
 void GemmLayer::activation_operands() {
+  const uint64_t kv_bytes = kv_tile_bytes(m_in, m_layer);
+  m_pack.on = kv_bytes > 0;
   for (uint64_t s0 = 0; s0 < m_c.total; s0 += m_c.span) {
     for (uint64_t g = 0; g < m_gm.groups; ++g) {
+      int cache_slot = -1;
+      const DepList cache =
+          kv_bytes ? m_e.input_chunk(m_ins[2], m_lid, kv_bytes, 2, cache_slot,
+                                     moves(DmaData::stationary_input, -1,
+                                           DmaRegion{u32(g), 0, 0, 0, u32(m_gm.m), 0, s0}))
+                   : DepList{};
+      Dep last_mm{};
       for (uint64_t m0 = 0; m0 < m_gm.m; m0 += m_mb) {
         const uint64_t m = std::min(m_mb, m_gm.m - m0);
-        int sta_slot = -1, cache_slot = -1;
-        const DepList stationary = stationary_tile(g, m0, m, s0, sta_slot, cache_slot);
+        int sta_slot = -1;
+        const DepList stationary = stationary_tile(g, m0, m, s0, sta_slot, cache);
         ++m_lp.weight_blocks;
-        Dep last_mm{};
         for (uint64_t c0 = s0; c0 < s0 + m_c.span; c0 += m_c.chunk) {
           const uint64_t nn = std::min(m_c.chunk, s0 + m_c.span - c0);
           const uint64_t bytes = share(c0, nn);
@@ -286,9 +322,10 @@ void GemmLayer::activation_operands() {
               [&](const Dep& mm) { m_e.release_slot(0, slot, mm); });
         }
         m_e.release_slot(1, sta_slot, last_mm);
-        m_e.release_slot(2, cache_slot, last_mm);
       }
+      m_e.release_slot(2, cache_slot, last_mm);
     }
+    flush();
   }
 }
 

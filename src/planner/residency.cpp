@@ -3,6 +3,7 @@
 #include "planner/residency.h"
 
 #include <algorithm>
+#include <cmath>
 #include <string>
 
 #include "base/math.h"
@@ -99,7 +100,11 @@ uint64_t input_slot_bytes(const PlanInputs& in, const Residency& r, size_t l) {
   uint64_t occ = 0;
   for (size_t k = 0; k < ins.size(); ++k) {
     if (tensor(r, ins[k]).resident || layer.gather) continue;
-    if (layer.gemm && k >= 1) {  // a stationary activation tile (and a KV cache's part of it)
+    if (layer.gemm && k == 2) {  // a decode step's KV cache, per sample and KV head
+      occ += r.kv_slots * kv_tile_bytes(in, layer);
+      continue;
+    }
+    if (layer.gemm && k == 1) {  // a stationary activation tile
       occ += kStreamSlots * layer.gemm->k * block_m(*layer.gemm, r.tiling) * in.dtype_bytes;
       continue;
     }
@@ -373,13 +378,16 @@ Residency plan_residency(const PlanInputs& in) {
   Residency r;
   r.tiling = array_tiling(in.hw, in.batch);
   r.orders.resize(in.g.layers.size());
+  r.kv_slots = kv_slots(in);
   const std::vector<Tensor> tensors = build_tensors(in);
   while (true) {
     r.tensors = tensors;
     // An output that layers of the network still read stays in SBUF for them and is written
     // out as well (a NeuronCore Pipeline stage's tensor for the next stage, a model's named
     // output that its pooler reads).
-    for (auto& t : r.tensors) t.resident = t.source || t.io_home ? t.last_use >= 0 : true;
+    // A KV cache is streamed from DRAM by the matmul that reads it (read once either way).
+    for (auto& t : r.tensors)
+      t.resident = t.kv && t.source ? false : t.source || t.io_home ? t.last_use >= 0 : true;
     r.fits = r.feasible = true;
     r.infeasible = {};
     r.spilled_tensors = 0;
@@ -391,6 +399,24 @@ Residency plan_residency(const PlanInputs& in) {
       return r;
     check_cost(in, estimate_cost(in, r.tiling), "at least");  // finer tiles: more instructions
   }
+}
+
+uint64_t kv_tile_bytes(const PlanInputs& in, const Layer& l) {
+  if (!l.gemm || l.in_shapes.size() < 3) return 0;
+  const uint64_t other = l.gemm->transpose_b ? l.gemm->k : l.gemm->m;  // the head's features
+  return l.in_shapes[2].h * other * in.dtype_bytes;
+}
+
+uint32_t kv_slots(const PlanInputs& in) {
+  uint64_t smallest = 0;
+  for (const Layer& l : in.g.layers) {
+    const uint64_t b = kv_tile_bytes(in, l);
+    if (b && (!smallest || b < smallest)) smallest = b;
+  }
+  if (!smallest) return kStreamSlots;
+  const double in_flight = in.hw.dma.start_latency_s * in.hw.dma.queues * in.hw.dma.queue_bandwidth;
+  const double slots = std::ceil(in_flight / static_cast<double>(smallest)) + 1;
+  return static_cast<uint32_t>(std::clamp(slots, double{kStreamSlots}, 16.0));
 }
 
 }  // namespace ncore::planner

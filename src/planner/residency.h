@@ -36,6 +36,7 @@ struct Residency {
   bool feasible = true;  // false: `infeasible` says where and why
   isa::Infeasible infeasible;
   uint64_t spilled_tensors = 0;
+  uint32_t kv_slots = 2;  // kv_slots(): the KV cache stream's
 };
 
 // One output-channel block of weights read from DRAM, in program order.
@@ -47,6 +48,15 @@ struct WeightBlock {
 // The weight blocks of the program in order (an activation_stationary layer's once per chunk of
 // positions; with `once`, every block once whatever the order: the bytes static weights keep).
 std::vector<WeightBlock> weight_blocks(const PlanInputs& in, const Residency& r, bool once = false);
+
+// A decode step's KV cache part of attention matmul l's stationary operand, per sample and group
+// (KV head): all its cached tokens, read as one transfer (0: the layer reads no cache).
+uint64_t kv_tile_bytes(const PlanInputs& in, const workload::Layer& l);
+// The stream slots of those transfers (the emitter's ring 2), the same for every layer: deep
+// enough that the transfers in flight cover the DMA start latency at the queues' bandwidth (the
+// bandwidth-delay product) for the smallest tile, 2 to 16. An assumption: a decode kernel
+// prefetches the cache that far ahead.
+uint32_t kv_slots(const PlanInputs& in);
 
 // Decides residency and loop orders at in.batch, tiling finer while the working set alone does
 // not fit (never with allow_spill false). Throws PlanError for a tensor beyond 2^56 bytes.

@@ -227,6 +227,7 @@ json make_summary(const config::RunConfig& rc, const isa::Program& p, const Stat
     j["infeasible"]["layer"] = p.infeasible.layer;
     j["infeasible"]["shortfall_bytes"] = p.infeasible.shortfall_bytes;
     j["infeasible"]["reason"] = p.infeasible.reason;
+    j["infeasible"]["resource"] = p.infeasible.resource;
   }
   if (rc.options.client_batch)
     add_client(j, rc, s ? j["seconds"].get<double>() : -1.0, in_s, out_s);

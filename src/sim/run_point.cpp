@@ -11,6 +11,7 @@
 #include "base/stats.h"
 #include "hw/functional.h"
 #include "hw/neuron_core.h"
+#include "planner/capacity.h"
 #include "planner/planner.h"
 #include "report/files.h"
 #include "report/outputs.h"
@@ -23,6 +24,12 @@ constexpr double kFunctionalTolerance = 1e-4;
 
 int run_point(const config::RunConfig& rc, const std::string& out_dir, const PointOptions& opt) {
   report::make_dirs(out_dir);
+  if (const auto short_of = planner::check_dram_capacity(rc)) {  // nothing to plan
+    isa::Program none;
+    none.feasible = none.fits = false;
+    none.infeasible = *short_of;
+    return run_planned(rc, none, out_dir, opt);
+  }
   if (rc.deployment.mode == config::DeploymentMode::pipeline) {  // plans its stages itself
     report::write_file(out_dir + "/config.yaml", config::resolved_yaml(rc, out_dir));
     return run_pipeline(rc, out_dir, opt);
@@ -34,17 +41,24 @@ int run_planned(const config::RunConfig& rc, const isa::Program& program,
                 const std::string& out_dir, const PointOptions& opt) {
   report::make_dirs(out_dir);
   report::write_file(out_dir + "/config.yaml", config::resolved_yaml(rc, out_dir));
-  if (rc.deployment.mode == config::DeploymentMode::pipeline)
+  if (rc.deployment.mode == config::DeploymentMode::pipeline && program.feasible)
     return run_pipeline(rc, out_dir, opt);  // its stages' own programs, not `program`
   spdlog::debug("{} at batch {}: {} instructions, planned SBUF peak {} bytes, {} tensors spilled",
                 rc.model.name, rc.batch, program.instructions(), program.sbuf_peak,
                 program.spilled_tensors);
-  if (!program.feasible) {
+  const auto short_of = program.feasible ? planner::check_dram_capacity(rc) : std::nullopt;
+  if (!program.feasible || short_of) {
+    isa::Program marked;  // the reason only: an infeasible summary reads no more
+    if (short_of) {
+      marked.feasible = marked.fits = false;
+      marked.infeasible = *short_of;
+    }
+    const isa::Program& p = short_of ? marked : program;
     report::write_file(out_dir + "/summary.json",
-                       report::make_summary(rc, program, nullptr).dump(2) + "\n");
-    spdlog::warn("{} at batch {} does not fit: layer {} is short of {} bytes ({})", rc.model.name,
-                 rc.batch, program.infeasible.layer, program.infeasible.shortfall_bytes,
-                 program.infeasible.reason);
+                       report::make_summary(rc, p, nullptr).dump(2) + "\n");
+    spdlog::warn("{} at batch {} does not fit: {} {} is short of {} bytes ({})", rc.model.name,
+                 rc.batch, p.infeasible.resource, p.infeasible.layer, p.infeasible.shortfall_bytes,
+                 p.infeasible.reason);
     return kExitInfeasible;
   }
   if (rc.deployment.mode != config::DeploymentMode::single)

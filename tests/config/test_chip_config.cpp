@@ -128,7 +128,6 @@ TEST_CASE("every key of the chip tables is reachable with --set hw.chip.KEY") {
   for (const auto& k : config::chip_keys().keys()) keys.push_back(k.name);
   for (const auto& k : config::dram_keys().keys())
     if (k.name != "model") keys.push_back("dram." + k.name);
-  for (const auto& k : config::chip_dram_keys().keys()) keys.push_back("dram." + k.name);
   REQUIRE(keys.size() == 10);
   for (const auto& key : keys) {
     INFO(key);
