@@ -45,18 +45,21 @@ def _fmt(v):
 class Model:
     """Builds a model layer by layer: its layers' fields and which tensors feed which."""
 
-    def __init__(self, name, channels, height=1, width=1, header=()):
+    def __init__(self, name, channels, height=1, width=1, header=(), root=None):
         self.name = name
         self.header = list(header)
         self.input = (channels, height, width)
+        self.root = dict(root or {})          # root keys after `input:` (decoder, max_context)
         self.layers = []                      # list of (name, ordered field dict)
         self.last = "input"
         self.consumed = set()
         self.named_outputs = []               # consumed tensors the model also returns
 
-    def _add(self, name, kind, inputs, fields, listed=False):
+    def _add(self, name, kind, inputs, fields, listed=False, phase_only=False):
         """Append a layer. `inputs` None means the previous layer; they are written when given
-        and different from it, or always when `listed` (add and matmul), right after the kind."""
+        and different from it, or always when `listed` (add and matmul), right after the kind.
+        `phase_only`: the layer runs only in a decoder's phase runs (prefill, decode), not in a
+        full forward; it is written last."""
         if isinstance(inputs, str):
             inputs = [inputs]
         d = {"name": name, "kind": kind}
@@ -65,10 +68,16 @@ class Model:
         elif listed or inputs != [self.last]:
             d["inputs"] = list(inputs)
         d.update(fields)
+        if phase_only:
+            d["phase_only"] = True
         self.layers.append((name, d))
         self.consumed.update(inputs)
         self.last = name
         return name
+
+    def full_forward_layers(self):
+        """The layers a run without a phase has (ncoresim skips the phase_only ones)."""
+        return [n for n, d in self.layers if not d.get("phase_only")]
 
     # ---- layer builders ----------------------------------------------------
     def conv2d(self, name, out_channels, kernel, stride=1, padding=0, groups=1,
@@ -84,13 +93,16 @@ class Model:
         fields["activation"] = activation
         return self._add(name, "conv2d", inputs, fields)
 
-    def linear(self, name, out_features, bias=True, activation="none", inputs=None):
+    def linear(self, name, out_features, bias=True, activation="none", tied=False, inputs=None,
+               phase_only=False):
         fields = {"out_features": out_features}
         if not bias:
             fields["bias"] = False
         if activation != "none":
             fields["activation"] = activation
-        return self._add(name, "linear", inputs, fields)
+        if tied:
+            fields["tied"] = True
+        return self._add(name, "linear", inputs, fields, phase_only=phase_only)
 
     def _pool(self, kind, name, kernel, stride, padding, inputs):
         fields = {"kernel": kernel, "stride": stride}
@@ -124,10 +136,12 @@ class Model:
             fields["broadcast"] = True
         return self._add(name, "embedding", inputs, fields)
 
-    def matmul(self, name, inputs, heads=1, transpose_b=False):
+    def matmul(self, name, inputs, heads=1, transpose_b=False, kv_heads=None):
         fields = {}
         if heads != 1:
             fields["heads"] = heads
+        if kv_heads is not None and kv_heads != heads:
+            fields["kv_heads"] = kv_heads
         if transpose_b:
             fields["transpose_b"] = True
         return self._add(name, "matmul", inputs, fields, listed=True)
@@ -141,10 +155,24 @@ class Model:
     def layernorm(self, name, inputs=None):
         return self._add(name, "layernorm", inputs, {})
 
+    def rmsnorm(self, name, inputs=None):
+        return self._add(name, "rmsnorm", inputs, {})
+
+    def rope(self, name, heads, inputs=None):
+        return self._add(name, "rope", inputs, {"heads": heads})
+
+    def mul(self, name, inputs):
+        return self._add(name, "mul", inputs, {}, listed=True)
+
     def slice(self, name, start=0, count=1, inputs=None):
         fields = {"start": start} if start != 0 else {}
         fields["count"] = count
         return self._add(name, "slice", inputs, fields)
+
+    def last_token(self, name, inputs, phase_only=False):
+        """The last token (slice last: true), written with its input and axis spelled out."""
+        return self._add(name, "slice", inputs, {"axis": "height", "last": True, "count": 1},
+                         listed=True, phase_only=phase_only)
 
     # ---- output ------------------------------------------------------------
     def outputs(self):
@@ -160,6 +188,7 @@ class Model:
         if w != 1:
             inp += ", width: %d" % w
         lines.append("input: %s}" % inp)
+        lines.extend("%s: %s" % (k, _fmt(v)) for k, v in self.root.items())
         lines.append("layers:")
         for _, d in self.layers:
             body = ", ".join("%s: %s" % (k, _fmt(v)) for k, v in d.items())
@@ -369,22 +398,23 @@ def build_bert_large(seq=128):
     ], hidden=1024, layers=24, heads=16, ffn=4096, seq=seq)
 
 
-def build_gpt2_small(seq=128, hidden=768, layers=12, heads=12, ffn=3072, vocab=50257,
-                     max_pos=1024):
+def _gpt2(name, title, published, seq, hidden, layers, heads, ffn, vocab=50257, max_pos=1024):
     assert seq <= max_pos, "seq %d exceeds %d positions" % (seq, max_pos)
-    m = Model("gpt2_small" if seq == 128 else "gpt2_small_seq%d" % seq, 1, seq, header=[
-        "GPT-2 small (124M), one prefill of %d tokens per sample: hidden 768, 12 layers, 12 heads." % seq,
+    m = Model(name if seq == 128 else "%s_seq%d" % (name, seq), 1, seq, header=[
+        "%s, one prefill of %d tokens per sample: hidden %d, %d layers, %d heads."
+        % (title, seq, hidden, layers, heads),
         "Architecture: Radford et al., \"Language Models are Unsupervised Multitask Learners\"",
-        "(2019); Hugging Face gpt2. Published: 124 M params (124.44 M exactly).",
+        "(2019); %s." % published,
         "Token (wte) + position (wpe, broadcast) embeddings; pre-LN decoder blocks: ln1, q/k/v",
         "linears (HF's fused c_attn split in three; same weights), scores = Q K^T per head,",
         "softmax, context = P V, projection, residual add; ln2, fc (GELU fused), projection,",
         "residual add; final ln_f. The causal mask is omitted: the full scores are computed, as a",
         "prefill kernel without skipping would. The 1/sqrt(d_head) scaling and dropout are",
-        "omitted (elementwise, no params). The LM head is tied to wte (no extra params) and is",
-        "left out, so the model ends at ln_f and no logits are computed.",
+        "omitted (elementwise, no params). The LM head is tied to wte (no extra params). It and",
+        "the last-token slice before it are phase_only: a run with a decoder phase computes the",
+        "last token's logits; a full forward ends at ln_f and computes no logits.",
         "generated by scripts/gen_models.py; do not edit by hand",
-    ])
+    ], root={"decoder": True, "max_context": max_pos})
     m.embedding("wte", vocab, hidden, inputs=["input"])
     m.embedding("wpe", max_pos, hidden, broadcast=True, inputs=["input"])
     x = m.add("emb.add", ["wte", "wpe"])
@@ -399,7 +429,98 @@ def build_gpt2_small(seq=128, hidden=768, layers=12, heads=12, ffn=3072, vocab=5
         m.linear(p + "mlp_proj", hidden)
         x = m.add(p + "mlp_add", [m.last, r])
     m.layernorm("ln_f")
+    m.last_token("last", ["ln_f"], phase_only=True)
+    m.linear("lm_head", vocab, bias=False, tied=True, phase_only=True)
     return m
+
+
+def build_gpt2_small(seq=128):
+    return _gpt2("gpt2_small", "GPT-2 small (124M)",
+                 "Hugging Face gpt2. Published: 124 M params (124.44 M exactly)", seq,
+                 hidden=768, layers=12, heads=12, ffn=3072)
+
+
+def build_gpt2_medium(seq=128):
+    return _gpt2("gpt2_medium", "GPT-2 medium (355M)",
+                 "Hugging Face gpt2-medium. Published: 355 M params (354,823,168 exactly)", seq,
+                 hidden=1024, layers=24, heads=16, ffn=4096)
+
+
+def build_gpt2_large(seq=128):
+    return _gpt2("gpt2_large", "GPT-2 large (774M)",
+                 "Hugging Face gpt2-large. Published: 774 M params (774,030,080 exactly)", seq,
+                 hidden=1280, layers=36, heads=20, ffn=5120)
+
+
+def _llama(name, header, hidden, layers, heads, kv_heads, ffn, seq, vocab=32000, max_pos=2048):
+    """A Llama decoder (Hugging Face LlamaForCausalLM): token embeddings (no position table; RoPE
+    on q and k), pre-RMSNorm blocks with grouped-query attention and a SwiGLU MLP, final norm,
+    the last token's slice and an untied LM head. head_dim = hidden / heads."""
+    assert seq <= max_pos, "seq %d exceeds %d positions" % (seq, max_pos)
+    head_dim = hidden // heads
+    m = Model(name if seq == 128 else "%s_seq%d" % (name, seq), 1, seq, header=header,
+              root={"decoder": True, "max_context": max_pos})
+    x = m.embedding("embed_tokens", vocab, hidden, inputs=["input"])
+    for i in range(layers):
+        p = "layer%d." % i
+        a = m.rmsnorm(p + "input_norm", inputs=[x])
+        m.linear(p + "q", hidden, bias=False, inputs=[a])
+        k = m.linear(p + "k", kv_heads * head_dim, bias=False, inputs=[a])
+        v = m.linear(p + "v", kv_heads * head_dim, bias=False, inputs=[a])
+        q = m.rope(p + "q_rope", heads, inputs=[p + "q"])
+        k = m.rope(p + "k_rope", kv_heads, inputs=[k])
+        m.matmul(p + "scores", [q, k], heads=heads, kv_heads=kv_heads, transpose_b=True)
+        probs = m.softmax(p + "probs")
+        m.matmul(p + "ctx", [probs, v], heads=heads, kv_heads=kv_heads)
+        m.linear(p + "o", hidden, bias=False)
+        r = m.add(p + "attn_add", [m.last, x])
+        h = m.rmsnorm(p + "post_norm")
+        gate = m.linear(p + "gate", ffn, bias=False, activation="silu", inputs=[h])
+        up = m.linear(p + "up", ffn, bias=False, inputs=[h])
+        m.mul(p + "mul", [gate, up])
+        m.linear(p + "down", hidden, bias=False)
+        x = m.add(p + "mlp_add", [m.last, r])
+    m.rmsnorm("norm")
+    m.last_token("last", ["norm"])
+    m.linear("lm_head", vocab, bias=False)
+    return m
+
+
+_LLAMA_NOTES = [
+    "Blocks (Hugging Face LlamaDecoderLayer): input RMSNorm; q, k, v linears (no bias; k and v",
+    "kv_heads x 64 features); RoPE (rotate-half, theta 10000) on q and k; scores = Q K^T per",
+    "head, the query heads sharing their K/V head (grouped-query attention); softmax; context",
+    "= P V; o linear; residual add; post-attention RMSNorm; SwiGLU MLP: gate (SiLU fused) x up,",
+    "down; residual add. Final RMSNorm, the last token's slice, then the untied LM head (the",
+    "last token's logits). The causal mask and the 1/sqrt(head_dim) scaling are omitted",
+    "(elementwise, no params); the full scores are computed, as a prefill kernel without",
+    "skipping would. The matmuls' second inputs are the K (after RoPE) and V tensors: what a",
+    "KV cache holds.",
+]
+
+
+def build_tinyllama_1b(seq=128):
+    return _llama("tinyllama_1b", [
+        "TinyLlama-1.1B v1.0, one prefill of %d tokens per sample: hidden 2048, 22 layers, 32" % seq,
+        "heads, 4 KV heads (head_dim 64), SwiGLU intermediate 5632, vocab 32000, 2048 positions.",
+        "Architecture: Zhang et al., \"TinyLlama: An Open-Source Small Language Model\" (2024),",
+        "the Llama 2 architecture; Hugging Face TinyLlama/TinyLlama-1.1B-Chat-v1.0 config.json",
+        "(untied LM head). Published: 1.1 B params (1,100,048,384 exactly).",
+    ] + _LLAMA_NOTES + [
+        "generated by scripts/gen_models.py; do not edit by hand",
+    ], hidden=2048, layers=22, heads=32, kv_heads=4, ffn=5632, seq=seq, max_pos=2048)
+
+
+def build_llama2_7b(seq=128):
+    return _llama("llama2_7b", [
+        "Llama 2 7B, one prefill of %d tokens per sample: hidden 4096, 32 layers, 32 heads" % seq,
+        "(32 KV heads: multi-head attention), SwiGLU intermediate 11008, vocab 32000, 4096",
+        "positions. Architecture: Touvron et al., \"Llama 2: Open Foundation and Fine-Tuned Chat",
+        "Models\" (2023); Hugging Face meta-llama/Llama-2-7b-hf config.json (untied LM head).",
+        "Published: 7 B params (6,738,415,616 exactly).",
+    ] + _LLAMA_NOTES + [
+        "generated by scripts/gen_models.py; do not edit by hand",
+    ], hidden=4096, layers=32, heads=32, kv_heads=32, ffn=11008, seq=seq, max_pos=4096)
 
 
 MODELS = {
@@ -410,6 +531,10 @@ MODELS = {
     "bert_base": build_bert_base,
     "bert_large": build_bert_large,
     "gpt2_small": build_gpt2_small,
+    "gpt2_medium": build_gpt2_medium,
+    "gpt2_large": build_gpt2_large,
+    "tinyllama_1b": build_tinyllama_1b,
+    "llama2_7b": build_llama2_7b,
 }
 
 # Reference figures (MACs, params) per sample, checked against `ncoresim inspect` to
@@ -425,6 +550,19 @@ EXPECTED = {
     "bert_base": (None, 110e6),
     "bert_large": (None, 340e6),
     "gpt2_small": (None, 124e6),
+    "gpt2_medium": (None, 355e6),
+    "gpt2_large": (None, 774e6),
+    "tinyllama_1b": (None, 1.1e9),
+    "llama2_7b": (None, 6.74e9),
+}
+# Exact published parameter counts (Hugging Face's num_parameters(), the tied LM head counted
+# once), checked with equality on top of EXPECTED's rounded figures.
+PUBLISHED_PARAMS = {
+    "gpt2_small": 124_439_808,
+    "gpt2_medium": 354_823_168,
+    "gpt2_large": 774_030_080,
+    "tinyllama_1b": 1_100_048_384,
+    "llama2_7b": 6_738_415_616,
 }
 # Output shapes (CxHxW, as `ncoresim inspect` prints them) that a builder relies on.
 EXPECTED_SHAPES = {
@@ -438,15 +576,19 @@ def _close(value, ref):
 
 def check(name, m, path, binary=None):
     """`ncoresim inspect` of the file written from model `m` (MODELS[name]) -> (inspection,
-    what does not match: the layers written, EXPECTED[name], EXPECTED_SHAPES[name])."""
+    what does not match: the layers written (but the phase_only ones, which a full forward
+    skips), EXPECTED[name], PUBLISHED_PARAMS[name], EXPECTED_SHAPES[name])."""
     info = runner.inspect(path, binary=binary)
     problems = []
-    if list(info.layers["layer"]) != [n for n, _ in m.layers]:
+    if list(info.layers["layer"]) != m.full_forward_layers():
         problems.append("ncoresim reads other layers than those written")
     emacs, eparams = EXPECTED.get(name, (None, None))
     if not (_close(info.macs, emacs) and _close(info.params, eparams)):
         problems.append("expected %s MACs, %s params" % tuple(
             "-" if v is None else "%.4g" % v for v in (emacs, eparams)))
+    published = PUBLISHED_PARAMS.get(name)
+    if published is not None and info.params != published:
+        problems.append("expected exactly %d params, got %d" % (published, info.params))
     shapes = dict(zip(info.layers["layer"], info.layers["output"]))
     for layer, shape in EXPECTED_SHAPES.get(name, {}).items():
         if shapes.get(layer) != shape:

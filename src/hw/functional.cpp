@@ -17,6 +17,35 @@ size_t idx(const workload::Shape& s, uint64_t n, uint64_t c, uint64_t h, uint64_
 
 constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
 
+// A moving column of an attention MatMul (stationary activation) of group g, at position `pos`
+// over the batch of its GEMM (sample x positions + column): the sample, the query head and its
+// token. Grouped-query attention's columns run over the group's heads_per_group query heads.
+struct Column {
+  uint64_t sample, head, token;
+};
+Column column(const workload::Gemm& gm, uint64_t g, uint64_t pos) {
+  const uint64_t tokens = gm.positions / gm.heads_per_group, col = pos % gm.positions;
+  return {pos / gm.positions, g * gm.heads_per_group + col / tokens, col % tokens};
+}
+
+// Columns [c0, c0 + n) of an attention MatMul's group g as regions of a (features, tokens)
+// tensor with `per_head` channels a head: channels [ch0, ch0 + chn) of each query head, one
+// region per run of the head's consecutive tokens (one region without grouped-query attention).
+std::vector<workload::Region> head_regions(const workload::Gemm& gm, uint64_t g, uint64_t ch0,
+                                           uint64_t chn, uint64_t per_head, uint64_t c0,
+                                           uint64_t n) {
+  const uint64_t tokens = gm.positions / gm.heads_per_group;
+  std::vector<workload::Region> out;
+  for (uint64_t p = c0; p < c0 + n;) {
+    const Column at = column(gm, g, p);
+    const uint64_t run = std::min(c0 + n - p, tokens - at.token);
+    const uint64_t ch = at.head * per_head + ch0, pos = at.sample * tokens + at.token;
+    out.push_back({ch, ch + chn, pos, pos + run});
+    p += run;
+  }
+  return out;
+}
+
 }  // namespace
 
 Functional::Functional(const workload::Graph& g, uint64_t batch, uint32_t psum_banks,
@@ -60,66 +89,65 @@ const std::vector<float>& Functional::input(int t, uint32_t layer) {
 }
 
 std::vector<float> Functional::take(const std::vector<float>& from, const workload::Shape& s,
-                                    const Region& r) {
+                                    const Regions& rs) {
   std::vector<float> v;
   const uint64_t per = s.h * s.w;
-  for (uint64_t c = r.c_lo; c < r.c_hi; ++c)
-    for (uint64_t p = r.p_lo; p < r.p_hi; ++p)
-      v.push_back(from[static_cast<size_t>((p / per * s.c + c) * per + p % per)]);
+  for (const Region& r : rs)
+    for (uint64_t c = r.c_lo; c < r.c_hi; ++c)
+      for (uint64_t p = r.p_lo; p < r.p_hi; ++p)
+        v.push_back(from[static_cast<size_t>((p / per * s.c + c) * per + p % per)]);
   return v;
 }
 
 void Functional::put(const std::vector<float>& data, std::vector<float>& to,
-                     const workload::Shape& s, const Region& r) {
+                     const workload::Shape& s, const Regions& rs) {
   const uint64_t per = s.h * s.w;
   size_t e = 0;
-  for (uint64_t c = r.c_lo; c < r.c_hi; ++c)
-    for (uint64_t p = r.p_lo; p < r.p_hi; ++p)
-      to[static_cast<size_t>((p / per * s.c + c) * per + p % per)] = data[e++];
+  for (const Region& r : rs)
+    for (uint64_t c = r.c_lo; c < r.c_hi; ++c)
+      for (uint64_t p = r.p_lo; p < r.p_hi; ++p)
+        to[static_cast<size_t>((p / per * s.c + c) * per + p % per)] = data[e++];
 }
 
 // What the consumer instruction a DMA read serves needs of the input it names.
-Functional::Region Functional::input_region(const isa::Instr& i, size_t& k) const {
+Functional::Regions Functional::input_region(const isa::Instr& i, size_t& k) const {
   const isa::Dma& d = i.dma();
   const isa::DmaRegion& at = d.region;
   const workload::Layer& l = m_g.layers[i.layer];
   const workload::Shape& os = l.out;
-  const uint64_t per_o = os.h * os.w;
   Region r;
   k = 0;
   if (d.data == isa::DmaData::gemm_input) {
     const auto& gm = *l.gemm;
     const workload::Shape& is = l.in_shapes[0];
-    if (gm.stationary_activation) {  // rows of the moving input are its channels
-      r = {at.group * gm.k + at.k0, at.group * gm.k + at.k0 + at.k, at.c0, at.c0 + at.n};
-      return r;
-    }
+    if (gm.stationary_activation)  // rows of the moving input are its channels
+      return head_regions(gm, at.group, at.k0, at.k, gm.k, at.c0, at.n);
     const uint64_t khw = l.window.kh * l.window.kw, base = at.group * (is.c / gm.groups);
     r.c_lo = base + at.k0 / khw;
     r.c_hi = base + (at.k0 + at.k - 1) / khw + 1;
     workload::window_rows(is, os, l.window, at.c0, at.n, r.p_lo, r.p_hi);
-    return r;
+    return {r};
   }
   if (d.data == isa::DmaData::stationary_input) {
     k = 1;
     const auto& gm = *l.gemm;
     const workload::Shape& bs = l.in_shapes[1];
-    const uint64_t s0 = at.c0 / per_o * bs.h * bs.w;
+    const uint64_t s0 = at.c0 / gm.positions * bs.h * bs.w;  // the sample's first key
     if (gm.transpose_b)
       r = {at.group * gm.k, (at.group + 1) * gm.k, s0 + at.m0, s0 + at.m0 + at.m};
     else
       r = {at.group * gm.m + at.m0, at.group * gm.m + at.m0 + at.m, s0, s0 + gm.k};
-    return r;
+    return {r};
   }
   // vector_input: what the layer's kind reads of input k for this output tile
   k = d.input;
   r = {at.m0, at.m0 + at.m, at.c0, at.c0 + at.n};
   const auto region = workload::kind_of(l).input_region;
-  return region ? region(l, k, r) : r;
+  return {region ? region(l, k, r) : r};
 }
 
 bool Functional::route(const isa::Instr& i, const std::vector<float>*& from,
-                       std::vector<float>*& to, workload::Shape& s, Region& r) {
+                       std::vector<float>*& to, workload::Shape& s, Regions& r) {
   using isa::DmaData;
   const workload::Layer& l = m_g.layers[i.layer];
   const isa::Dma& d = i.dma();
@@ -132,14 +160,20 @@ bool Functional::route(const isa::Instr& i, const std::vector<float>*& from,
       from = &m_dram[t];
       to = &sbuf_copy(d.tensor, i.layer);
       s = workload::Shape{1, 1, 1};
-      r = Region{0, 1, 0, from->size()};
+      r = {Region{0, 1, 0, from->size()}};
       return true;
-    case DmaData::output:
+    case DmaData::output: {
       from = &m_t[t];
       to = &m_dram[t];
       s = l.out;
-      r = Region{d.region.m0, d.region.m0 + d.region.m, d.region.c0, d.region.c0 + d.region.n};
+      const isa::DmaRegion& at = d.region;
+      if (l.gemm && l.gemm->stationary_activation)  // m0: the group's channels, group-major
+        r = head_regions(*l.gemm, at.m0 / l.gemm->m, at.m0 % l.gemm->m, at.m, l.gemm->m, at.c0,
+                         at.n);
+      else
+        r = {Region{at.m0, at.m0 + at.m, at.c0, at.c0 + at.n}};
       return true;
+    }
     default: {
       size_t k = 0;
       r = input_region(i, k);
@@ -157,7 +191,7 @@ void Functional::dma_start(const isa::Instr& i) {
   const std::vector<float>* from = nullptr;
   std::vector<float>* to = nullptr;
   workload::Shape s;
-  Region r;
+  Regions r;
   if (route(i, from, to, s, r)) m_moving[xfer] = take(*from, s, r);
 }
 
@@ -179,7 +213,7 @@ void Functional::dma(const isa::Instr& i) {
   const std::vector<float>* from = nullptr;
   std::vector<float>* to = nullptr;
   workload::Shape s;
-  Region r;
+  Regions r;
   route(i, from, to, s, r);
   put(m_moving.at(d.xfer), *to, s, r);  // what the source held when the transfer started
   m_moving.erase(d.xfer);
@@ -234,7 +268,7 @@ void Functional::matmul(const isa::Instr& i) {
         w(k, m) = loaded ? m_d.weights[i.layer][(g * gm.k + row_of(kk)) * gm.m + mm] : kNaN;
       } else {  // this sample's head slice of the second input
         const workload::Shape& bs = l.in_shapes[1];
-        const uint64_t s = tile.c0 / per;
+        const uint64_t s = tile.c0 / gm.positions;
         w(k, m) = gm.transpose_b ? b[idx(bs, s, g * gm.k + kk, mm, 0)]
                                  : b[idx(bs, s, g * gm.m + mm, kk, 0)];
       }
@@ -243,8 +277,12 @@ void Functional::matmul(const isa::Instr& i) {
     const uint64_t pos = tile.c0 + n, s = pos / per, oh = pos % per / os.w, ow = pos % os.w;
     for (uint32_t k = 0; k < tile.k; ++k) {
       const uint64_t g = tile.group + k / kr, kk = tile.k0 + k % kr;
-      x(k, n) = gm.stationary_activation ? in[idx(is, s, g * gm.k + kk, oh, ow)]
-                                         : im2col(l, in, s, oh, ow, g, row_of(kk));
+      if (gm.stationary_activation) {  // the column's query head, at its token
+        const Column at = column(gm, g, pos);
+        x(k, n) = in[idx(is, at.sample, at.head * gm.k + kk, at.token, 0)];
+      } else {
+        x(k, n) = im2col(l, in, s, oh, ow, g, row_of(kk));
+      }
     }
   }
   Eigen::MatrixXf& p = m_psum[tile.psum_bank];
@@ -292,6 +330,11 @@ void Functional::evict(const isa::Instr& i) {
     const float bias = gm.bias ? m_d.bias[i.layer][oc] : 0.0f;
     for (uint32_t n = 0; n < ev.n; ++n) {
       const uint64_t pos = ev.c0 + n;
+      if (gm.stationary_activation) {  // the column's query head, at its token
+        const Column at = column(gm, ev.group, pos);
+        out[idx(os, at.sample, at.head * gm.m + ev.m0 + m, at.token, 0)] = act(p(m, n) + bias);
+        continue;
+      }
       out[idx(os, pos / per, oc, pos % per / os.w, pos % os.w)] = act(p(m, n) + bias);
     }
   }

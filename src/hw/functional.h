@@ -6,7 +6,9 @@
 // computes its channel block and positions; a gather DMA copies table rows. Data reaches the
 // engines only through the program's DMAs. A conv's MatMul may contract over one kernel tap
 // (`taps`) or several groups on its diagonal (`block_diagonal`); a conv lowered `vector` computes
-// its output tile directly. Each tensor has a DRAM copy (the network input's and
+// its output tile directly. An attention MatMul's moving columns may run over several query heads
+// (grouped-query attention: Gemm::heads_per_group), so its input and output DMAs move one region
+// per head's run of tokens. Each tensor has a DRAM copy (the network input's and
 // external layers' data from the start, NaN elsewhere) and SBUF copies: a resident tensor an engine
 // produced is read where it was written; the network input, an external layer's output and every
 // tensor that lives in DRAM are read from an SBUF copy (one per consuming layer for those in DRAM)
@@ -61,18 +63,19 @@ class Functional {
 
  private:
   using Region = workload::Region;  // channels x positions over the batch
-  bool source(int t) const;         // the network input or an external layer's output
+  using Regions = std::vector<Region>;
+  bool source(int t) const;  // the network input or an external layer's output
   const std::vector<float>& input(int t, uint32_t layer);  // what `layer` reads of tensor t
   // The SBUF copy a DMA fills for `layer`: a resident tensor's is shared by its consumers.
   std::vector<float>& sbuf_copy(int t, uint32_t layer);
-  Region input_region(const isa::Instr& i, size_t& input_number) const;
-  // The source, destination and region of a DMA that moves data (false for the others).
+  Regions input_region(const isa::Instr& i, size_t& input_number) const;
+  // The source, destination and regions of a DMA that moves data (false for the others).
   bool route(const isa::Instr& i, const std::vector<float>*& from, std::vector<float>*& to,
-             workload::Shape& s, Region& r);
+             workload::Shape& s, Regions& r);
   static std::vector<float> take(const std::vector<float>& from, const workload::Shape& s,
-                                 const Region& r);
+                                 const Regions& r);
   static void put(const std::vector<float>& data, std::vector<float>& to, const workload::Shape& s,
-                  const Region& r);
+                  const Regions& r);
   bool weights_loaded(const isa::Instr& i) const;
   static float im2col(const workload::Layer& l, const std::vector<float>& in, uint64_t s,
                       uint64_t oh, uint64_t ow, uint64_t g, uint64_t row);

@@ -290,9 +290,11 @@ DepList GemmLayer::stationary_tile(uint64_t g, uint64_t m0, uint64_t m, uint64_t
 }
 
 // Attention: per sample, per head (KV head), per block of the stationary tile (stationary_tile),
-// the first input's columns of that sample stream through. A decode step's KV cache is read per
-// sample in tiles of kv_tile_heads() heads (residency.h), through the weight prefetch buffers
-// (streamed weights) or the cache's stream ring (static weights, kv_slots deep).
+// the first input's columns of that sample stream through. With grouped-query attention a group
+// is a KV head, loaded once, and its columns are the tokens of every query head sharing it
+// (input_share: Q is read whole once). A decode step's KV cache is read per sample in tiles of
+// kv_tile_heads() heads (residency.h), through the weight prefetch buffers (streamed weights) or
+// the cache's stream ring (static weights, kv_slots deep).
 void GemmLayer::activation_operands() {
   const uint64_t head_bytes = kv_head_bytes(m_in, m_layer), hp = kv_tile_heads(m_in, m_layer);
   const bool prefetched = head_bytes && !m_in.opt.static_weights;  // residency.h weight_blocks

@@ -35,6 +35,10 @@ struct Gemm {
   // MatMul never spans two samples, and the layer has no parameters.
   bool stationary_activation = false;
   bool transpose_b = false;  // stationary_activation: Q K^T (true) or P V (false)
+  // stationary_activation, grouped-query attention: the query heads that share a group's
+  // stationary K or V head (heads / kv_heads; 1 otherwise). The moving columns of a sample are
+  // those heads' tokens, head after head: positions = heads_per_group x the first input's tokens.
+  uint64_t heads_per_group = 1;
   // The weight matrix is an embedding's table (tied weights, GPT-2's LM head): read from DRAM
   // as any weight, but a parameter counted once, by the embedding.
   bool tied = false;
@@ -93,9 +97,16 @@ struct Layer {
     uint64_t windows = 1, start = 0, count = 0;
     bool to_channels = true;
   } windows;
-  std::string activation = "none";  // fused into the PSUM eviction (free): relu, gelu, tanh
-  bool shape_only = false;          // no data moves: the output aliases the input (flatten)
-  bool external = false;            // the output is read from DRAM (class io), not computed
+  std::string activation = "none";  // fused into the PSUM eviction (free): relu, gelu, tanh, silu
+  // rope: the heads its features split into, and the frequency base (theta)
+  struct {
+    uint64_t heads = 1, base = 10000;
+  } rope;
+  // The position of the first token (a decode step's context; set by the model loader, 0
+  // otherwise): rope rotates token t of its input by position0 + t.
+  uint64_t position0 = 0;
+  bool shape_only = false;  // no data moves: the output aliases the input (flatten)
+  bool external = false;    // the output is read from DRAM (class io), not computed
   // A decoder's KV cache (issue 16): kv_read, an external layer holding the cache's earlier
   // tokens, read from DRAM as class kv; kv_write, a layer whose output is a new K or V entry,
   // also written to the cache in DRAM (class kv).

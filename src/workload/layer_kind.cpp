@@ -39,7 +39,7 @@ uint64_t window_out(uint64_t in, uint64_t kernel, uint64_t stride, uint64_t pad,
 }
 
 std::string read_activation(Params& p) {
-  return p.choice("activation", {"none", "relu", "gelu", "tanh"}, "none");
+  return p.choice("activation", {"none", "relu", "gelu", "tanh", "silu"}, "none");
 }
 
 }  // namespace ncore::workload

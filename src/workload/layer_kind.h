@@ -127,8 +127,9 @@ struct LayerRegistrar {
 uint64_t window_out(uint64_t in, uint64_t kernel, uint64_t stride, uint64_t pad,
                     bool ceil_mode = false);
 
-// The fused activation key of the kinds with flags.fuses_activation: none | relu | gelu | tanh,
-// applied while the vector engine evicts PSUM (or writes the sum), at no extra cost.
+// The fused activation key of the kinds with flags.fuses_activation: none | relu | gelu | tanh |
+// silu (SwiGLU's gate), applied while the vector engine evicts PSUM (or writes the sum), at no
+// extra cost.
 std::string read_activation(Params& p);
 
 }  // namespace ncore::workload

@@ -102,7 +102,8 @@ void weight_gemm(const Layer& l, const std::vector<float>& in, std::vector<float
           }
 }
 
-// Attention's matmul: both operands activations, per sample and head.
+// Attention's matmul: both operands activations, per sample and query head h; the second
+// input's head is h / heads_per_group (grouped-query attention shares it).
 void activation_gemm(const Layer& l, const std::vector<float>& in, const std::vector<float>& bt,
                      std::vector<float>& out, uint64_t b) {
   const auto& gm = *l.gemm;
@@ -111,17 +112,18 @@ void activation_gemm(const Layer& l, const std::vector<float>& in, const std::ve
   const Shape& os = l.out;
   const UnaryFn act = unary_fn(l.activation);
   for (uint64_t n = 0; n < b; ++n)
-    for (uint64_t gi = 0; gi < gm.groups; ++gi)
+    for (uint64_t h = 0; h < gm.groups * gm.heads_per_group; ++h)
       for (uint64_t m = 0; m < gm.m; ++m)
         for (uint64_t q = 0; q < os.h; ++q) {
+          const uint64_t kv = h / gm.heads_per_group;
           double acc = 0;
           for (uint64_t k = 0; k < gm.k; ++k) {
-            const float a = in[nchw(is, n, gi * gm.k + k, q, 0)];
-            const float s = gm.transpose_b ? bt[nchw(bs, n, gi * gm.k + k, m, 0)]
-                                           : bt[nchw(bs, n, gi * gm.m + m, k, 0)];
+            const float a = in[nchw(is, n, h * gm.k + k, q, 0)];
+            const float s = gm.transpose_b ? bt[nchw(bs, n, kv * gm.k + k, m, 0)]
+                                           : bt[nchw(bs, n, kv * gm.m + m, k, 0)];
             acc += static_cast<double>(a) * s;
           }
-          out[nchw(os, n, gi * gm.m + m, q, 0)] = act(static_cast<float>(acc));
+          out[nchw(os, n, h * gm.m + m, q, 0)] = act(static_cast<float>(acc));
         }
 }
 

@@ -112,3 +112,32 @@ TEST_CASE("many long-lived branches spill one by one, each layer's occupancy sum
   const auto occ = each_occupancy(in, r);
   REQUIRE(*std::max_element(occ.begin(), occ.end()) <= rc.hw.state_buffer.capacity);
 }
+
+TEST_CASE("a grouped-query scores layer reads the whole Q tensor once, over its KV heads") {
+  // Q: 4 heads of 4 features over 8 tokens; K: 2 KV heads. At batch 2, fp16, Q is 16 x 8 x 2 x
+  // 2 B = 512 B. Each KV head's moving columns are its 2 query heads' 8 tokens (16 per sample),
+  // 4 rows (K = head_dim) each: 2 KV heads x 2 samples x 16 x 4 x 2 B = 512 B, Q once, whatever
+  // the chunk (512 columns; 2 with 64 B of PSUM).
+  for (const char* psum : {"16 KiB", "64 B"}) {
+    const auto rc = test::tiny_run(std::string("res_gqa_") + (psum[0] == '6' ? "small" : "big"))
+                        .model(
+                            "name: gqa\ninput: {channels: 16, height: 8}\nlayers:\n"
+                            "  - {name: k, kind: linear, out_features: 8}\n"
+                            "  - {name: s, kind: matmul, inputs: [input, k], heads: 4, kv_heads: "
+                            "2, transpose_b: true}\n")
+                        .batch(2)
+                        .set("hw.psum.capacity", psum)
+                        .load();
+    const planner::PlanInputs in{rc.model, rc.hw, 2, 2, rc.options};
+    const auto r = planner::plan_residency(in);
+    const workload::Layer& s = rc.model.layers[1];
+    const planner::Chunking c = planner::chunking(s, r.tiling);
+    REQUIRE(c.total == 2 * 16);
+    uint64_t bytes = 0;
+    for (uint64_t g = 0; g < s.gemm->groups; ++g)
+      planner::for_chunks(c, [&](uint64_t c0, uint64_t n) {
+        bytes += planner::input_share(in, r, s, 0, c0, n, c);
+      });
+    CHECK(bytes == 512);
+  }
+}

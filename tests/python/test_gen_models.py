@@ -5,7 +5,7 @@ import os
 import unittest
 from unittest import mock
 
-from ncoretools import gen_models
+from ncoretools import gen_models, runner
 from support import REPO, folder, quietly
 
 
@@ -19,6 +19,44 @@ class GenModelsTest(unittest.TestCase):
             with open(os.path.join(out, name)) as new, \
                     open(os.path.join(REPO, "models", name)) as old:
                 self.assertEqual(new.read(), old.read(), name)
+
+    def test_the_decoders_have_their_published_parameter_counts_exactly(self):
+        # Hugging Face's num_parameters() (tied LM head counted once): GPT-2 small, medium and
+        # large, TinyLlama-1.1B (untied head) and Llama 2 7B, from the committed files
+        self.assertEqual(set(gen_models.PUBLISHED_PARAMS), {
+            "gpt2_small", "gpt2_medium", "gpt2_large", "tinyllama_1b", "llama2_7b"})
+        for name, params in gen_models.PUBLISHED_PARAMS.items():
+            info = runner.inspect(os.path.join(REPO, "models", name + ".yaml"))
+            self.assertEqual(info.params, params, name)
+
+    def test_an_exact_parameter_count_that_does_not_match_fails(self):
+        with mock.patch.dict(gen_models.PUBLISHED_PARAMS, {"gpt2_small": 124_439_809}):
+            code, stdout, _ = quietly(gen_models.main, ["--check", "gpt2_small"])
+        self.assertEqual(code, 1)
+        self.assertIn("expected exactly 124439809 params, got 124439808", stdout)
+
+    def test_a_decoder_writes_its_root_keys_and_phase_only_layers_last(self):
+        m = gen_models.build_gpt2_small()
+        lines = m.to_yaml().splitlines()
+        self.assertEqual(lines[lines.index("name: gpt2_small") + 2:][:2],
+                         ["decoder: true", "max_context: 1024"])
+        self.assertEqual(lines[-2:], [
+            "  - {name: last, kind: slice, inputs: [ln_f], axis: height, last: true, count: 1, "
+            "phase_only: true}",
+            "  - {name: lm_head, kind: linear, out_features: 50257, bias: false, tied: true, "
+            "phase_only: true}"])
+        # a full forward (what `ncoresim inspect` lists) ends at ln_f
+        self.assertEqual(m.full_forward_layers()[-1], "ln_f")
+        self.assertEqual(len(m.full_forward_layers()), len(m.layers) - 2)
+
+    def test_a_llama_matmul_reads_k_after_rope_and_v_themselves(self):
+        m = gen_models.build_tinyllama_1b()
+        layers = dict(m.layers)
+        self.assertEqual(layers["layer0.scores"]["inputs"], ["layer0.q_rope", "layer0.k_rope"])
+        self.assertEqual(layers["layer0.scores"]["kv_heads"], 4)
+        self.assertEqual(layers["layer0.ctx"]["inputs"], ["layer0.probs", "layer0.v"])
+        self.assertEqual(layers["layer0.k_rope"]["heads"], 4)
+        self.assertNotIn("phase_only", layers["lm_head"])
 
     def test_a_figure_off_by_more_than_the_tolerance_fails(self):
         with mock.patch.dict(gen_models.EXPECTED, {"resnet18": (1.7e9, None)}):

@@ -54,8 +54,11 @@ const std::map<std::string, Example>& examples() {
         "- {name: q, kind: linear, out_features: 8}\n"
         "- {name: x, kind: matmul, inputs: [q, input], heads: 2, transpose_b: true}\n"}},
       {"maxpool", {kImage, "- {name: x, kind: maxpool, kernel: 2}\n"}},
+      {"mul", {kSequence, "- {name: a, kind: relu}\n- {name: x, kind: mul, inputs: [input, a]}\n"}},
       {"pad", {kImage, "- {name: x, kind: pad, padding: [1, 2], padding_end: [0, 1]}\n"}},
       {"relu", {kImage, "- {name: x, kind: relu}\n"}},
+      {"rmsnorm", {kSequence, "- {name: x, kind: rmsnorm}\n"}},
+      {"rope", {kSequence, "- {name: x, kind: rope, heads: 1}\n"}},  // a head over 2 lane blocks
       {"slice", {kSequence, "- {name: x, kind: slice, start: 1, count: 2}\n"}},
       {"softmax", {kSequence, "- {name: x, kind: softmax}\n"}},
       {"tokens",
@@ -98,11 +101,13 @@ TEST_CASE("every registered layer kind has an example that passes functional mod
 TEST_CASE("a kind's flags and evaluation are where its file registered them") {
   CHECK(workload::LayerRegistry::instance().find("softmax")->flags.reduces_channels);
   CHECK(workload::LayerRegistry::instance().find("layernorm")->flags.reduces_channels);
+  CHECK(workload::LayerRegistry::instance().find("rmsnorm")->flags.reduces_channels);
   CHECK_FALSE(workload::LayerRegistry::instance().find("relu")->flags.reduces_channels);
   for (const char* k : {"conv2d", "linear", "matmul", "add"})
     CHECK(workload::LayerRegistry::instance().find(k)->flags.fuses_activation);
   CHECK(workload::LayerRegistry::instance().find("conv2d")->eval == nullptr);  // GEMM reference
   CHECK(workload::LayerRegistry::instance().find("concat")->input_region != nullptr);
+  CHECK(workload::LayerRegistry::instance().find("rope")->input_region != nullptr);
 }
 
 TEST_CASE("pad: a zero border of rows and columns, one lane-cycle per output element") {

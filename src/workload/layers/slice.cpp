@@ -1,8 +1,9 @@
 // slice: `count` elements from `start`, every `step`-th, along one `axis` of the (channels,
 // height, width) tensor: `height` (the default) is a sequence's tokens (BERT's [CLS] token for
 // the pooler), `channels` its features (a fused QKV projection split in three, an ONNX Split),
-// `width` an image's columns. A copy on the vector engine, one lane-cycle per element kept; no
-// MACs, no parameters.
+// `width` an image's columns; `last: true` keeps the last `count` (start = size - count, step 1:
+// the last token before a decoder's LM head). A copy on the vector engine, one lane-cycle per
+// element kept; no MACs, no parameters.
 #include <array>
 
 #include "workload/layer_kind.h"
@@ -20,11 +21,19 @@ void build_slice(Params& p, Layer& l) {
   const Shape& in = l.in_shapes[0];
   const std::string axis = p.choice("axis", kAxes, "height");
   l.slice.axis = axis == "channels" ? 0 : axis == "height" ? 1 : 2;
-  l.slice.start = p.count("start", 0, 0);
+  const bool last = p.flag("last", false);
+  constexpr uint64_t kUnset = ~uint64_t{0};  // above any count a model file can give
+  const uint64_t start = p.count("start", kUnset, 0);
   l.slice.step = p.count("step", 1);
   const uint64_t count = p.count("count", 1);
   Shape out = in;
   const uint64_t size = along(out, l.slice.axis);
+  if (last && start != kUnset) p.fail("start", "`start` and `last: true` cannot be given together");
+  if (last && l.slice.step != 1) p.fail("step", "`last: true` keeps consecutive elements (step 1)");
+  if (last && count > size)
+    p.fail("count", "the last " + std::to_string(count) + " of the input's " +
+                        std::to_string(size) + " " + axis + " do not exist");
+  l.slice.start = last ? size - count : start == kUnset ? 0 : start;
   if (l.slice.start + (count - 1) * l.slice.step >= size)
     p.fail("count", "slice of " + std::to_string(count) + " from " + std::to_string(l.slice.start) +
                         " every " + std::to_string(l.slice.step) + " is outside the input's " +
@@ -70,7 +79,7 @@ Region slice_region(const Layer& l, size_t, const Region& out) {
 
 NCORE_REGISTER_LAYER("slice", 1, 1, build_slice, eval_slice, slice_region, KindFlags{},
                      KindDoc{"`start`, `count`, `step`, `axis` (`height`: tokens, the default; "
-                             "`channels`: features; `width`)",
+                             "`channels`: features; `width`), `last` (the last `count`)",
                              "vector engine, 1 lane-cycle per element kept (a copy of `count` "
                              "elements from `start`, every `step`-th)"});
 
