@@ -188,6 +188,7 @@ workload::Graph load_model(const std::string& path, const std::string& yaml_text
       }
     }
     for (int t : l.inputs) l.in_shapes.push_back(g.tensor_shape(t));
+    if (decode) l.position0 = variant.context;  // the step's token follows the cached ones
     YamlParams params(r);
     kind->build(params, l);
     r.finish();

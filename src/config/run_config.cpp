@@ -51,7 +51,6 @@ void set_path(YAML::Node root, const std::string& key, const YAML::Node& value,
 
 namespace {
 
-
 std::string stem(const std::string& path) {
   return fs::path(path).stem().string();
 }

@@ -178,6 +178,19 @@ void check_lengths(MapReader& root, const ServeConfig& sc) {
                         std::to_string(most) + ")");
 }
 
+// The base run file without the keys the step grid sets per point, its paths absolute.
+std::string grid_base_text(const std::string& base_file) {
+  YAML::Node t = load_yaml_file(base_file);
+  for (const char* k : {"phase", "sequence", "context", "batch"}) t.remove(k);
+  const fs::path dir = fs::absolute(base_file).parent_path();
+  if (t["hw"] && t["hw"].IsScalar()) t["hw"] = (dir / t["hw"].Scalar()).lexically_normal().string();
+  t["model"] = (dir / t["model"].Scalar()).lexically_normal().string();
+  t["batch"] = 1;
+  return "# the base run of the serve's step grid (phase, sequence, context and batch per "
+         "point)\n" +
+         YAML::Dump(t) + "\n";
+}
+
 }  // namespace
 
 const char* policy_name(SchedulerPolicy p) {
@@ -228,6 +241,7 @@ ServeConfig load_serve(const std::string& path, const std::vector<Override>& ove
   check_lengths(root, sc);
   root.finish();
   tree["base"] = fs::absolute(sc.base_file).lexically_normal().string();
+  sc.grid_base_yaml = grid_base_text(sc.base_file);
   sc.resolved = YAML::Dump(tree) + "\n";
   return sc;
 }

@@ -54,6 +54,11 @@ struct GridConfig {  // empty: chosen from the scheduler and lengths (serve/step
 struct ServeConfig {
   std::string file;
   std::string base_file;                 // the base run, resolved
+  // The base run as the step grid and the KV budget load it: its own file without `phase`,
+  // `sequence`, `context` and `batch` (set per point), paths absolute; written by
+  // serve::run_serve into the output folder (grid/base.yaml), "" before.
+  std::string grid_base;
+  std::string grid_base_yaml;
   std::vector<Override> base_overrides;  // the overrides that go to the base run
   RunConfig base;
   ArrivalConfig arrivals;

@@ -64,9 +64,15 @@ json play(const config::ServeConfig& sc, const StepTable& steps, const std::stri
   j["serve"] = serve_summary(sc, reqs, s, kv);
   j["steps"]["decode_points"] = steps.decode_s.size();
   j["steps"]["prefill_points"] = steps.prefill_s.size();
-  j["steps"]["decode_fit_max_error"] = steps.fit_max_error();
   report::write_file(dir + "/summary.json", j.dump(2) + "\n");
   return j;
+}
+
+// The base run as the grid loads it (config::ServeConfig::grid_base), in dir/grid/base.yaml.
+void write_grid_base(config::ServeConfig& sc, const std::string& dir) {
+  report::make_dirs(dir + "/grid");
+  sc.grid_base = dir + "/grid/base.yaml";
+  report::write_file(sc.grid_base, sc.grid_base_yaml);
 }
 
 }  // namespace
@@ -74,7 +80,7 @@ json play(const config::ServeConfig& sc, const StepTable& steps, const std::stri
 KvBudget kv_budget(const config::ServeConfig& sc) {
   KvBudget kv;
   // One token of one sequence: a prefill of 1 token writes one entry per K and V tensor.
-  config::RunConfig one = config::load_run(sc.base_file, [&] {
+  config::RunConfig one = config::load_run(sc.grid_base, [&] {
     auto o = sc.base_overrides;
     o.push_back({"phase", "prefill", "serve"});
     o.push_back({"sequence", "1", "serve"});
@@ -153,8 +159,9 @@ std::string requests_csv(const std::vector<Request>& reqs, const Schedule& s) {
   return o.str();
 }
 
-int run_serve(const config::ServeConfig& sc, const ServeOptions& opt) {
+int run_serve(config::ServeConfig sc, const ServeOptions& opt) {
   report::make_dirs(opt.out_dir);
+  write_grid_base(sc, opt.out_dir);
   const StepTable steps = simulate_steps(sc, choose_grid(sc), opt.out_dir, opt.jobs);
   report::write_file(opt.out_dir + "/steps.csv", steps_csv(steps));
   const json j = play(sc, steps, opt.out_dir);
@@ -176,7 +183,8 @@ int run_serve_sweep(const config::SweepConfig& sw, const ServeOptions& opt) {
   for (size_t i = 0; i < sw.points; ++i)
     points.push_back(config::load_serve(sw.base_run, sw.point(i).overrides));
   report::make_dirs(opt.out_dir);
-  config::ServeConfig grid_base = points.front();
+  for (auto& p : points) write_grid_base(p, opt.out_dir);
+  const config::ServeConfig& grid_base = points.front();
   const StepTable steps = simulate_steps(grid_base, union_grid(points), opt.out_dir, opt.jobs);
   report::write_file(opt.out_dir + "/steps.csv", steps_csv(steps));
   std::vector<report::SweepRow> rows;

@@ -30,7 +30,7 @@ nlohmann::ordered_json serve_summary(const config::ServeConfig& sc,
 std::string requests_csv(const std::vector<Request>& reqs, const Schedule& s);
 
 // Exit codes as `run`'s: 0, or 4 when an output could not be written (report::OutputError).
-int run_serve(const config::ServeConfig& sc, const ServeOptions& opt);
+int run_serve(config::ServeConfig sc, const ServeOptions& opt);
 int run_serve_sweep(const config::SweepConfig& sw, const ServeOptions& opt);
 
 }  // namespace ncore::serve

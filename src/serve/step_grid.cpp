@@ -63,7 +63,7 @@ std::vector<double> run_grid(const config::ServeConfig& sc, const char* phase,
                              unsigned jobs) {
   config::SweepConfig sw;
   sw.file = sc.file;
-  sw.base_run = sc.base_file;
+  sw.base_run = sc.grid_base;
   sw.sets = sc.base_overrides;
   const std::string origin = "serve step grid";
   sw.sets.push_back({"phase", phase, origin});
@@ -129,24 +129,21 @@ void StepTable::fit_rows() {
   }
 }
 
-double StepTable::fit_max_error() const {
-  double worst = 0;
-  for (size_t i = 0; i < batches.size(); ++i)
-    for (size_t j = 0; j < contexts.size(); ++j) {
-      const double y = decode_s[i * contexts.size() + j];
-      worst = std::max(
-          worst,
-          std::abs(decode(static_cast<double>(batches[i]), static_cast<double>(contexts[j])) / y -
-                   1));
-    }
-  return worst;
-}
-
 double StepTable::decode(double batch, double context) const {
   if (fit.empty()) return bilinear(batches, contexts, decode_s, batch, context);
-  const double steps = std::ceil((context + 1) / static_cast<double>(tile));
+  auto steps = [&](double L) { return std::ceil((L + 1) / static_cast<double>(tile)); };
+  // Row i along the context: the fitted staircase c·ceil((L+1)/T) plus the rest interpolated
+  // linearly between the row's points (the rest bends: KV traffic hides behind the weights'
+  // until the DMA saturates).
+  size_t j = 0;
+  const double fc = locate(contexts, context, j);
   auto row = [&](size_t i) {
-    return fit[3 * i] + fit[3 * i + 1] * context + fit[3 * i + 2] * steps;
+    const double c = fit[3 * i + 2];
+    const double lo =
+        decode_s[i * contexts.size() + j] - c * steps(static_cast<double>(contexts[j]));
+    const double hi =
+        decode_s[i * contexts.size() + j + 1] - c * steps(static_cast<double>(contexts[j + 1]));
+    return lo + fc * (hi - lo) + c * steps(context);
   };
   size_t i = 0;
   const double f = locate(batches, batch, i);
@@ -181,7 +178,7 @@ config::GridConfig choose_grid(const config::ServeConfig& sc) {
       output = std::max(output, t.output_tokens);
     }
   }
-  if (g.contexts.empty()) g.contexts = spaced(prompt + output, 8);
+  if (g.contexts.empty()) g.contexts = spaced(prompt + output, 12);
   if (g.sequences.empty()) g.sequences = spaced(s.chunked ? std::min(prompt, s.chunk) : prompt, 5);
   return g;
 }

@@ -1,10 +1,11 @@
 // Step times of a serving run (issue 16): a grid of simulated prefill(b, sequence) and
 // decode(b, context) points, each a run of the base through the sweep driver (child processes,
 // `jobs` at once), written to DIR/steps.csv and interpolated: linearly in the batch between
-// grid rows; along the context, each row fitted (least squares) to a + b·L + c·ceil((L+1)/T),
-// T the array's width: a decode step's attention runs one MatMul per T keys, so its time steps
-// up every T tokens on top of the KV traffic's slope (bilinear interpolation across such a step
-// was 8 % off). Prefill rows are interpolated linearly in the sequence. A step's time is the
+// grid rows; along the context, a row's staircase c·ceil((L+1)/T) (T the array's width: a decode
+// step's attention runs one MatMul per T keys, so its time steps up every T tokens; c from a
+// least-squares fit of a + b·L + c·ceil((L+1)/T) to the row) plus the rest of its time
+// interpolated linearly between its points (linear interpolation across such a step was 8 %
+// off). Prefill rows are interpolated linearly in the sequence. A step's time is the
 // device's (`seconds`) plus the host's per-invocation overhead: the logits are sampled on the
 // device and only token ids cross the host link (an assumption, as transformers-neuronx samples on
 // the device).
@@ -24,13 +25,12 @@ struct StepTable {
   uint64_t tile = 0;              // T (0: decode rows interpolated linearly too)
   std::vector<double> fit;        // per batch row: a, b, c (fit_rows)
   void fit_rows();                // after the grid is filled
-  double fit_max_error() const;   // the fit's largest |relative error| at the grid's points
   double decode(double batch, double context) const;
   double prefill(double batch, double sequence) const;
 };
 
 // The grid's axes: the serve file's `grid`, or chosen from the scheduler and the lengths: batches
-// 1, 2, 3, 4, 6, 8, 12, ... up to max_batch (static: max_batch alone), 9 contexts from 1 to the
+// 1, 2, 3, 4, 6, 8, 12, ... up to max_batch (static: max_batch alone), 13 contexts from 1 to the
 // longest prompt plus output, 6 sequences from 1 to the longest prompt (or prefill chunk).
 config::GridConfig choose_grid(const config::ServeConfig& sc);
 
