@@ -2,7 +2,8 @@
 # Benchmarks (figures for the notes, never asserted by tests): wall time and peak RSS of ResNet-50
 # points on inf1 (batch 8 and 64, with and without trace.json, with the simple DRAM model and the
 # banked one), on trn1, of multi-core deployments, of the README demo sweep, and of a 100-point
-# sweep and the 10,240-point design sweep configs/sweeps/resnet50_inf1_dse.yaml (minutes).
+# sweep and the 10,240-point design sweep configs/sweeps/resnet50_inf1_dse.yaml (minutes); of
+# decode points and a serving run (issue 16).
 # NCORESIM=PATH benchmarks that binary instead of building build/ncoresim (to compare two builds
 # on one machine).
 set -euo pipefail
@@ -41,6 +42,18 @@ measure "resnet50 inf1 batch 4, data_parallel 4 cores" \
 measure "bert_base inf1 batch 1, pipeline 16 cores" \
   "$bin" run configs/runs/bert_base_inf1.yaml --batch 1 -o "$out/pipe16" \
   --set deployment.mode=pipeline --set deployment.cores=16
+# Issue 16: a GPT-2 small decode point at batch 64, context 1024 and a TinyLlama-1.1B one at
+# batch 64, context 2048 under 1 s each; a 10,000-request serving run, its step grid included,
+# under 30 s.
+measure "gpt2_small trn1 decode b64 L1024, no trace" \
+  "$bin" run configs/runs/gpt2_small_trn1_decode.yaml --batch 64 --set context=1024 --no-trace \
+  -o "$out/g64"
+measure "tinyllama_1b trn1 decode b64 L2048, no trace" \
+  "$bin" run configs/runs/tinyllama_trn1_decode.yaml --batch 64 --set context=2048 --no-trace \
+  -o "$out/t64d"
+measure "serve gpt2_small trn1, 10,000 requests (--jobs 2)" \
+  "$bin" serve configs/serve/gpt2_small_trn1.yaml --jobs 2 -o "$out/serve" \
+  --set arrivals.requests=10000
 measure "demo sweep (6 points, --jobs $(nproc))" \
   "$bin" sweep configs/sweeps/resnet50_batch.yaml -o "$out/demo"
 # A sweep's wall time and its own process's peak memory (the sweep logs it with -v; its point

@@ -96,6 +96,7 @@ uint64_t max_input_k(const Layer& l, const Lowered& low, const Tiling& t) {
 // activation tile; a vector layer one lane-wide channel block.
 uint64_t input_slot_bytes(const PlanInputs& in, const Residency& r, size_t l) {
   const Layer& layer = in.g.layers[l];
+  if (layer.external) return 0;  // its input is an anchor: it reads nothing
   const Chunking c = chunking(layer, r.tiling);
   const auto ins = in.in_tensors(l);
   uint64_t occ = 0;
