@@ -140,6 +140,7 @@ struct Args {
   std::string merge_out;
   unsigned jobs = std::max(1u, std::thread::hardware_concurrency());
   std::string model_file, import_out, inspect_dtype = "fp16", keys_which = "hw";
+  uint64_t import_decoder = 0;  // import --decoder N: a decoder of max_context N (0: not given)
   bool verbose = false, quiet = false;
 };
 
@@ -214,6 +215,11 @@ Commands add_commands(CLI::App& app, Args& a) {
   c.import = app.add_subcommand("import", "convert an ONNX file or SCALE-Sim CSV to model YAML");
   c.import->add_option("model", a.model_file, "model file (.onnx or SCALE-Sim .csv)")->required();
   c.import->add_option("-o,--out", a.import_out, "the model YAML file to write")->required();
+  c.import
+      ->add_option("--decoder", a.import_decoder,
+                   "mark it a decoder-only language model of this max_context (tokens): "
+                   "its attention matmuls' second inputs are what a KV cache holds")
+      ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 24));
   c.keys = app.add_subcommand("keys", "print the config reference (the README's key tables)");
   c.keys
       ->add_option("which", a.keys_which,
@@ -317,8 +323,9 @@ int plan_max_batch_stages(const config::RunConfig& rc, bool json) {
 }
 
 int import_model(const Args& a) {
-  const auto spec = config::import_model_file(a.model_file);
+  auto spec = config::import_model_file(a.model_file);
   const auto g = workload::build_graph(spec);  // checks shapes before writing anything
+  spec.max_context = a.import_decoder;
   report::write_file(a.import_out, config::model_yaml(spec));
   spdlog::info("{}: {} layers, {} MACs and {} parameters per sample -> {}", a.model_file,
                g.layers.size(), g.macs_per_sample(), g.weight_elems(), a.import_out);

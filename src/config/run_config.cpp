@@ -205,7 +205,8 @@ void check_variant(MapReader& run, const workload::Graph& g, const workload::Var
   if (v.phase != workload::Phase::none && !g.decoder)
     run.fail("phase", "the model '" + g.name + "' (" + g.file +
                           ") is not a decoder-only language model (its file has no "
-                          "`decoder: true`): run it without `phase`");
+                          "`decoder: true`; an ONNX decoder: `ncoresim import MODEL.onnx -o "
+                          "MODEL.yaml --decoder MAX_CONTEXT`): run it without `phase`");
   if (v.sequence && (g.input.c != 1 || g.input.w != 1))
     run.fail("sequence", "the model '" + g.name + "' takes a " + g.input.str() +
                              " input, not a token sequence (channels 1, width 1)");
@@ -276,6 +277,9 @@ std::string model_yaml(const workload::ModelSpec& spec) {
   YAML::Emitter out;
   out << YAML::Comment(spec.source_note.empty() ? "imported by ncoresim import" : spec.source_note);
   out << YAML::BeginMap << YAML::Key << "name" << YAML::Value << spec.name;
+  if (spec.max_context)
+    out << YAML::Key << "decoder" << YAML::Value << true << YAML::Key << "max_context"
+        << YAML::Value << spec.max_context;
   out << YAML::Key << "input" << YAML::Value << YAML::Flow << YAML::BeginMap;
   out << YAML::Key << "channels" << YAML::Value << spec.input.c;
   if (spec.input.h != 1 || spec.input.w != 1)

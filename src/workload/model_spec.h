@@ -48,6 +48,9 @@ struct ModelSpec {
   std::string source_note;  // a line for the YAML header: what it was imported from
   Shape input;
   std::vector<LayerSpec> layers;
+  // A decoder-only language model (`import --decoder N`): the model file's `decoder: true` and
+  // `max_context: N` (0: not a decoder).
+  uint64_t max_context = 0;
 };
 
 // Builds the graph; a key a kind rejects throws ImportError("<origin>: <key>: <message>").

@@ -166,3 +166,33 @@ layers:
   REQUIRE(!u.layers[1].gemm->tied);
   REQUIRE(u.weight_elems() == 48);
 }
+
+TEST_CASE("an imported Hugging Face-style attention (fused QKV) runs as a decoder: its decode "
+          "step reads and appends the KV cache of its split K and V") {
+  const std::string dir = test::scratch("onnx_decoder");
+  const std::string onnx = fused_qkv().save(dir + "/m.onnx");
+  const auto imp = test::ncoresim("import '" + onnx + "' -o '" + dir + "/m.yaml' --decoder 64");
+  INFO(imp.output);
+  REQUIRE(imp.code == 0);
+  REQUIRE(test::read(dir + "/m.yaml").find("decoder: true") != std::string::npos);
+  const auto s = test::Run("onnx_decoder_run", "")
+                     .model_file(dir + "/m.yaml")
+                     .batch(2)
+                     .set("phase", "decode")
+                     .set("context", "16")
+                     .run()
+                     .summary;
+  // per sequence: K and V (the Split's 2nd and 3rd parts) of 32 features (4 heads of 8), 16
+  // cached tokens read and one appended, fp16: 2 x 16 x 32 x 2 = 2048 and 2 x 32 x 2 = 128
+  REQUIRE(s["dram"]["read_bytes"]["kv"] == 2 * 2048);
+  REQUIRE(s["dram"]["write_bytes"]["kv"] == 2 * 128);
+  // without --decoder, a phase is refused and says how to import a decoder
+  const auto plain = test::ncoresim("import '" + onnx + "' -o '" + dir + "/p.yaml'");
+  REQUIRE(plain.code == 0);
+  test::write(dir + "/p_run.yaml", "hw: " + test::repo("configs/hw/tiny.yaml") +
+                                       "\nmodel: p.yaml\nbatch: 1\nphase: decode\n");
+  const auto r = test::ncoresim("run '" + dir + "/p_run.yaml' -q -o '" + dir + "/o'");
+  INFO(r.output);
+  REQUIRE(r.code == 2);
+  REQUIRE(r.output.find("--decoder MAX_CONTEXT") != std::string::npos);
+}
