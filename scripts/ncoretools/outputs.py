@@ -1,7 +1,7 @@
-"""Reads ncoresim's output files: summary.json into a dict, layers.csv, sweep.csv and best.csv
-into pandas DataFrames, trace.json into its events. Names are DESIGN.md's (Outputs); only an
-empty cell is missing (NaN), so a value such as `none` stays a string. A missing or unreadable
-file raises OutputError.
+"""Reads ncoresim's output files: summary.json into a dict, layers.csv, sweep.csv, best.csv and
+a serve run's requests.csv into pandas DataFrames, trace.json into its events. Names are
+DESIGN.md's (Outputs); only an empty cell is missing (NaN), so a value such as `none` stays a
+string. A missing or unreadable file raises OutputError.
 """
 
 import json
@@ -92,6 +92,12 @@ def sweep_axes(table):
     if "point" in cols and "version" in cols and cols.index("point") < cols.index("version"):
         return cols[cols.index("point") + 1:cols.index("version")]
     return []
+
+
+def read_requests(path):
+    """RUN_DIR/requests.csv (or that file) of `ncoresim serve`: one row per request; a request
+    that was not served (status rejected or unserved) has NaN times, a 1-token one a NaN tpot_s."""
+    return _csv(_file(path, "requests.csv", "run `ncoresim serve` first"))
 
 
 def read_best(path):
