@@ -3,7 +3,8 @@ PNG of 3 panels: DRAM bytes per generated token (weights, and KV per context) ag
 tokens/s against batch per context; which resource binds each point and where KV or compute takes
 over from the weights. A step makes one token per sequence, so per token: weights =
 read_bytes.weights / batch, KV = (read_bytes.kv + write_bytes.kv) / batch, tokens/s =
-throughput_inferences_per_s = batch / latency_s. Prints the points as a Markdown table.
+throughput_inferences_per_s = batch / seconds (the device's step; the logits are not sent to the
+host). Prints the points as a Markdown table.
 Usage: plot_decode.py DIR [-o OUT.png] [--table-only]   (default: DIR/decode.png)
 """
 
@@ -22,7 +23,7 @@ from .outputs import OutputError, to_float, to_text
 from .plot_sweep import log_ticks
 
 PROG = "plot_decode.py"
-REQUIRED = ["batch", "context", "throughput_inferences_per_s", "latency_s",
+REQUIRED = ["batch", "context", "throughput_inferences_per_s", "seconds",
             "dram.read_bytes.weights", "dram.read_bytes.kv", "dram.write_bytes.kv"]
 BINDINGS = ("weights", "kv", "compute")                 # of a simulated point
 BINDING_COLORS = {"weights": "#4c72b0", "kv": "#8172b2", "compute": "#dd8452",
@@ -64,7 +65,7 @@ def make_point(row):
     p = {"point": to_text(row.get("point")), "batch": batch, "context": context,
          "weight_bytes_per_token": None, "kv_bytes_per_token": None, "tokens_per_s": None,
          "step_ms": None}
-    thr, lat = to_float(row.get("throughput_inferences_per_s")), to_float(row.get("latency_s"))
+    thr, lat = to_float(row.get("throughput_inferences_per_s")), to_float(row.get("seconds"))
     w = to_float(row.get("dram.read_bytes.weights"))
     kv_r, kv_w = to_float(row.get("dram.read_bytes.kv")), to_float(row.get("dram.write_bytes.kv"))
     p["feasible"] = None not in (thr, lat, w, kv_r, kv_w)

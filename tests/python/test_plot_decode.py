@@ -40,7 +40,7 @@ class PlotDecodeTest(unittest.TestCase):
         got = {(p["batch"], p["context"]): p for p in points}
         self.assertEqual(got[(4, 128)]["weight_bytes_per_token"], 250)
         self.assertEqual(got[(4, 128)]["kv_bytes_per_token"], 101)      # (400 + 4) / 4
-        self.assertAlmostEqual(got[(4, 128)]["step_ms"], 2.0)
+        self.assertAlmostEqual(got[(4, 128)]["step_ms"], 1.1)
         self.assertEqual([got[k]["binding"] for k in sorted(got)],
                          ["weights", "weights", "weights", "kv", "compute", "dram_capacity"])
         self.assertFalse(got[(4, 512)]["fits"])
@@ -60,7 +60,7 @@ class PlotDecodeTest(unittest.TestCase):
         lines = out.splitlines()
         self.assertEqual(lines[0], "| context | batch | weight_bytes_per_token | kv_bytes_per_token"
                                    " | tokens_per_s | step_ms | binding |")
-        self.assertEqual(lines[3], "| 128 | 4 | 250 | 101 | 2000.0 | 2.000 | weights |")
+        self.assertEqual(lines[3], "| 128 | 4 | 250 | 101 | 2000.0 | 1.100 | weights |")
         self.assertEqual(lines[7], "| 512 | 16 | - | - | - | - | dram_capacity |")
         self.assertIn("context 512: KV cache (DRAM) binds from batch 4", out)
         self.assertNotIn("wrote", out)
@@ -85,7 +85,7 @@ class PlotDecodeTest(unittest.TestCase):
 
     def test_bad_folders_exit_2_with_one_error_line(self):
         no_csv = folder("decode_none")
-        no_context = decode_sweep("decode_no_context", "point,batch,latency_s\n", ["p0,1,0.1"])
+        no_context = decode_sweep("decode_no_context", "point,batch,seconds\n", ["p0,1,0.1"])
         all_out = decode_sweep("decode_all_infeasible", rows=ROWS[-1:])
         for d, message in ((no_csv, "sweep.csv not found"),
                            (no_context, "is not a decode sweep: no `context` column"),
