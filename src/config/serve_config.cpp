@@ -228,8 +228,10 @@ ServeConfig load_serve(const std::string& path, const std::vector<Override>& ove
     root.fail("base", "the model '" + sc.base.model.name +
                           "' is not a decoder-only language model (`decoder: true`): serve "
                           "plays prefills and decode steps");
-  if (sc.base.deployment.mode != DeploymentMode::single)
-    root.fail("base", "serve plays requests against one core: deployment.mode single");
+  if (sc.base.deployment.mode == DeploymentMode::pipeline)
+    root.fail("base",
+              "serve plays requests against one core or data-parallel cores; "
+              "deployment.mode pipeline is not served yet");
   read_arrivals(root.map("arrivals"), dir, sc.arrivals);
   read_scheduler(root.map("scheduler"), sc.scheduler);
   if (auto g = root.opt_map("grid")) {

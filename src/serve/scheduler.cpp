@@ -242,4 +242,24 @@ Schedule simulate(const std::vector<Request>& reqs, const config::SchedulerConfi
   return sv.sch;
 }
 
+Schedule simulate_copies(const std::vector<Request>& reqs, const config::SchedulerConfig& s,
+                         const StepTable& steps, const KvBudget& kv, uint32_t cores) {
+  if (cores <= 1) return simulate(reqs, s, steps, kv);
+  Schedule all;
+  all.out.resize(reqs.size());
+  double batch_sum = 0;
+  for (uint32_t c = 0; c < cores; ++c) {
+    std::vector<Request> mine;
+    for (size_t i = c; i < reqs.size(); i += cores) mine.push_back(reqs[i]);
+    const Schedule one = simulate(mine, s, steps, kv);
+    for (size_t k = 0; k < mine.size(); ++k) all.out[c + k * cores] = one.out[k];
+    all.decode_steps += one.decode_steps;
+    all.prefill_steps += one.prefill_steps;
+    batch_sum += one.mean_batch * static_cast<double>(one.decode_steps);
+    all.kv_peak_bytes += one.kv_peak_bytes;  // the copies' peaks added: an upper bound
+  }
+  all.mean_batch = all.decode_steps ? batch_sum / static_cast<double>(all.decode_steps) : 0;
+  return all;
+}
+
 }  // namespace ncore::serve

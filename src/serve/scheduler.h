@@ -44,4 +44,12 @@ struct Schedule {
 Schedule simulate(const std::vector<Request>& reqs, const config::SchedulerConfig& s,
                   const StepTable& steps, const KvBudget& kv);
 
+// A data-parallel deployment of `cores` copies: request i goes to copy i mod cores (round robin),
+// each copy schedules its own requests (simulate) with the step times of the whole deployment
+// running at once (the grid's points are deployment runs: their DRAM contention included), and
+// `kv` the budget of one copy. Steps add up; mean_batch is per decode step of any copy;
+// kv_peak_bytes adds the copies' peaks (an upper bound of the chip's).
+Schedule simulate_copies(const std::vector<Request>& reqs, const config::SchedulerConfig& s,
+                         const StepTable& steps, const KvBudget& kv, uint32_t cores);
+
 }  // namespace ncore::serve

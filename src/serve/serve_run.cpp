@@ -55,7 +55,7 @@ config::GridConfig union_grid(const std::vector<config::ServeConfig>& points) {
 json play(const config::ServeConfig& sc, const StepTable& steps, const std::string& dir) {
   const std::vector<Request> reqs = make_requests(sc.arrivals);
   const KvBudget kv = kv_budget(sc);
-  const Schedule s = simulate(reqs, sc.scheduler, steps, kv);
+  const Schedule s = simulate_copies(reqs, sc.scheduler, steps, kv, sc.base.deployment.cores);
   report::make_dirs(dir);
   report::write_file(dir + "/config.yaml", sc.resolved);
   report::write_file(dir + "/requests.csv", requests_csv(reqs, s));
@@ -89,8 +89,9 @@ KvBudget kv_budget(const config::ServeConfig& sc) {
   }());
   const planner::DramNeed need = planner::dram_need(one);
   kv.bytes_per_token = std::max<uint64_t>(need.kv_bytes_per_seq, 1);
-  if (need.capacity) {
-    const uint64_t room = need.capacity > need.weight_bytes ? need.capacity - need.weight_bytes : 0;
+  if (need.capacity) {  // one copy's share (a data-parallel core's)
+    const uint64_t share = need.capacity / need.copies;
+    const uint64_t room = share > need.weight_bytes ? share - need.weight_bytes : 0;
     kv.tokens = room / kv.bytes_per_token;
   }
   return kv;
@@ -116,6 +117,7 @@ json serve_summary(const config::ServeConfig& sc, const std::vector<Request>& re
   const double arrivals = reqs.empty() ? 0 : reqs.back().arrival_s - first;
   json j;
   j["policy"] = config::policy_name(sc.scheduler.policy);
+  j["cores"] = sc.base.deployment.cores;
   j["max_batch"] = sc.scheduler.max_batch;
   j["offered_requests_per_s"] =
       sc.arrivals.rate > 0 ? sc.arrivals.rate

@@ -198,3 +198,28 @@ TEST_CASE("a bad serve file is one clear error, exit 2") {
     REQUIRE(r.output.find("bad" + std::to_string(i) + ".yaml") != std::string::npos);
   }
 }
+
+TEST_CASE("chunked prefill and data-parallel copies, by hand") {
+  const auto steps = flat_steps();  // decode 10 ms, prefill 20 ms
+  // One request of a 10-token prompt and 3 output tokens, chunks of 4 prompt tokens: three
+  // prefill steps (4, 4, 2 tokens) to 0.060, its first token; decode steps to 0.070, 0.080.
+  auto s = policy(config::SchedulerPolicy::continuous, 2);
+  s.chunked = true;
+  s.chunk = 4;
+  const auto one = serve::simulate({{0.0, 10, 3}}, s, steps, {});
+  REQUIRE(one.prefill_steps == 3);
+  REQUIRE(one.decode_steps == 2);
+  REQUIRE(one.out[0].first_token_s == Approx(0.060));
+  REQUIRE(one.out[0].end_s == Approx(0.080));
+  // Two copies, round robin: two requests at 0 s each alone on its copy, both done at 0.030
+  // (prefill 0.020, one decode step); one copy would take them together to the same 0.030 here
+  // (flat step times), but with max_batch 1 it serializes them: the second ends at 0.060.
+  const std::vector<serve::Request> two = {{0.0, 8, 2}, {0.0, 8, 2}};
+  const auto c1 = policy(config::SchedulerPolicy::continuous, 1);
+  const auto copies = serve::simulate_copies(two, c1, steps, {}, 2);
+  REQUIRE(copies.out[0].end_s == Approx(0.030));
+  REQUIRE(copies.out[1].end_s == Approx(0.030));
+  REQUIRE(copies.decode_steps == 2);
+  const auto alone = serve::simulate(two, c1, steps, {});
+  REQUIRE(alone.out[1].end_s == Approx(0.060));
+}
