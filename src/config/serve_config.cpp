@@ -170,6 +170,20 @@ void check_lengths(MapReader& root, const ServeConfig& sc) {
                                 std::to_string(most) + ")");
     return;
   }
+  uint64_t prompt = 0, output = 0;
+  for (const auto& t : a.trace_rows) {
+    prompt = std::max(prompt, t.prompt_tokens);
+    output = std::max(output, t.output_tokens);
+  }
+  if (sc.scheduler.policy == SchedulerPolicy::static_batching && prompt + output > most)
+    root.fail("scheduler", "static batching pads a batch to its longest prompt (" +
+                               std::to_string(prompt) +
+                               " tokens in the trace) plus its longest "
+                               "output (" +
+                               std::to_string(output) +
+                               "): a context beyond the "
+                               "model's max_context (" +
+                               std::to_string(most) + ")");
   for (size_t i = 0; i < a.trace_rows.size(); ++i)
     if (a.trace_rows[i].prompt_tokens + a.trace_rows[i].output_tokens > most)
       throw ConfigError(a.trace + ":" + std::to_string(i + 2) +

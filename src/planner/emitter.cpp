@@ -120,8 +120,8 @@ isa::TrafficClass Emitter::home_class(int t) const {
 }
 
 Ring& Emitter::in_ring(size_t i) {
-  while (m_in_rings.size() <= i)  // ring 2 streams a KV cache (Residency::kv_slots)
-    m_in_rings.emplace_back(m_in_rings.size() == 2 ? m_res.kv_slots : kStreamSlots);
+  while (m_in_rings.size() <= i)  // kKvRing streams a KV cache (Residency::kv_slots)
+    m_in_rings.emplace_back(m_in_rings.size() == kKvRing ? m_res.kv_slots : kStreamSlots);
   return m_in_rings[i];
 }
 

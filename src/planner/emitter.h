@@ -103,7 +103,9 @@ class Emitter {
   // Deps under which tensor t is complete.
   DepList& ready(int t) { return m_ready[static_cast<size_t>(t)]; }
 
-  // The stream ring of a layer's input number `i`.
+  // The stream ring of a layer's input number `i` (kKvRing: a decode step's KV cache, read
+  // with static weights; Residency::kv_slots deep).
+  static constexpr size_t kKvRing = 64;
   Ring& in_ring(size_t i);
   // Deps under which `share` bytes of tensor t can be read by layer l: the tensor's readiness
   // if resident, else a DMA read of that share into the next slot of in_ring(ring) (returned

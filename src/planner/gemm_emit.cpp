@@ -59,7 +59,9 @@ class GemmLayer {
   template <class KInput, class KDone>
   Dep tile(const TileAt& at, uint64_t m, uint64_t nn, const DepList& stationary, KInput k_input,
            KDone k_done);
-  void evict(const TileAt& at, uint64_t m, uint64_t nn, uint32_t bank, const Dep& last_mm);
+  // `elems`: the elements evicted when not m x nn (a packed bank's tiles of other widths).
+  void evict(const TileAt& at, uint64_t m, uint64_t nn, uint32_t bank, const Dep& last_mm,
+             uint64_t elems = 0);
   // The deps under which im2col rows [k0, k0 + kk) of the moving input's chunk [c0, c0 + nn) (of
   // `bytes` per group) of gp groups from `group` are in SBUF.
   DepList moving_input(const TileAt& at, uint64_t nn, uint64_t bytes, const KStep& st,
@@ -92,7 +94,7 @@ class GemmLayer {
   struct Pack {
     bool on = false;
     uint32_t bank = 0;
-    uint64_t cols = 0, m = 0;
+    uint64_t cols = 0, m = 0, elems = 0;
     TileAt at{};
     Dep last{};
   } m_pack;
@@ -155,19 +157,20 @@ Dep GemmLayer::tile(const TileAt& at, uint64_t m, uint64_t nn, const DepList& st
   m_pack.bank = bank;
   m_pack.cols += nn;
   m_pack.m = std::max(m_pack.m, m);
+  m_pack.elems += m * nn;
   m_pack.last = last_mm;
   return last_mm;
 }
 
 void GemmLayer::flush() {
   if (!m_pack.cols) return;
-  evict(m_pack.at, m_pack.m, m_pack.cols, m_pack.bank, m_pack.last);
-  m_pack.cols = m_pack.m = 0;
+  evict(m_pack.at, m_pack.m, m_pack.cols, m_pack.bank, m_pack.last, m_pack.elems);
+  m_pack.cols = m_pack.m = m_pack.elems = 0;
 }
 
 // The tile's PSUM bank to SBUF, then (an output in DRAM) its write.
-void GemmLayer::evict(const TileAt& at, uint64_t m, uint64_t nn, uint32_t bank,
-                      const Dep& last_mm) {
+void GemmLayer::evict(const TileAt& at, uint64_t m, uint64_t nn, uint32_t bank, const Dep& last_mm,
+                      uint64_t elems) {
   // On the scalar engine when there is one, else on the vector engine (evict_engine_cycles).
   const int scalar = m_e.queues().program().engine_id(isa::ComputeEngine::scalar);
   const size_t out_slot = m_e.out_ring().take();
@@ -181,7 +184,7 @@ void GemmLayer::evict(const TileAt& at, uint64_t m, uint64_t nn, uint32_t bank,
   ev.psum_bank = bank;
   Instr e;
   e.layer = m_lid;
-  e.sbuf_write = m * nn * m_in.dtype_bytes;
+  e.sbuf_write = (elems ? elems : m * nn) * m_in.dtype_bytes;
   m_deps.assign(1, last_mm);
   if (!m_e.tensor(m_out).resident) merge(m_deps, m_e.out_ring().free[out_slot]);
   e.payload = ev;
@@ -312,7 +315,7 @@ void GemmLayer::activation_operands() {
           cache = m_e.weights().loaded(j);
         } else {
           cache = m_e.input_chunk(
-              m_ins[2], m_lid, head_bytes * heads, 2, cache_slot,
+              m_ins[2], m_lid, head_bytes * heads, Emitter::kKvRing, cache_slot,
               moves(DmaData::stationary_input, -1, DmaRegion{u32(g), 0, 0, 0, u32(m_gm.m), 0, s0}));
         }
       }
@@ -335,7 +338,7 @@ void GemmLayer::activation_operands() {
         m_e.release_slot(1, sta_slot, last_mm);
       }
       if (head_bytes && g + 1 == tile_end) {  // the tile's last head done
-        m_e.release_slot(2, cache_slot, last_mm);
+        m_e.release_slot(Emitter::kKvRing, cache_slot, last_mm);
         if (prefetched) m_e.weights().release(j, last_mm);
       }
     }

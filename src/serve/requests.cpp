@@ -7,9 +7,9 @@
 namespace ncore::serve {
 namespace {
 
-// Uniform in (0, 1): 53 random bits, never 0.
+// Uniform in (0, 1): 52 random bits and a half, never 0 nor 1 (exact in a double).
 double uniform01(std::mt19937_64& g) {
-  return (static_cast<double>(g() >> 11) + 0.5) * (1.0 / 9007199254740992.0);
+  return (static_cast<double>(g() >> 12) + 0.5) * (1.0 / 4503599627370496.0);
 }
 
 uint64_t draw(const config::LengthDist& d, std::mt19937_64& g) {
@@ -21,10 +21,12 @@ uint64_t draw(const config::LengthDist& d, std::mt19937_64& g) {
       return d.min + static_cast<uint64_t>(uniform01(g) * static_cast<double>(d.max - d.min + 1));
     case K::lognormal: {
       // Box-Muller: one standard normal from two uniforms.
-      const double z =
-          std::sqrt(-2.0 * std::log(uniform01(g))) * std::cos(6.283185307179586 * uniform01(g));
+      const double u1 = uniform01(g);  // drawn in order: the same stream on every compiler
+      const double u2 = uniform01(g);
+      const double z = std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586 * u2);
       const double x = std::round(d.median * std::exp(d.sigma * z));
-      return std::clamp(static_cast<uint64_t>(std::max(x, 1.0)), d.min, d.max);
+      return static_cast<uint64_t>(
+          std::clamp(x, static_cast<double>(d.min), static_cast<double>(d.max)));
     }
   }
   return d.tokens;

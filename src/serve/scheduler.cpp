@@ -51,17 +51,19 @@ class Server {
 std::vector<size_t> take_batch(Server& sv) {
   const uint64_t B = sv.s.max_batch;
   std::vector<size_t> batch;
-  uint64_t longest = 0;
+  uint64_t prompt = 0, output = 0;  // the batch runs padded to the longest of each
   while (!sv.queue.empty() && batch.size() < B) {
-    const uint64_t l = std::max(longest, sv.need(sv.queue.front()));
-    if (l > sv.kv.tokens / B) {
+    const Request& r = sv.r[sv.queue.front()];
+    const uint64_t p = std::max(prompt, r.prompt), o = std::max(output, r.output);
+    if (p + o > sv.kv.tokens / B) {
       if (batch.empty()) {
         sv.reject_front();  // even alone, its padded batch cannot fit
         continue;
       }
       break;
     }
-    longest = l;
+    prompt = p;
+    output = o;
     batch.push_back(sv.queue.front());
     sv.queue.pop_front();
   }

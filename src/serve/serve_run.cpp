@@ -12,6 +12,7 @@
 #include "report/files.h"
 #include "report/outputs.h"
 #include "report/sweep_tables.h"
+#include "sim/run_point.h"
 
 namespace ncore::serve {
 namespace {
@@ -164,7 +165,13 @@ std::string requests_csv(const std::vector<Request>& reqs, const Schedule& s) {
 int run_serve(config::ServeConfig sc, const ServeOptions& opt) {
   report::make_dirs(opt.out_dir);
   write_grid_base(sc, opt.out_dir);
-  const StepTable steps = simulate_steps(sc, choose_grid(sc), opt.out_dir, opt.jobs);
+  StepTable steps;
+  try {
+    steps = simulate_steps(sc, choose_grid(sc), opt.out_dir, opt.jobs);
+  } catch (const GridInfeasible& e) {
+    spdlog::error("{}: {}", sc.file, e.what());
+    return sim::kExitInfeasible;
+  }
   report::write_file(opt.out_dir + "/steps.csv", steps_csv(steps));
   const json j = play(sc, steps, opt.out_dir);
   const json& s = j["serve"];
@@ -187,7 +194,13 @@ int run_serve_sweep(const config::SweepConfig& sw, const ServeOptions& opt) {
   report::make_dirs(opt.out_dir);
   for (auto& p : points) write_grid_base(p, opt.out_dir);
   const config::ServeConfig& grid_base = points.front();
-  const StepTable steps = simulate_steps(grid_base, union_grid(points), opt.out_dir, opt.jobs);
+  StepTable steps;
+  try {
+    steps = simulate_steps(grid_base, union_grid(points), opt.out_dir, opt.jobs);
+  } catch (const GridInfeasible& e) {
+    spdlog::error("{}: {}", sw.file, e.what());
+    return sim::kExitInfeasible;
+  }
   report::write_file(opt.out_dir + "/steps.csv", steps_csv(steps));
   std::vector<report::SweepRow> rows;
   std::vector<std::string> axes;

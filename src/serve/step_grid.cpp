@@ -68,6 +68,8 @@ std::vector<double> run_grid(const config::ServeConfig& sc, const char* phase,
   const std::string origin = "serve step grid";
   sw.sets.push_back({"phase", phase, origin});
   sw.sets.push_back({"hw.dram.capacity", std::to_string(uint64_t{1} << 50), origin});
+  if (sc.base.hw.chip)  // a data-parallel base: its copies share the chip's DRAM
+    sw.sets.push_back({"hw.chip.dram.capacity", std::to_string(uint64_t{1} << 50), origin});
   sw.sets.push_back({"options.functional", "false", origin});
   sw.axes.push_back(
       config::SweepAxis{"batch", texts(batches), std::vector<std::string>(batches.size(), origin)});
@@ -88,7 +90,11 @@ std::vector<double> run_grid(const config::ServeConfig& sc, const char* phase,
     const auto j =
         nlohmann::json::parse(std::ifstream(dir + "/" + sw.point(i).id + "/summary.json"));
     if (j["seconds"].is_null())
-      throw std::runtime_error("step grid point " + sw.point(i).id + " is infeasible: see " + dir);
+      throw GridInfeasible(
+          "step grid point " + sw.point(i).id + " (" + phase + ", batch " +
+          sw.point(i).axis_values[0] + ", " + tokens_key + " " + sw.point(i).axis_values[1] +
+          ") does not fit: " + j["infeasible"]["reason"].get<std::string>() + " (see " + dir +
+          "; a smaller scheduler.max_batch or shorter requests may fit)");
     s.push_back(j["seconds"].get<double>() + j["host"]["overhead_s"].get<double>());
   }
   return s;
@@ -170,16 +176,23 @@ config::GridConfig choose_grid(const config::ServeConfig& sc) {
       g.batches.push_back(s.max_batch);
     }
   }
-  uint64_t prompt = a.prompt.largest(), output = a.output.largest();
+  // The longest context a step runs: static pads a batch to its longest prompt plus its longest
+  // output; continuous runs each sequence to its own prompt plus output.
+  uint64_t prompt = a.prompt.largest(), context = prompt + a.output.largest();
   if (!a.trace_rows.empty()) {
-    prompt = output = 1;
+    uint64_t output = 1;
+    prompt = context = 1;
     for (const auto& t : a.trace_rows) {
       prompt = std::max(prompt, t.prompt_tokens);
       output = std::max(output, t.output_tokens);
+      context = std::max(context, t.prompt_tokens + t.output_tokens);
     }
+    if (s.policy == config::SchedulerPolicy::static_batching) context = prompt + output;
   }
-  if (g.contexts.empty()) g.contexts = spaced(prompt + output, 12);
-  if (g.sequences.empty()) g.sequences = spaced(s.chunked ? std::min(prompt, s.chunk) : prompt, 5);
+  if (g.contexts.empty()) g.contexts = spaced(context, 12);
+  // A chunk may take tokens of several prompts: up to `chunk` (within the model's positions).
+  const uint64_t most = sc.base.model.max_context ? sc.base.model.max_context : s.chunk;
+  if (g.sequences.empty()) g.sequences = spaced(s.chunked ? std::min(s.chunk, most) : prompt, 5);
   return g;
 }
 

@@ -11,12 +11,18 @@
 // the device).
 #pragma once
 #include <cstdint>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "config/serve_config.h"
 
 namespace ncore::serve {
+
+// A grid point that cannot run (its activations or weights do not fit): exit 3.
+struct GridInfeasible : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
 
 struct StepTable {
   std::vector<uint64_t> batches, contexts, sequences;
