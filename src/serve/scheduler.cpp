@@ -47,7 +47,7 @@ class Server {
 };
 
 // The members of one static batch, taken from the queue: at most max_batch, while the padded
-// batch's cache (max_batch x its longest prompt plus output) fits.
+// batch's cache (max_batch x (its longest prompt + its longest output)) fits.
 std::vector<size_t> take_batch(Server& sv) {
   const uint64_t B = sv.s.max_batch;
   std::vector<size_t> batch;
