@@ -20,7 +20,7 @@ from matplotlib.ticker import FixedLocator, NullLocator
 
 from . import cli, outputs
 from .outputs import OutputError, to_float, to_text
-from .plot_sweep import log_ticks
+from .plot_sweep import log_ticks, run_title
 
 PROG = "plot_decode.py"
 REQUIRED = ["batch", "context", "throughput_inferences_per_s", "seconds",
@@ -208,8 +208,7 @@ def draw(points, first, out_path):
     for ax in (ax_bytes, ax_tok):
         setup_batch_axis(ax, batches)
     plot_binding(ax_bind, groups, batches)
-    title = "Decode steps: " + " | ".join(f"{k}: {to_text(first.get(k)) or '?'}"
-                                          for k in ("model", "hw", "dtype"))
+    title = "Decode steps: " + run_title(first)
     n_missing = sum(not p["feasible"] for p in points)
     if n_missing:
         title += f"   ({n_missing} point(s) without a result, marked x)"

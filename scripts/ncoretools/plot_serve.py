@@ -18,7 +18,7 @@ from matplotlib.figure import Figure
 
 from . import cli, outputs
 from .outputs import OutputError, to_float, to_text
-from .plot_sweep import log_ticks
+from .plot_sweep import group_points, log_ticks, run_title
 
 PROG = "plot_serve.py"
 SATURATED = 0.95          # achieved / offered requests/s below this: the point is saturated
@@ -131,16 +131,6 @@ def load_sweep(dir_path):
     return points, [a for a in axes if a != "scheduler.policy"], rows[0]
 
 
-def groups_of(points):
-    """{group: [points by offered rate]}, in first-appearance order."""
-    groups = {}
-    for p in points:
-        groups.setdefault(p["group"], []).append(p)
-    for g in groups.values():
-        g.sort(key=lambda p: p["offered"])
-    return groups
-
-
 def chosen_rate(points, rate=None):
     """The offered rate whose CDFs are drawn: `rate` when given (it must be one of the sweep's),
     else the highest rate at which no point is saturated, else the lowest rate."""
@@ -189,10 +179,6 @@ def finish_cdf(ax, title, xs_all):
     ax.grid(True, which="major", alpha=0.3)
 
 
-def title_of(first):
-    return " | ".join(f"{k}: {to_text(first.get(k)) or '?'}" for k in ("model", "hw", "dtype"))
-
-
 def draw_single(dir_path, row, summary, out):
     table = read_requests(dir_path)
     fig = Figure(figsize=(18, 5.5))
@@ -202,7 +188,7 @@ def draw_single(dir_path, row, summary, out):
         ax.set_xlabel(f"{what} (ms, log)")
         finish_cdf(ax, what.split(" (")[0].capitalize(), [xs])
     served = int((table["status"] == "done").sum())
-    fig.suptitle(f"Serving: {title_of(summary)} | {row['policy']} batching, offered "
+    fig.suptitle(f"Serving: {run_title(summary)} | {row['policy']} batching, offered "
                  f"{row['offered']:g} req/s, achieved {row['achieved']:.3g} req/s, "
                  f"{row['tokens_per_s']:.4g} tokens/s, {served}/{len(table)} requests served",
                  fontsize=12)
@@ -238,7 +224,7 @@ def label_rates(ax, points, xkey, ykey, scale):
 
 
 def draw_sweep(dir_path, points, first, rate, out):
-    groups = groups_of(points)
+    groups = group_points(points, by="offered")
     colors = matplotlib.rcParams["axes.prop_cycle"].by_key()["color"]
     fig = Figure(figsize=(16, 12))
     (ax_thr, ax_ttft), (ax_tpot, ax_cdf) = fig.subplots(2, 2)
@@ -284,7 +270,7 @@ def draw_sweep(dir_path, points, first, rate, out):
     for ax in (ax_thr, ax_ttft, ax_tpot, ax_cdf):
         ax.grid(True, which="major", alpha=0.3)
         ax.legend(fontsize=8.5, loc="best")
-    fig.suptitle(f"Serving sweep: {title_of(first)}", fontsize=13)
+    fig.suptitle(f"Serving sweep: {run_title(first)}", fontsize=13)
     fig.tight_layout()
     fig.savefig(out, dpi=100)
 
@@ -298,7 +284,7 @@ def markdown_table(points, other_axes=()):
     head = TABLE[:1] + [a.split(".")[-1] for a in other_axes] + TABLE[1:]
     lines = ["| " + " | ".join(head) + " |",
              "|:---|" + "".join(":---|" for _ in other_axes) + "---:|" * (len(TABLE) - 1)]
-    for g, pts in groups_of(points).items():
+    for g, pts in group_points(points, by="offered").items():
         for p in pts:
             rejected = f"{p['rejected']:g}" + (f" (+{p['unserved']:g} unserved)"
                                                if p["unserved"] else "")

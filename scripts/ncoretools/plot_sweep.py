@@ -106,14 +106,19 @@ def make_point(row, other_axes):
     return p
 
 
-def group_points(points):
-    """Ordered {group label tuple: [points sorted by batch]}, in first-appearance order."""
+def group_points(points, by="batch"):
+    """Ordered {group label tuple: [points sorted by p[by]]}, in first-appearance order."""
     groups = {}
     for p in points:
         groups.setdefault(p["group"], []).append(p)
     for g in groups.values():
-        g.sort(key=lambda p: p["batch"])
+        g.sort(key=lambda p: p[by])
     return groups
+
+
+def run_title(row):
+    """"model: M | hw: H | dtype: D" of a sweep's (or run's) first row ("?" where absent)."""
+    return " | ".join(f"{k}: {to_text(row.get(k)) or '?'}" for k in ("model", "hw", "dtype"))
 
 
 def group_label(group):
@@ -401,7 +406,7 @@ def draw(points, first_row, out_path, best=(), slo=None):
         ax_lat.legend(handles=[Line2D([], [], color="crimson", ls="--",
                                       label=f"SLO {slo * 1e3:g} ms")], fontsize=8, loc="upper left")
 
-    title = " | ".join(f"{k}: {to_text(first_row.get(k)) or '?'}" for k in ("model", "hw", "dtype"))
+    title = run_title(first_row)
     n_infeasible = len(points) - len(feasible)
     if n_infeasible:
         title += f"   ({n_infeasible} infeasible point(s) not simulated, not drawn)"

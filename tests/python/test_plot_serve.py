@@ -92,7 +92,7 @@ class PlotServeTest(unittest.TestCase):
                  .replace(",20,ncoresim", ",20,16,ncoresim") for r in SWEEP_ROWS]
         points, axes, _ = plot_serve.load_sweep(serve_sweep("serve_axes", head, rows))
         self.assertEqual(axes, ["scheduler.max_batch"])
-        self.assertEqual(len(plot_serve.groups_of(points)), 4)
+        self.assertEqual(len(plot_serve.group_points(points, by="offered")), 4)
         table = plot_serve.markdown_table(points, axes).splitlines()
         self.assertTrue(table[0].startswith("| policy | max_batch | offered req/s |"))
         self.assertEqual(table[2].split(" | ")[:3], ["| static", "8", "10"])
