@@ -112,7 +112,8 @@ Emitter::Emitter(const PlanInputs& in, const Residency& r, isa::Program& p)
       m_queues(p, in.hw.dma.queues),
       m_weights(weight_blocks(in, r), in.opt.prefetch_depth, in.opt.static_weights),
       m_ready(r.tensors.size()),
-      m_psum(in.hw.psum.banks) {}
+      m_psum(in.hw.psum.banks),
+      m_kv(r.kv_slots) {}
 
 isa::TrafficClass Emitter::home_class(int t) const {
   if (tensor(t).kv) return isa::TrafficClass::kv;
@@ -120,8 +121,8 @@ isa::TrafficClass Emitter::home_class(int t) const {
 }
 
 Ring& Emitter::in_ring(size_t i) {
-  while (m_in_rings.size() <= i)  // kKvRing streams a KV cache (Residency::kv_slots)
-    m_in_rings.emplace_back(m_in_rings.size() == kKvRing ? m_res.kv_slots : kStreamSlots);
+  if (i == kKvRing) return m_kv;
+  if (m_in_rings.size() <= i) m_in_rings.resize(i + 1);
   return m_in_rings[i];
 }
 

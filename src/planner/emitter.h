@@ -135,6 +135,7 @@ class Emitter {
   Ring m_out;
   Ring m_psum;
   Ring m_im2col{kIm2colSlots};
+  Ring m_kv;          // in_ring(kKvRing): a KV cache's stream, Residency::kv_slots deep
   DepList m_scratch;  // a transfer's deps being built (its capacity reused)
 };
 

@@ -103,7 +103,7 @@ std::vector<double> run_grid(const config::ServeConfig& sc, const char* phase,
 }  // namespace
 
 void StepTable::fit_rows() {
-  fit.clear();
+  stair.clear();
   if (!tile || contexts.size() < 4) return;
   for (size_t i = 0; i < batches.size(); ++i) {
     // The normal equations of min |X w - y|^2, X rows (1, L, ceil((L+1)/T)), by Cramer's rule.
@@ -123,20 +123,18 @@ void StepTable::fit_rows() {
     };
     const double d = det(m);
     if (std::abs(d) < 1e-30) {  // degenerate (all contexts within one tile): no fit
-      fit.clear();
+      stair.clear();
       return;
     }
-    for (int k = 0; k < 3; ++k) {
-      double a[3][3];
-      for (int r = 0; r < 3; ++r)
-        for (int c = 0; c < 3; ++c) a[r][c] = c == k ? v[r] : m[r][c];
-      fit.push_back(det(a) / d);
-    }
+    double a[3][3];  // c, the third unknown: m with its third column replaced by v
+    for (int r = 0; r < 3; ++r)
+      for (int c = 0; c < 3; ++c) a[r][c] = c == 2 ? v[r] : m[r][c];
+    stair.push_back(det(a) / d);
   }
 }
 
 double StepTable::decode(double batch, double context) const {
-  if (fit.empty()) return bilinear(batches, contexts, decode_s, batch, context);
+  if (stair.empty()) return bilinear(batches, contexts, decode_s, batch, context);
   auto steps = [&](double L) { return std::ceil((L + 1) / static_cast<double>(tile)); };
   // Row i along the context: the fitted staircase c·ceil((L+1)/T) plus the rest interpolated
   // linearly between the row's points (the rest bends: KV traffic hides behind the weights'
@@ -144,7 +142,7 @@ double StepTable::decode(double batch, double context) const {
   size_t j = 0;
   const double fc = locate(contexts, context, j);
   auto row = [&](size_t i) {
-    const double c = fit[3 * i + 2];
+    const double c = stair[i];
     const double lo =
         decode_s[i * contexts.size() + j] - c * steps(static_cast<double>(contexts[j]));
     const double hi =

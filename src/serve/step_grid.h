@@ -29,7 +29,7 @@ struct StepTable {
   std::vector<double> decode_s;   // batches x contexts, row-major
   std::vector<double> prefill_s;  // batches x sequences, row-major
   uint64_t tile = 0;              // T (0: decode rows interpolated linearly too)
-  std::vector<double> fit;        // per batch row: a, b, c (fit_rows)
+  std::vector<double> stair;      // per batch row: c of its fit (fit_rows)
   void fit_rows();                // after the grid is filled
   double decode(double batch, double context) const;
   double prefill(double batch, double sequence) const;
